@@ -1,0 +1,74 @@
+"""Turn a validated :class:`~creditlab.config.TrainConfig` into the objects of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import optax
+
+from creditlab.config import TrainConfig
+from creditlab.network import Network, make_network
+from creditlab.neurons import ALIF, LIF, Rate
+from creditlab.objective import Objective
+from creditlab.rules import RULES, Rule
+from creditlab.tasks import TASKS, Task
+
+
+def build_task(config: TrainConfig) -> Task:
+    return TASKS[config.task]()
+
+
+def build_neuron(config: TrainConfig, dt: float) -> Any:
+    """The neuron model; ``alif`` with ``adaptive_fraction < 1`` makes the first neurons LIF."""
+    spec, n = config.neuron, config.network.n_rec
+    common = {
+        "dt": dt,
+        "tau_m": spec.tau_m,
+        "v_th": spec.v_th,
+        "t_ref": spec.t_ref,
+        "surrogate_height": spec.surrogate_height,
+        "surrogate_width": spec.surrogate_width,
+    }
+    if spec.model == "lif":
+        return LIF(**common)
+    if spec.model == "alif":
+        n_lif = n - round(spec.adaptive_fraction * n)
+        beta = spec.beta if n_lif == 0 else (0.0,) * n_lif + (spec.beta,) * (n - n_lif)
+        return ALIF(**common, tau_a=spec.tau_a, beta=beta)
+    return Rate(dt=dt, tau_m=spec.tau_m, activation=spec.activation)
+
+
+def build_network(config: TrainConfig, task: Task, *, key: jax.Array) -> Network:
+    net = config.network
+    return make_network(
+        build_neuron(config, task.dt),
+        task.n_in,
+        net.n_rec,
+        task.n_out,
+        tau_out=net.tau_out,
+        connectivity=net.connectivity,
+        excitatory_fraction=net.excitatory_fraction,
+        key=key,
+    )
+
+
+def build_objective(config: TrainConfig, task: Task) -> Objective:
+    return Objective(
+        loss="mse" if task.kind == "regression" else "cross_entropy",
+        dt=task.dt,
+        rate_target_hz=config.rate_target_hz,
+        rate_coefficient=config.rate_coefficient,
+    )
+
+
+def build_rule(config: TrainConfig, network: Network, objective: Objective) -> Rule:
+    if config.rule == "eprop":
+        return RULES["eprop"](network, objective, feedback=config.feedback)
+    return RULES[config.rule](network, objective)
+
+
+def build_optimizer(config: TrainConfig) -> optax.GradientTransformation:
+    if config.optimizer == "adam":
+        return optax.adam(config.learning_rate)
+    return optax.sgd(config.learning_rate)

@@ -1,0 +1,136 @@
+"""Validated run configuration (pydantic). A bad value fails here, before any computation,
+with a message naming the field and what is allowed.
+
+A run is fully described by :class:`TrainConfig`; it is written beside the results as
+``config.json`` and can be read back with :func:`load_config` (JSON or TOML).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+TaskName = Literal["sine-waves", "evidence-accumulation", "delayed-match"]
+RuleName = Literal["bptt", "eprop"]
+TASK_NAMES: tuple[str, ...] = TaskName.__args__
+RULE_NAMES: tuple[str, ...] = RuleName.__args__
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NeuronConfig(Strict):
+    """The recurrent neurons (units: ms, mV). ``model="alif"`` with ``adaptive_fraction``
+    < 1 gives a mixed LIF/ALIF population (the first neurons are LIF)."""
+
+    model: Literal["lif", "alif", "rate"] = "lif"
+    tau_m: float = Field(20.0, gt=0, description="membrane time constant [ms]")
+    v_th: float = Field(0.6, gt=0, description="threshold above rest [mV]")
+    t_ref: float = Field(0.0, ge=0, description="refractory period [ms]")
+    tau_a: float = Field(2000.0, gt=0, description="adaptation time constant [ms] (alif)")
+    beta: float = Field(1.8, ge=0, description="adaptation strength [mV] (alif)")
+    adaptive_fraction: float = Field(1.0, ge=0, le=1, description="fraction of ALIF neurons (alif)")
+    activation: Literal["tanh", "relu"] = "tanh"
+    surrogate_height: float = Field(0.3, gt=0)
+    surrogate_width: float = Field(1.0, gt=0)
+
+
+class NetworkConfig(Strict):
+    """Sizes and structure of the recurrent network."""
+
+    n_rec: int = Field(100, ge=1, le=100_000)
+    tau_out: float = Field(20.0, gt=0, description="readout time constant [ms]")
+    connectivity: float = Field(1.0, gt=0, le=1, description="probability of a recurrent synapse")
+    excitatory_fraction: float | None = Field(
+        None, gt=0, lt=1, description="enables Dale's law with this fraction of E cells"
+    )
+    init_gain: float = Field(1.0, gt=0)
+
+
+class TrainConfig(Strict):
+    """One training run: a task, a rule, a network and an optimizer."""
+
+    task: TaskName
+    rule: RuleName
+    iterations: int = Field(1000, ge=1, le=10_000_000)
+    seed: int = Field(0, ge=0, lt=2**32)
+    batch: int = Field(32, ge=1, le=100_000)
+    learning_rate: float = Field(3e-3, gt=0, le=10)
+    optimizer: Literal["adam", "sgd"] = "adam"
+    precision: Literal["float32", "float64"] = "float32"
+    feedback: Literal["symmetric", "random"] = "symmetric"
+    rate_coefficient: float = Field(0.0, ge=0, description="firing-rate regulariser c_reg")
+    rate_target_hz: float = Field(10.0, ge=0)
+    checkpoint_every: int = Field(100, ge=1)
+    neuron: NeuronConfig = NeuronConfig()
+    network: NetworkConfig = NetworkConfig()
+
+    @model_validator(mode="after")
+    def _rule_fits_network(self) -> TrainConfig:
+        if self.feedback == "random" and self.rule != "eprop":
+            raise ValueError("feedback='random' is an e-prop option; use rule='eprop'")
+        return self
+
+
+TASK_DEFAULTS: dict[str, dict] = {
+    "sine-waves": {"neuron": {"model": "lif"}, "batch": 1, "rate_coefficient": 300.0},
+    "evidence-accumulation": {
+        "neuron": {"model": "alif", "adaptive_fraction": 0.5, "t_ref": 5.0, "tau_a": 2000.0},
+        "batch": 32,
+        "rate_coefficient": 1.0,
+    },
+    "delayed-match": {
+        "neuron": {"model": "alif", "adaptive_fraction": 0.5, "t_ref": 5.0, "tau_a": 2000.0},
+        "batch": 32,
+        "rate_coefficient": 1.0,
+    },
+}
+
+
+def merge(base: dict, overrides: dict) -> dict:
+    """``base`` updated by the non-None values of ``overrides``, one level of nesting deep."""
+    merged = dict(base)
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if isinstance(value, dict) and isinstance(merged.get(name), dict):
+            merged[name] = {**merged[name], **value}
+        else:
+            merged[name] = value
+    return merged
+
+
+def make_config(**fields: object) -> TrainConfig:
+    """A :class:`TrainConfig` with the defaults of its task under the given fields."""
+    return TrainConfig(**merge(TASK_DEFAULTS.get(str(fields.get("task")), {}), fields))
+
+
+def describe_errors(error: ValidationError) -> str:
+    """One line per bad field: ``field.path: message`` (pydantic names the allowed values)."""
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "config"
+        lines.append(f"{where}: {item['msg']} (got {item.get('input')!r})")
+    return "\n".join(lines)
+
+
+def read_config_file(path: Path) -> dict:
+    """The fields of a JSON or TOML config file (never a pickle), not yet validated.
+
+    A run's own ``config.json`` (with ``config`` and ``versions``) is accepted too.
+    """
+    text = path.read_text()
+    data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a table of fields, not {type(data).__name__}")
+    return data.get("config", data) if "versions" in data else data
+
+
+def load_config(path: Path) -> TrainConfig:
+    """Read and validate a JSON or TOML config file."""
+    return make_config(**read_config_file(path))

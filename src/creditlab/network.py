@@ -1,0 +1,259 @@
+"""The network: its parameters, cell types, masks, and the one ``simulate`` scan.
+
+A recurrent network of ``n_rec`` neurons of one model (:mod:`creditlab.neurons`) driven
+by ``n_in`` inputs, read out by ``n_out`` leaky readout units (Bellec et al. 2020):
+
+    I_j^t = Σ_i x_i^t W^in_ij + Σ_i z_i^{t−1} W^rec_ij             input current [mV]
+    (neuron step)                                                  z^t, ψ^t
+    y_k^t = κ y_k^{t−1} + g_out Σ_j z_j^t W^out_jk                 κ = exp(−dt/τ_out)
+
+Weights are stored pre × post (``x @ w_in``). Optional cell types: each recurrent neuron
+is excitatory or inhibitory (``sign`` +1/−1) and its outgoing recurrent weights keep
+that sign (Dale's law); ``recurrent_mask`` marks the synapses that exist (no autapses by
+default). Both are enforced by :func:`constrain` after every optimizer step and on
+gradients by :func:`mask_gradient`.
+
+``simulate`` runs one trial (shapes without a batch axis) as one ``jax.lax.scan``;
+batches, seeds and animals are ``jax.vmap`` over it. A learning rule that works online
+passes an ``observer``: a pure function called inside the same scan at every step with
+what happened at that step (:class:`StepRecord`), so no rule re-implements the neuron.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.neurons.base import leak_factor, scale_of_input
+
+
+class Params(NamedTuple):
+    """Trainable weights [mV], pre × post.
+
+    ``w_in [n_in, n_rec]``, ``w_rec [n_rec, n_rec]``, ``w_out [n_rec, n_out]``.
+    """
+
+    w_in: Array
+    w_rec: Array
+    w_out: Array
+
+
+class NetworkState(NamedTuple):
+    """The neuron model's state and the readout ``y [n_out]``."""
+
+    neurons: Any
+    readout: Array
+
+
+class StepRecord(NamedTuple):
+    """What happened at step t of one trial, handed to an online rule's observer.
+
+    Attributes:
+        inputs: x^t ``[n_in]``, the presynaptic activity of ``w_in``.
+        recurrent_inputs: z^{t−1} ``[n_rec]``, the presynaptic activity of ``w_rec``.
+        outputs: z^t (or r^t) ``[n_rec]``, the presynaptic activity of ``w_out``.
+        psi: ψ^t = ∂z^t/∂v^t ``[n_rec]`` [1/mV].
+        readout: y^t ``[n_out]``.
+    """
+
+    inputs: Array
+    recurrent_inputs: Array
+    outputs: Array
+    psi: Array
+    readout: Array
+
+
+class Trajectory(NamedTuple):
+    """Per-step outputs of one trial: ``readout [T, n_out]``, ``activity [T, n_rec]`` (or None)."""
+
+    readout: Array
+    activity: Array | None
+
+
+Observer = Callable[[Any, StepRecord, Any], Any]
+
+
+@jax.tree_util.register_dataclass
+@dataclass(frozen=True)
+class Network:
+    """Structure of a network (not trained). Sizes and the neuron model are static.
+
+    Attributes:
+        neuron: the recurrent neuron model (LIF, ALIF, Rate, ...).
+        n_in, n_rec, n_out: population sizes.
+        tau_out: readout time constant [ms].
+        readout_scale: g_out (``None`` means ``1 − κ``).
+        recurrent_mask: ``[n_rec, n_rec]`` 1 where a synapse exists (pre × post).
+        sign: ``[n_rec]`` +1 excitatory / −1 inhibitory, or ``None`` without Dale's law.
+    """
+
+    neuron: Any = field(metadata={"static": True})
+    n_in: int = field(metadata={"static": True})
+    n_rec: int = field(metadata={"static": True})
+    n_out: int = field(metadata={"static": True})
+    tau_out: float = field(default=20.0, metadata={"static": True})
+    readout_scale: float | None = field(default=1.0, metadata={"static": True})
+    recurrent_mask: Array | None = None
+    sign: Array | None = None
+
+    @property
+    def readout_decay(self) -> float:
+        """κ = exp(−dt/τ_out)."""
+        return leak_factor(self.neuron.dt, self.tau_out)
+
+    @property
+    def readout_input_scale(self) -> float:
+        return scale_of_input(self.readout_decay, self.readout_scale)
+
+    def init_state(self, dtype: Any) -> NetworkState:
+        return NetworkState(self.neuron.init_state(self.n_rec, dtype), jnp.zeros(self.n_out, dtype))
+
+
+def make_network(
+    neuron: Any,
+    n_in: int,
+    n_rec: int,
+    n_out: int,
+    *,
+    tau_out: float = 20.0,
+    readout_scale: float | None = 1.0,
+    connectivity: float = 1.0,
+    excitatory_fraction: float | None = None,
+    autapses: bool = False,
+    key: Array | None = None,
+) -> Network:
+    """Build a network, drawing a sparse mask when ``connectivity < 1``.
+
+    ``excitatory_fraction`` (e.g. 0.8) turns on Dale's law: the first
+    ``round(fraction · n_rec)`` neurons are excitatory, the rest inhibitory.
+    """
+    mask = jnp.ones((n_rec, n_rec))
+    if connectivity < 1.0:
+        if key is None:
+            raise ValueError("connectivity < 1 needs a key to draw the sparse mask")
+        mask = jax.random.bernoulli(key, connectivity, (n_rec, n_rec)).astype(mask.dtype)
+    if not autapses:
+        mask = mask * (1.0 - jnp.eye(n_rec))
+    sign = None
+    if excitatory_fraction is not None:
+        n_exc = round(excitatory_fraction * n_rec)
+        sign = jnp.where(jnp.arange(n_rec) < n_exc, 1.0, -1.0)
+    return Network(
+        neuron=neuron,
+        n_in=n_in,
+        n_rec=n_rec,
+        n_out=n_out,
+        tau_out=tau_out,
+        readout_scale=readout_scale,
+        recurrent_mask=mask,
+        sign=sign,
+    )
+
+
+def init_params(
+    network: Network, *, key: Array, dtype: Any = jnp.float32, gain: float = 1.0
+) -> Params:
+    """Gaussian weights scaled by 1/√fan-in (Bellec et al. 2020), then constrained.
+
+    With Dale's law, recurrent weights are drawn as magnitudes with the presynaptic sign,
+    and inhibitory ones scaled so that each neuron's expected input is balanced.
+    """
+    k_in, k_rec, k_out = jax.random.split(key, 3)
+    w_in = (
+        gain
+        * jax.random.normal(k_in, (network.n_in, network.n_rec), dtype)
+        / math.sqrt(network.n_in)
+    )
+    w_rec = (
+        gain
+        * jax.random.normal(k_rec, (network.n_rec, network.n_rec), dtype)
+        / math.sqrt(network.n_rec)
+    )
+    w_out = (
+        gain
+        * jax.random.normal(k_out, (network.n_rec, network.n_out), dtype)
+        / math.sqrt(network.n_rec)
+    )
+    if network.sign is not None:
+        sign = network.sign.astype(dtype)
+        n_exc = jnp.sum(sign > 0)
+        n_inh = jnp.maximum(jnp.sum(sign < 0), 1)
+        balance = jnp.where(sign > 0, 1.0, n_exc / n_inh).astype(dtype)
+        w_rec = jnp.abs(w_rec) * (sign * balance)[:, None]
+    return constrain(network, Params(w_in, w_rec, w_out))
+
+
+def constrain(network: Network, params: Params) -> Params:
+    """Project weights onto the allowed set: absent synapses are 0, Dale's signs hold.
+
+    A weight that would change its neuron's sign is set to 0 (as in Liu et al. 2021).
+    """
+    w_rec = params.w_rec
+    if network.recurrent_mask is not None:
+        w_rec = w_rec * network.recurrent_mask.astype(w_rec.dtype)
+    if network.sign is not None:
+        sign = network.sign.astype(w_rec.dtype)[:, None]
+        w_rec = jnp.where(w_rec * sign < 0, 0.0, w_rec)
+    return params._replace(w_rec=w_rec)
+
+
+def mask_gradient(network: Network, grads: Params) -> Params:
+    """Zero the gradient of absent synapses, so optimizer state never sees them."""
+    if network.recurrent_mask is None:
+        return grads
+    return grads._replace(w_rec=grads.w_rec * network.recurrent_mask.astype(grads.w_rec.dtype))
+
+
+def simulate(
+    network: Network,
+    params: Params,
+    inputs: Array,
+    *,
+    observer: Observer | None = None,
+    observer_state: Any = None,
+    observer_inputs: Any = None,
+    record_activity: bool = False,
+    truncate_recurrent_gradient: bool = False,
+    initial_state: NetworkState | None = None,
+) -> tuple[Trajectory, Any, NetworkState]:
+    """Run one trial. ``inputs [T, n_in]`` → (trajectory, final observer state, final state).
+
+    Args:
+        observer: ``observer(state, record, observer_inputs[t]) -> state``, called at
+            every step inside the scan (online rules: eligibility traces, rewards).
+        observer_inputs: a pytree with leading axis T scanned alongside the inputs
+            (for example targets and the loss mask).
+        record_activity: also return the recurrent outputs ``[T, n_rec]``.
+        truncate_recurrent_gradient: stop gradients through z^{t−1} → I^t, i.e. through
+            the recurrent weights in time (what e-prop approximates BPTT by).
+    """
+    dtype = params.w_in.dtype
+    state = network.init_state(dtype) if initial_state is None else initial_state
+    neuron = network.neuron
+    kappa, g_out = network.readout_decay, network.readout_input_scale
+
+    def step(carry, scanned):
+        net_state, obs_state = carry
+        x_t, obs_in = scanned
+        previous = neuron.output(net_state.neurons)
+        recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
+        current = x_t @ params.w_in + recurrent @ params.w_rec
+        neurons, psi = neuron.step(net_state.neurons, current)
+        z = neuron.output(neurons)
+        readout = kappa * net_state.readout + g_out * (z @ params.w_out)
+        if observer is not None:
+            record = StepRecord(x_t, previous, z, psi, readout)
+            obs_state = observer(obs_state, record, obs_in)
+        emitted = (readout, z if record_activity else None)
+        return (NetworkState(neurons, readout), obs_state), emitted
+
+    (final, obs_final), (readout, activity) = jax.lax.scan(
+        step, (state, observer_state), (inputs.astype(dtype), observer_inputs)
+    )
+    return Trajectory(readout, activity), obs_final, final

@@ -1,0 +1,8 @@
+"""Neuron models: one per file, all sharing the leaky membrane of :mod:`.base`."""
+
+from creditlab.neurons.alif import ALIF, ALIFState
+from creditlab.neurons.base import NeuronModel
+from creditlab.neurons.lif import LIF, LIFState
+from creditlab.neurons.rate import Rate, RateState
+
+__all__ = ["ALIF", "LIF", "ALIFState", "LIFState", "NeuronModel", "Rate", "RateState"]

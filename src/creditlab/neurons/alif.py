@@ -1,0 +1,113 @@
+"""Adaptive LIF neuron: LIF with a spike-triggered adaptive threshold (Bellec et al. 2020).
+
+    a_j^t = ρ a_j^{t−1} + z_j^{t−1}                     ρ = exp(−dt/τ_a)
+    A_j^t = v_th + β_j a_j^t                            adaptive threshold [mV]
+    v_j^t = α v_j^{t−1} + g I_j^t − z_j^{t−1} R_j      R = v_th (or A^{t−1})
+    z_j^t = H(v_j^t − A_j^t)   unless refractory
+
+``β = 0`` gives a LIF neuron, so a mixed LIF/ALIF population (Liu et al. 2021) is one ALIF
+population with a per-neuron β. The reset is not differentiated through.
+
+e-prop eligibility (Bellec et al. 2020, Eqs. 24–25), with ε^a_ji = ∂a_j/∂W_ji through the
+neuron's own dynamics:
+
+    e_ji^t      = ψ_j^t (z̄_i^t − β_j ε^a_ji^t)
+    ε^a_ji^{t+1} = ρ ε^a_ji^t + e_ji^t
+
+so ALIF keeps one value per synapse (``[pre, post]`` per trial).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.neurons.surrogate import fire
+
+
+class ALIFState(NamedTuple):
+    """Membrane ``v`` [mV], adaptation ``a`` (unitless), spikes ``z``, refractory steps left."""
+
+    v: Array
+    a: Array
+    z: Array
+    refractory: Array
+
+
+@dataclass(frozen=True)
+class ALIF:
+    """Parameters of an ALIF population (static, hashable).
+
+    Attributes:
+        dt, tau_m, v_th, t_ref, current_scale, surrogate_height, surrogate_width: as in
+            :class:`creditlab.neurons.lif.LIF`.
+        tau_a: adaptation time constant [ms].
+        beta: adaptation strength β [mV per unit of a]; a float or one per neuron.
+        reset_by_adaptive_threshold: subtract A^{t−1} instead of v_th on a spike.
+    """
+
+    dt: float = 1.0
+    tau_m: float = 20.0
+    v_th: float = 0.6
+    t_ref: float = 0.0
+    current_scale: float | None = 1.0
+    surrogate_height: float = 0.3
+    surrogate_width: float = 1.0
+    tau_a: float = 2000.0
+    beta: float | tuple[float, ...] = 1.8
+    reset_by_adaptive_threshold: bool = False
+
+    is_spiking = True
+
+    @property
+    def decay(self) -> float:
+        return leak_factor(self.dt, self.tau_m)
+
+    @property
+    def adaptation_decay(self) -> float:
+        return leak_factor(self.dt, self.tau_a)
+
+    @property
+    def input_scale(self) -> float:
+        return scale_of_input(self.decay, self.current_scale)
+
+    @property
+    def refractory_steps(self) -> int:
+        return round(self.t_ref / self.dt)
+
+    def init_state(self, n: int, dtype: Any) -> ALIFState:
+        zeros = jnp.zeros((n,), dtype)
+        return ALIFState(v=zeros, a=zeros, z=zeros, refractory=zeros)
+
+    def output(self, state: ALIFState) -> Array:
+        return state.z
+
+    def threshold(self, a: Array) -> Array:
+        """A = v_th + β a [mV]."""
+        return self.v_th + jnp.asarray(self.beta, a.dtype) * a
+
+    def step(self, state: ALIFState, current: Array) -> tuple[ALIFState, Array]:
+        """One step: returns the new state and ψ_j^t = ∂z_j^t/∂v_j^t [1/mV]."""
+        reset_level = self.threshold(state.a) if self.reset_by_adaptive_threshold else self.v_th
+        reset = jax.lax.stop_gradient(state.z * reset_level)
+        v = self.decay * state.v + self.input_scale * current - reset
+        a = self.adaptation_decay * state.a + state.z
+        z, psi, refractory = fire(v, self.threshold(a), state.refractory, self)
+        return ALIFState(v=v, a=a, z=z, refractory=refractory), psi
+
+    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> Array:
+        """ε^a, zero at the start of a trial: shape ``[pre, post]``."""
+        return jnp.zeros(shape, dtype)
+
+    def eligibility_step(
+        self, eligibility: Array, psi: Array, presynaptic_trace: Array
+    ) -> tuple[Array, Array]:
+        """Returns (ε^a at t+1, e^t) from ε^a at t, ψ^t ``[post]`` and z̄^t ``[pre]``."""
+        beta = jnp.asarray(self.beta, psi.dtype)
+        trace = psi[None, :] * (presynaptic_trace[:, None] - beta * eligibility)
+        return self.adaptation_decay * eligibility + trace, trace

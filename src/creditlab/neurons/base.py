@@ -1,0 +1,69 @@
+"""What every neuron model provides, and the leaky membrane they all share.
+
+Every model integrates its synaptic input current with the same leaky membrane
+
+    v_j^t = α v_j^{t−1} + g I_j^t − (reset)          α = exp(−dt / τ_m)
+
+where ``g`` is ``current_scale`` (``None`` means ``1 − α``, the exact Euler weight of
+``τ_m dv/dt = −v + I``; NEST's ``regular_spike_arrival`` is ``g = 1``). Units: v in mV
+relative to rest, I in mV per step (weights are in mV), dt and τ in ms.
+
+A model's ``step`` returns its new state and ``ψ = ∂(output)/∂v`` at this step, which
+online rules (e-prop) need; the output is what the neuron sends to its synapses (spikes
+``z`` or a rate ``r``). All shapes are ``[n]`` for one trial; batches are ``jax.vmap``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+from jax import Array
+
+
+class NeuronModel(Protocol):
+    """The contract a neuron model fulfils (see the module docstring)."""
+
+    dt: float
+    tau_m: float
+    current_scale: float | None
+
+    @property
+    def decay(self) -> float: ...
+
+    @property
+    def input_scale(self) -> float: ...
+
+    @property
+    def is_spiking(self) -> bool: ...
+
+    def init_state(self, n: int, dtype: Any) -> Any: ...
+
+    def step(self, state: Any, current: Array) -> tuple[Any, Array]: ...
+
+    def output(self, state: Any) -> Array: ...
+
+    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> Any: ...
+
+    def eligibility_step(
+        self, eligibility: Any, psi: Array, presynaptic_trace: Array
+    ) -> tuple[Any, Array]: ...
+
+
+def leak_factor(dt: float, tau: float) -> float:
+    """α = exp(−dt/τ), the fraction of a leaky variable kept after one step of ``dt`` ms."""
+    return math.exp(-dt / tau)
+
+
+def scale_of_input(decay: float, current_scale: float | None) -> float:
+    """g in ``v ← α v + g I``: ``current_scale``, or ``1 − α`` when it is ``None``."""
+    return 1.0 - decay if current_scale is None else current_scale
+
+
+def outer_eligibility(psi: Array, presynaptic_trace: Array) -> Array:
+    """e_ji = ψ_j · z̄_i for one trial: shapes ``[post]`` and ``[pre]`` give ``[pre, post]``.
+
+    This is the eligibility trace of every model whose only hidden state on the input
+    path is the leaky membrane (rate units and LIF; Bellec et al. 2020, Eq. 22).
+    """
+    return presynaptic_trace[:, None] * psi[None, :]

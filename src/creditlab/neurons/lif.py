@@ -1,0 +1,94 @@
+"""Leaky integrate-and-fire neuron with soft reset (Bellec et al. 2020, Methods, Eq. 6).
+
+    v_j^t = α v_j^{t−1} + g I_j^t − z_j^{t−1} v_th          α = exp(−dt/τ_m)
+    z_j^t = H(v_j^t − v_th)   unless refractory (then 0)
+
+The reset subtracts the threshold (soft reset) and is not differentiated through, as in
+Bellec et al.; after a spike the neuron is refractory for ``round(t_ref / dt)`` steps,
+during which it cannot spike and its pseudo-derivative is zero. The membrane keeps
+integrating while refractory. Units: mV, ms.
+
+e-prop eligibility trace (Bellec et al. 2020, Eq. 23): e_ji^t = ψ_j^t z̄_i^t, where z̄ is
+the presynaptic activity low-pass filtered with α (kept by the rule, shared by all synapses
+of a presynaptic neuron), so a LIF neuron needs no per-synapse state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.neurons.base import leak_factor, outer_eligibility, scale_of_input
+from creditlab.neurons.surrogate import fire
+
+
+class LIFState(NamedTuple):
+    """Membrane potential ``v`` [mV], last spikes ``z`` (0/1), refractory steps left."""
+
+    v: Array
+    z: Array
+    refractory: Array
+
+
+@dataclass(frozen=True)
+class LIF:
+    """Parameters of a population of identical LIF neurons (all static, hashable).
+
+    Attributes:
+        dt: time step [ms].
+        tau_m: membrane time constant [ms].
+        v_th: threshold above rest [mV].
+        t_ref: refractory period [ms]; 0 disables it.
+        current_scale: g in the membrane update (``None`` means ``1 − α``).
+        surrogate_height, surrogate_width: the pseudo-derivative's shape (see
+            :mod:`creditlab.neurons.surrogate`).
+    """
+
+    dt: float = 1.0
+    tau_m: float = 20.0
+    v_th: float = 0.6
+    t_ref: float = 0.0
+    current_scale: float | None = 1.0
+    surrogate_height: float = 0.3
+    surrogate_width: float = 1.0
+
+    is_spiking = True
+
+    @property
+    def decay(self) -> float:
+        return leak_factor(self.dt, self.tau_m)
+
+    @property
+    def input_scale(self) -> float:
+        return scale_of_input(self.decay, self.current_scale)
+
+    @property
+    def refractory_steps(self) -> int:
+        return round(self.t_ref / self.dt)
+
+    def init_state(self, n: int, dtype: Any) -> LIFState:
+        zeros = jnp.zeros((n,), dtype)
+        return LIFState(v=zeros, z=zeros, refractory=zeros)
+
+    def output(self, state: LIFState) -> Array:
+        return state.z
+
+    def step(self, state: LIFState, current: Array) -> tuple[LIFState, Array]:
+        """One step: returns the new state and ψ_j^t = ∂z_j^t/∂v_j^t [1/mV]."""
+        reset = jax.lax.stop_gradient(state.z) * self.v_th
+        v = self.decay * state.v + self.input_scale * current - reset
+        z, psi, refractory = fire(v, self.v_th, state.refractory, self)
+        return LIFState(v=v, z=z, refractory=refractory), psi
+
+    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> tuple[()]:
+        return ()
+
+    def eligibility_step(
+        self, eligibility: tuple[()], psi: Array, presynaptic_trace: Array
+    ) -> tuple[tuple[()], Array]:
+        """e_ji^t = ψ_j^t z̄_i^t; LIF keeps no per-synapse state."""
+        return (), outer_eligibility(psi, presynaptic_trace)

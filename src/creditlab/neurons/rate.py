@@ -1,0 +1,79 @@
+"""Leaky rate unit (continuous-time RNN, Euler step).
+
+    v_j^t = α v_j^{t−1} + g I_j^t          α = exp(−dt/τ), g = 1 − α by default
+    r_j^t = φ(v_j^t)                        φ = tanh or relu
+
+The output ``r`` is what the unit sends to its synapses. For e-prop, ψ = φ'(v) and the
+eligibility trace is e_ji = ψ_j z̄_i (the same form as LIF without a threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.neurons.base import leak_factor, outer_eligibility, scale_of_input
+
+ACTIVATIONS = ("tanh", "relu")
+
+
+class RateState(NamedTuple):
+    """Membrane (pre-activation) ``v`` and rate ``r = φ(v)``."""
+
+    v: Array
+    r: Array
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A population of leaky rate units.
+
+    Attributes:
+        dt: time step [ms].
+        tau_m: time constant [ms].
+        activation: ``"tanh"`` or ``"relu"``.
+        current_scale: g (``None`` means ``1 − α``).
+    """
+
+    dt: float = 1.0
+    tau_m: float = 10.0
+    activation: Literal["tanh", "relu"] = "tanh"
+    current_scale: float | None = None
+
+    is_spiking = False
+
+    @property
+    def decay(self) -> float:
+        return leak_factor(self.dt, self.tau_m)
+
+    @property
+    def input_scale(self) -> float:
+        return scale_of_input(self.decay, self.current_scale)
+
+    def _phi(self, v: Array) -> Array:
+        return jnp.tanh(v) if self.activation == "tanh" else jax.nn.relu(v)
+
+    def init_state(self, n: int, dtype: Any) -> RateState:
+        zeros = jnp.zeros((n,), dtype)
+        return RateState(v=zeros, r=self._phi(zeros))
+
+    def output(self, state: RateState) -> Array:
+        return state.r
+
+    def step(self, state: RateState, current: Array) -> tuple[RateState, Array]:
+        """One step: returns the new state and ψ = φ'(v^t)."""
+        v = self.decay * state.v + self.input_scale * current
+        r, psi = jax.jvp(self._phi, (v,), (jnp.ones_like(v),))
+        return RateState(v=v, r=r), psi
+
+    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> tuple[()]:
+        return ()
+
+    def eligibility_step(
+        self, eligibility: tuple[()], psi: Array, presynaptic_trace: Array
+    ) -> tuple[tuple[()], Array]:
+        return (), outer_eligibility(psi, presynaptic_trace)

@@ -1,0 +1,103 @@
+"""Figures and reports: learning curves (PNG) and a Markdown/HTML comparison of runs."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def smooth(values: Sequence[float], window: int) -> np.ndarray:
+    """Running mean over ``window`` iterations (shorter at the start)."""
+    values = np.asarray(values, float)
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (cumulative[1:] - cumulative[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def plot_learning_curves(
+    runs: Mapping[str, Sequence[Mapping[str, float]]], path: Path, *, title: str
+) -> None:
+    """Loss (and accuracy where present) against iteration, one line per run."""
+    plt = _pyplot()
+    has_accuracy = any("accuracy" in rows[0] for rows in runs.values() if rows)
+    fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=(9 if has_accuracy else 5, 3.4))
+    axes = np.atleast_1d(axes)
+    for label, rows in runs.items():
+        iterations = [row["iteration"] for row in rows]
+        window = max(1, len(rows) // 20)
+        line = axes[0].plot(iterations, [row["loss"] for row in rows], alpha=0.25)[0]
+        axes[0].plot(
+            iterations,
+            smooth([row["loss"] for row in rows], window),
+            color=line.get_color(),
+            label=label,
+        )
+        if has_accuracy:
+            axes[1].plot(iterations, smooth([row["accuracy"] for row in rows], window), label=label)
+    axes[0].set(xlabel="iteration", ylabel="loss", yscale="log", title=title)
+    axes[0].legend(frameon=False)
+    if has_accuracy:
+        axes[1].set(xlabel="iteration", ylabel="accuracy (running mean)", ylim=(0, 1.02))
+        axes[1].axhline(0.5, color="grey", lw=0.8, ls=":")
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+
+
+def summary_row(label: str, rows: Sequence[Mapping[str, float]]) -> dict[str, str]:
+    """Final numbers of one run, averaged over its last 10 % of iterations."""
+    tail = rows[-max(1, len(rows) // 10) :]
+    row = {"run": label, "iterations": str(len(rows))}
+    for key in ("loss", "accuracy", "firing_rate_hz"):
+        if key in tail[0]:
+            row[key] = f"{np.mean([r[key] for r in tail]):.4g}"
+    row["wall time (s)"] = f"{rows[-1]['wall_time_s']:.1f}"
+    return row
+
+
+def markdown_table(rows: Sequence[Mapping[str, str]]) -> str:
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(row.get(c, "") for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_comparison_report(
+    directory: Path,
+    runs: Mapping[str, Sequence[Mapping[str, float]]],
+    *,
+    title: str,
+    description: str,
+) -> Path:
+    """``report.md``, ``report.html`` and ``learning_curves.png`` comparing runs."""
+    plot_learning_curves(runs, directory / "learning_curves.png", title=title)
+    table = markdown_table([summary_row(label, rows) for label, rows in runs.items()])
+    markdown = f"# {title}\n\n{description}\n\n{table}\n\n![learning curves](learning_curves.png)\n"
+    (directory / "report.md").write_text(markdown)
+    lines = [line for line in table.splitlines() if not line.startswith("|---")]
+    cells = [line.strip("|").split("|") for line in lines]
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell.strip())}</td>" for cell in row) + "</tr>"
+        for row in cells
+    )
+    page = (
+        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "td{padding:.2em .8em;border-bottom:1px solid #ddd}</style>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(description)}</p>"
+        f"<table>{body}</table><img src=learning_curves.png alt='learning curves'>"
+    )
+    (directory / "report.html").write_text(page)
+    return directory / "report.md"

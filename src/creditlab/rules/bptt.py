@@ -1,0 +1,75 @@
+"""Backpropagation through time (``bptt``): the exact gradient of the surrogate network.
+
+    updates = ∇_θ (E + R)
+
+by reverse-mode autodiff through the one ``simulate`` scan, with spikes differentiated by
+the pseudo-derivative (Bellec et al. 2020; Neftci, Mostafa & Zenke 2019). Memory grows
+with the sequence length (the scan stores every step for the backward pass).
+
+``truncate_recurrent_gradient=True`` stops the gradient through z^{t−1} → I^t; for the
+models here that is exactly what e-prop computes online, which the tests check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.network import Network, Params, simulate
+from creditlab.objective import Objective
+from creditlab.rules.base import Metrics, Rule, no_state, trial_metrics
+from creditlab.tasks.base import Trials
+
+
+def objective_and_metrics(
+    network: Network,
+    objective: Objective,
+    params: Params,
+    trials: Trials,
+    *,
+    truncate_recurrent_gradient: bool = False,
+) -> tuple[Array, Metrics]:
+    """E + R (R only for spiking networks) and the trial metrics, differentiable in params."""
+    spiking = network.neuron.is_spiking
+
+    def run(inputs: Array) -> Any:
+        trajectory, _, _ = simulate(
+            network,
+            params,
+            inputs,
+            record_activity=spiking,
+            truncate_recurrent_gradient=truncate_recurrent_gradient,
+        )
+        return trajectory
+
+    trajectory = jax.vmap(run)(trials.inputs)
+    rate = jnp.mean(trajectory.activity, axis=(0, 1)) if spiking else None
+    metrics = trial_metrics(objective, trajectory.readout, trials, rate)
+    total = metrics["loss"] + metrics.get("rate_penalty", 0.0)
+    return total, metrics
+
+
+def bptt(
+    network: Network, objective: Objective, *, truncate_recurrent_gradient: bool = False
+) -> Rule:
+    """The BPTT rule for ``network`` trained on ``objective``."""
+
+    def update(
+        params: Params, state: tuple[()], trials: Trials, *, key: Array | None = None
+    ) -> tuple[Params, tuple[()], Metrics]:
+        grads, metrics = jax.grad(
+            lambda p: objective_and_metrics(
+                network,
+                objective,
+                p,
+                trials,
+                truncate_recurrent_gradient=truncate_recurrent_gradient,
+            ),
+            has_aux=True,
+        )(params)
+        return grads, state, metrics
+
+    return Rule(init=no_state, update=update)

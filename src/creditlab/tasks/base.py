@@ -1,0 +1,88 @@
+"""Supervised tasks as data: ``sample(key, batch) -> Trials``.
+
+Every task is a frozen dataclass of its timing and rates with a pure ``sample``; the
+same key gives the same trials. Inputs are spike trains (0/1 per step of ``dt`` ms)
+drawn as Bernoulli(rate · dt) — a Poisson process on the grid.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple, Protocol
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+TaskKind = Literal["regression", "classification"]
+
+
+class Trials(NamedTuple):
+    """A batch of trials.
+
+    Attributes:
+        inputs: ``[batch, T, n_in]`` input activity per step (spikes 0/1).
+        targets: ``[batch, T, n_out]`` target readout (regression) or one-hot class.
+        mask: ``[batch, T]`` 1 where the loss counts (e.g. the recall period).
+    """
+
+    inputs: Array
+    targets: Array
+    mask: Array
+
+
+class Task(Protocol):
+    """A supervised task (see the module docstring)."""
+
+    name: str
+    kind: TaskKind
+    dt: float
+
+    @property
+    def n_in(self) -> int: ...
+
+    @property
+    def n_out(self) -> int: ...
+
+    @property
+    def n_steps(self) -> int: ...
+
+    def sample(self, key: Array, batch: int) -> Trials: ...
+
+
+def poisson_spikes(key: Array, rates_hz: Array, dt_ms: float) -> Array:
+    """Bernoulli spikes with probability ``rate · dt`` per step; ``rates_hz`` any shape."""
+    probability = jnp.clip(rates_hz * dt_ms * 1e-3, 0.0, 1.0)
+    return jax.random.bernoulli(key, probability).astype(jnp.float32)
+
+
+def steps(duration_ms: float, dt_ms: float) -> int:
+    """Number of ``dt`` steps in ``duration_ms``."""
+    return round(duration_ms / dt_ms)
+
+
+def cue_group_spikes(
+    key: Array,
+    first_group_on: Array,
+    second_group_on: Array,
+    recall: Array,
+    *,
+    group_size: int,
+    rate_hz: float,
+    noise_rate_hz: float,
+    dt_ms: float,
+) -> Array:
+    """Spikes ``[T, 4·group_size]`` of the four input groups of the cue tasks.
+
+    Groups in order: first cue, second cue, recall (each at ``rate_hz`` when its boolean
+    ``[T]`` mask is on) and background noise (``noise_rate_hz`` throughout).
+    """
+    group_rates = jnp.stack(
+        [
+            jnp.where(first_group_on, rate_hz, 0.0),
+            jnp.where(second_group_on, rate_hz, 0.0),
+            jnp.where(recall, rate_hz, 0.0),
+            jnp.full(recall.shape, noise_rate_hz),
+        ],
+        axis=1,
+    )
+    return poisson_spikes(key, jnp.repeat(group_rates, group_size, axis=1), dt_ms)

@@ -1,0 +1,90 @@
+"""Evidence accumulation (``evidence-accumulation``; Bellec et al. 2020 Fig. 3, Liu et al. 2021).
+
+Forty inputs in four groups of ten: left cues, right cues, recall and background noise.
+A trial is ``n_cues`` cues, each ``cue_ms`` of ``input_rate_hz`` firing in the left or
+the right group followed by ``spacing_ms`` of silence, then a delay, then a recall
+period of ``recall_ms`` in which the recall group fires. Background neurons fire at
+``noise_rate_hz`` throughout. The network must report, during the recall period, the
+side that got more cues (2 classes; ``n_cues`` is odd, so there is no tie).
+
+Default timing (NEST's example): 7 × (100 + 50) ms of cues, 1050 ms delay, 150 ms
+recall: 2250 ms per trial at dt = 1 ms. Each cue goes to the trial's majority side
+with probability ``1 − minority_probability`` (0.7 by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.tasks.base import Trials, cue_group_spikes, steps
+
+
+@dataclass(frozen=True)
+class EvidenceAccumulation:
+    """Timing and rates of the evidence-accumulation task."""
+
+    name: str = "evidence-accumulation"
+    kind: Literal["classification"] = "classification"
+    dt: float = 1.0
+    n_cues: int = 7
+    cue_ms: float = 100.0
+    spacing_ms: float = 50.0
+    delay_ms: float = 1050.0
+    recall_ms: float = 150.0
+    group_size: int = 10
+    input_rate_hz: float = 40.0
+    noise_rate_hz: float = 10.0
+    minority_probability: float = 0.3
+
+    @property
+    def n_in(self) -> int:
+        return 4 * self.group_size
+
+    @property
+    def n_out(self) -> int:
+        return 2
+
+    @property
+    def n_steps(self) -> int:
+        per_cue = steps(self.cue_ms + self.spacing_ms, self.dt)
+        return (
+            self.n_cues * per_cue + steps(self.delay_ms, self.dt) + steps(self.recall_ms, self.dt)
+        )
+
+    def _one_trial(self, key: Array) -> tuple[Array, Array, Array]:
+        k_side, k_cues, k_spikes = jax.random.split(key, 3)
+        majority = jax.random.bernoulli(k_side).astype(jnp.int32)
+        with_majority = jax.random.bernoulli(
+            k_cues, 1.0 - self.minority_probability, (self.n_cues,)
+        )
+        cue_sides = jnp.where(with_majority, majority, 1 - majority)
+        label = (2 * jnp.sum(cue_sides) > self.n_cues).astype(jnp.int32)
+
+        t = jnp.arange(self.n_steps)
+        per_cue = steps(self.cue_ms + self.spacing_ms, self.dt)
+        cue_index = t // per_cue
+        in_cue = (cue_index < self.n_cues) & (t % per_cue < steps(self.cue_ms, self.dt))
+        side_now = cue_sides[jnp.minimum(cue_index, self.n_cues - 1)]
+        recall = t >= self.n_steps - steps(self.recall_ms, self.dt)
+
+        targets = jnp.broadcast_to(jax.nn.one_hot(label, 2), (self.n_steps, 2))
+        spikes = cue_group_spikes(
+            k_spikes,
+            in_cue & (side_now == 0),
+            in_cue & (side_now == 1),
+            recall,
+            group_size=self.group_size,
+            rate_hz=self.input_rate_hz,
+            noise_rate_hz=self.noise_rate_hz,
+            dt_ms=self.dt,
+        )
+        return spikes, targets, recall.astype(jnp.float32)
+
+    def sample(self, key: Array, batch: int) -> Trials:
+        inputs, targets, mask = jax.vmap(self._one_trial)(jax.random.split(key, batch))
+        return Trials(inputs, targets, mask)

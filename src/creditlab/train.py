@@ -1,0 +1,148 @@
+"""Training a network with a rule: ``train(config) -> TrainResult``.
+
+Each iteration samples a batch (from the run's seed), asks the rule for its update,
+masks it, passes it through the optax optimizer, and projects the weights back onto the
+allowed set (masks, Dale's law). The whole iteration is one jit-compiled function.
+
+A run whose loss becomes NaN or infinite stops with :class:`Diverged`, keeping the
+last parameters whose loss was finite and the metrics up to them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from creditlab.build import build_network, build_objective, build_optimizer, build_rule, build_task
+from creditlab.config import TrainConfig
+from creditlab.io.run_directory import RunDirectory
+from creditlab.network import Network, Params, constrain, init_params, mask_gradient
+from creditlab.rules.base import Rule
+from creditlab.tasks.base import Task
+
+
+class Diverged(RuntimeError):
+    """The loss became NaN or infinite; the last good parameters and metrics are kept."""
+
+
+class TrainState(NamedTuple):
+    params: Params
+    optimizer_state: Any
+    rule_state: Any
+
+
+class TrainResult(NamedTuple):
+    params: Params
+    metrics: list[dict[str, float]]
+    network: Network
+
+
+def make_train_step(
+    task: Task, network: Network, rule: Rule, optimizer: optax.GradientTransformation, batch: int
+) -> Callable[[TrainState, jax.Array], tuple[TrainState, dict]]:
+    """One jit-compiled training iteration: ``(state, key) -> (state, metrics)``."""
+
+    @jax.jit
+    def train_step(state: TrainState, key: jax.Array) -> tuple[TrainState, dict]:
+        k_task, k_rule = jax.random.split(key)
+        trials = task.sample(k_task, batch)
+        updates, rule_state, metrics = rule.update(
+            state.params, state.rule_state, trials, key=k_rule
+        )
+        updates = mask_gradient(network, updates)
+        steps, optimizer_state = optimizer.update(updates, state.optimizer_state, state.params)
+        params = constrain(network, optax.apply_updates(state.params, steps))
+        return TrainState(params, optimizer_state, rule_state), metrics
+
+    return train_step
+
+
+class TrainingSetup(NamedTuple):
+    """Everything a run needs, built from its config."""
+
+    task: Task
+    network: Network
+    rule: Rule
+    state: TrainState
+    train_step: Callable[[TrainState, jax.Array], tuple[TrainState, dict]]
+    data_keys: jax.Array
+
+
+def build_training(config: TrainConfig) -> TrainingSetup:
+    """The network, initial state (one compiled call) and the compiled training step."""
+    dtype = set_precision(config.precision)
+    task = build_task(config)
+    objective = build_objective(config, task)
+    optimizer = build_optimizer(config)
+
+    @jax.jit
+    def initial(seed: jax.Array) -> tuple[Network, TrainState, jax.Array]:
+        key_network, key_params, key_rule, key_data = jax.random.split(jax.random.key(seed), 4)
+        network = build_network(config, task, key=key_network)
+        rule = build_rule(config, network, objective)
+        params = init_params(network, key=key_params, dtype=dtype, gain=config.network.init_gain)
+        state = TrainState(params, optimizer.init(params), rule.init(params, key=key_rule))
+        return network, state, jax.random.split(key_data, config.iterations)
+
+    network, state, data_keys = initial(config.seed)
+    rule = build_rule(config, network, objective)
+    train_step = make_train_step(task, network, rule, optimizer, config.batch)
+    return TrainingSetup(task, network, rule, state, train_step, data_keys)
+
+
+def set_precision(precision: str) -> Any:
+    """Enable float64 in JAX when asked for; returns the parameter dtype."""
+    if precision == "float64":
+        jax.config.update("jax_enable_x64", True)
+        return jnp.float64
+    return jnp.float32
+
+
+def train(
+    config: TrainConfig,
+    *,
+    run_directory: RunDirectory | None = None,
+    on_iteration: Callable[[int, dict[str, float]], None] | None = None,
+) -> TrainResult:
+    """Train as ``config`` says; write config, metrics and checkpoints if given a folder."""
+    setup = build_training(config)
+    network, state, train_step = setup.network, setup.state, setup.train_step
+
+    if run_directory is not None:
+        run_directory.write_config(config.model_dump())
+    rows: list[dict[str, float]] = []
+    start = time.perf_counter()
+
+    def save(good: TrainState, iteration: int) -> None:
+        if run_directory is not None:
+            run_directory.write_metrics(rows)
+            run_directory.write_checkpoint(good.params._asdict(), iteration)
+
+    keys = setup.data_keys
+    last_good = state
+    for iteration in range(config.iterations):
+        new_state, metrics = train_step(state, keys[iteration])
+        row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}
+        if not math.isfinite(row["loss"]):
+            save(last_good, max(iteration - 1, 0))
+            raise Diverged(
+                f"loss became {row['loss']} at iteration {iteration}; stopped. The last "
+                "parameters with a finite loss and the metrics up to them are kept"
+                + (f" in {run_directory.path}" if run_directory is not None else "")
+                + ". Try a smaller learning_rate."
+            )
+        row["wall_time_s"] = time.perf_counter() - start
+        rows.append(row)
+        last_good, state = state, new_state
+        if on_iteration is not None:
+            on_iteration(iteration, row)
+        if (iteration + 1) % config.checkpoint_every == 0:
+            save(state, iteration + 1)
+    save(state, config.iterations)
+    return TrainResult(state.params, rows, network)

@@ -1,0 +1,6 @@
+"""Shared test set-up: float64 available (tests ask for it explicitly), CPU only."""
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+jax.config.update("jax_platforms", "cpu")

@@ -1,0 +1,95 @@
+"""The command line: outputs of a run, refusing to overwrite, stopping on divergence."""
+
+import json
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from creditlab.cli import app
+from creditlab.io import load_checkpoint
+
+runner = CliRunner()
+
+
+def flat(text: str) -> str:
+    """Output with rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def test_train_writes_config_metrics_checkpoint_and_plot(tmp_path) -> None:
+    config = tmp_path / "small.toml"
+    config.write_text('[network]\nn_rec = 20\n[neuron]\nmodel = "alif"\nadaptive_fraction = 0.5\n')
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--task",
+        "delayed-match",
+        "--rule",
+        "eprop",
+        "--iterations",
+        "3",
+        "--batch",
+        "2",
+    ]
+    result = runner.invoke(app, [*args, "--seed", "7", "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "config.json").read_text())["config"]
+    assert (
+        saved["seed"] == 7 and saved["network"]["n_rec"] == 20 and saved["task"] == "delayed-match"
+    )
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert list(metrics["iteration"]) == [0, 1, 2]
+    assert {"loss", "wall_time_s", "accuracy", "firing_rate_hz"} <= set(metrics.columns)
+    checkpoint = load_checkpoint(out / "checkpoint.npz")
+    assert checkpoint["w_rec"].shape == (20, 20) and int(checkpoint["iteration"]) == 3
+    assert (out / "learning_curve.png").stat().st_size > 1000
+
+    again = runner.invoke(app, [*args, "--config", str(config), "--out", str(out)])
+    assert again.exit_code == 2 and "already holds results" in flat(again.output)
+    second = tmp_path / "same-seed"
+    runner.invoke(app, [*args, "--seed", "7", "--config", str(config), "--out", str(second)])
+    np.testing.assert_array_equal(
+        pd.read_parquet(second / "metrics.parquet")["loss"], metrics["loss"]
+    )
+
+
+def test_bad_option_fails_before_computing(tmp_path) -> None:
+    result = runner.invoke(
+        app, ["train", "--task", "sine", "--rule", "eprop", "--out", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 2
+    assert "task: Input should be 'sine-waves'" in flat(result.output)
+    assert not (tmp_path / "x").exists()
+
+
+def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path) -> None:
+    config = tmp_path / "unstable.toml"
+    config.write_text(
+        'optimizer = "sgd"\nlearning_rate = 10.0\n[neuron]\nmodel = "rate"\nactivation = "relu"\n'
+        "[network]\nn_rec = 20\ninit_gain = 3.0\n"
+    )
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--task",
+            "sine-waves",
+            "--rule",
+            "bptt",
+            "--iterations",
+            "50",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 3, result.output
+    assert "diverged" in result.output
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert len(metrics) < 50 and np.all(np.isfinite(metrics["loss"]))
+    checkpoint = load_checkpoint(out / "checkpoint.npz")
+    assert all(np.all(np.isfinite(checkpoint[k])) for k in ("w_in", "w_rec", "w_out"))
+    assert int(checkpoint["iteration"]) == len(metrics) - 1

@@ -1,0 +1,46 @@
+"""A bad configuration fails before any computation, naming the field and allowed values."""
+
+import pytest
+from pydantic import ValidationError
+
+from creditlab.config import describe_errors, load_config, make_config
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"task": "mnist", "rule": "eprop"},
+            "task: Input should be 'sine-waves', 'evidence-accumulation' or 'delayed-match'",
+        ),
+        ({"task": "sine-waves", "rule": "hebb"}, "rule: Input should be 'bptt' or 'eprop'"),
+        (
+            {"task": "sine-waves", "rule": "eprop", "iterations": 0},
+            "iterations: Input should be greater than or equal to 1",
+        ),
+        (
+            {"task": "sine-waves", "rule": "eprop", "network": {"connectivity": 1.5}},
+            "network.connectivity: Input should be less than or equal to 1",
+        ),
+        (
+            {"task": "sine-waves", "rule": "eprop", "neuron": {"model": "hh"}},
+            "neuron.model: Input should be 'lif', 'alif' or 'rate'",
+        ),
+        (
+            {"task": "sine-waves", "rule": "eprop", "learning_rat": 1.0},
+            "learning_rat: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_bad_fields_are_named(fields: dict, expected: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        make_config(**fields)
+    assert expected in describe_errors(error.value)
+
+
+def test_task_defaults_and_toml_round_trip(tmp_path) -> None:
+    path = tmp_path / "run.toml"
+    path.write_text('task = "evidence-accumulation"\nrule = "bptt"\n[network]\nn_rec = 40\n')
+    config = load_config(path)
+    assert config.neuron.model == "alif" and config.network.n_rec == 40 and config.batch == 32
+    assert make_config(**config.model_dump()) == config
