@@ -15,8 +15,9 @@ gradients by :func:`mask_gradient`.
 
 ``simulate`` runs one trial (shapes without a batch axis) as one ``jax.lax.scan``;
 batches, seeds and animals are ``jax.vmap`` over it. A learning rule that works online
-passes an ``observer``: a pure function called inside the same scan at every step with
-what happened at that step (:class:`StepRecord`), so no rule re-implements the neuron.
+passes an ``observer``: a pure function called inside the same scan with what happened
+at each step (:class:`StepRecord`), a chunk of steps at a time, so no rule
+re-implements the neuron.
 """
 
 from __future__ import annotations
@@ -210,6 +211,11 @@ def mask_gradient(network: Network, grads: Params) -> Params:
     return grads._replace(w_rec=grads.w_rec * network.recurrent_mask.astype(grads.w_rec.dtype))
 
 
+def chunk_length(n_steps: int, longest: int = 32) -> int:
+    """The largest divisor of ``n_steps`` that is at most ``longest`` (the observer's chunk)."""
+    return max(k for k in range(1, min(longest, n_steps) + 1) if n_steps % k == 0)
+
+
 def simulate(
     network: Network,
     params: Params,
@@ -218,6 +224,7 @@ def simulate(
     observer: Observer | None = None,
     observer_state: Any = None,
     observer_inputs: Any = None,
+    observer_chunk: int = 1,
     record_activity: bool = False,
     truncate_recurrent_gradient: bool = False,
     initial_state: NetworkState | None = None,
@@ -225,10 +232,12 @@ def simulate(
     """Run one trial. ``inputs [T, n_in]`` → (trajectory, final observer state, final state).
 
     Args:
-        observer: ``observer(state, record, observer_inputs[t]) -> state``, called at
-            every step inside the scan (online rules: eligibility traces, rewards).
-        observer_inputs: a pytree with leading axis T scanned alongside the inputs
-            (for example targets and the loss mask).
+        observer: ``observer(state, records, observer_inputs) -> state``, called inside
+            the scan after every ``observer_chunk`` steps with those steps'
+            :class:`StepRecord` stacked along a leading axis (online rules: eligibility
+            traces, rewards). ``observer_chunk`` must divide T (see :func:`chunk_length`).
+        observer_inputs: a pytree with leading axis T handed to the observer alongside
+            the records of the same steps (for example targets and the loss weights).
         record_activity: also return the recurrent outputs ``[T, n_rec]``.
         truncate_recurrent_gradient: stop gradients through z^{t−1} → I^t, i.e. through
             the recurrent weights in time (what e-prop approximates BPTT by).
@@ -237,23 +246,44 @@ def simulate(
     state = network.init_state(dtype) if initial_state is None else initial_state
     neuron = network.neuron
     kappa, g_out = network.readout_decay, network.readout_input_scale
+    inputs = inputs.astype(dtype)
 
-    def step(carry, scanned):
-        net_state, obs_state = carry
-        x_t, obs_in = scanned
+    def advance(net_state: NetworkState, x_t: Array) -> tuple[NetworkState, StepRecord]:
         previous = neuron.output(net_state.neurons)
         recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
         current = x_t @ params.w_in + recurrent @ params.w_rec
         neurons, psi = neuron.step(net_state.neurons, current)
         z = neuron.output(neurons)
         readout = kappa * net_state.readout + g_out * (z @ params.w_out)
-        if observer is not None:
-            record = StepRecord(x_t, previous, z, psi, readout)
-            obs_state = observer(obs_state, record, obs_in)
-        emitted = (readout, z if record_activity else None)
-        return (NetworkState(neurons, readout), obs_state), emitted
+        return NetworkState(neurons, readout), StepRecord(x_t, previous, z, psi, readout)
 
-    (final, obs_final), (readout, activity) = jax.lax.scan(
-        step, (state, observer_state), (inputs.astype(dtype), observer_inputs)
+    def emitted(record: StepRecord) -> tuple[Array, Array | None]:
+        return record.readout, record.outputs if record_activity else None
+
+    if observer is None:
+
+        def step(net_state: NetworkState, x_t: Array) -> tuple[NetworkState, Any]:
+            net_state, record = advance(net_state, x_t)
+            return net_state, emitted(record)
+
+        final, (readout, activity) = jax.lax.scan(step, state, inputs)
+        return Trajectory(readout, activity), observer_state, final
+
+    n_steps = inputs.shape[0]
+    if n_steps % observer_chunk:
+        raise ValueError(f"observer_chunk={observer_chunk} must divide the {n_steps} steps")
+
+    def by_chunk(tree: Any) -> Any:
+        return jax.tree.map(lambda x: x.reshape(-1, observer_chunk, *x.shape[1:]), tree)
+
+    def chunk(carry: tuple, scanned: tuple) -> tuple[tuple, Any]:
+        net_state, obs_state = carry
+        x_chunk, obs_in = scanned
+        net_state, records = jax.lax.scan(advance, net_state, x_chunk)
+        return (net_state, observer(obs_state, records, obs_in)), emitted(records)
+
+    (final, obs_final), out = jax.lax.scan(
+        chunk, (state, observer_state), (by_chunk(inputs), by_chunk(observer_inputs))
     )
+    readout, activity = jax.tree.map(lambda x: x.reshape(n_steps, *x.shape[2:]), out)
     return Trajectory(readout, activity), obs_final, final

@@ -14,7 +14,8 @@ neuron's own dynamics:
     e_ji^t      = ψ_j^t (z̄_i^t − β_j ε^a_ji^t)
     ε^a_ji^{t+1} = ρ ε^a_ji^t + e_ji^t
 
-so ALIF keeps one value per synapse (``[pre, post]`` per trial).
+so ALIF keeps one value per synapse (``[pre, post]`` per trial); applied a chunk of steps
+at a time by :func:`creditlab.neurons.eligibility.adaptive_threshold`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import jax.numpy as jnp
 from jax import Array
 
 from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.neurons.eligibility import EligibilityOperators, adaptive_threshold
 from creditlab.neurons.surrogate import fire
 
 
@@ -100,14 +102,8 @@ class ALIF:
         z, psi, refractory = fire(v, self.threshold(a), state.refractory, self)
         return ALIFState(v=v, a=a, z=z, refractory=refractory), psi
 
-    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> Array:
-        """ε^a, zero at the start of a trial: shape ``[pre, post]``."""
-        return jnp.zeros(shape, dtype)
-
-    def eligibility_step(
-        self, eligibility: Array, psi: Array, presynaptic_trace: Array
-    ) -> tuple[Array, Array]:
-        """Returns (ε^a at t+1, e^t) from ε^a at t, ψ^t ``[post]`` and z̄^t ``[pre]``."""
+    def eligibility_operators(self, psi: Array) -> EligibilityOperators:
+        """The ALIF eligibility over a chunk (``psi [K, post]``); see
+        :func:`creditlab.neurons.eligibility.adaptive_threshold`."""
         beta = jnp.asarray(self.beta, psi.dtype)
-        trace = psi[None, :] * (presynaptic_trace[:, None] - beta * eligibility)
-        return self.adaptation_decay * eligibility + trace, trace
+        return adaptive_threshold(psi, beta, self.adaptation_decay)

@@ -10,7 +10,9 @@ relative to rest, I in mV per step (weights are in mV), dt and τ in ms.
 
 A model's ``step`` returns its new state and ``ψ = ∂(output)/∂v`` at this step, which
 online rules (e-prop) need; the output is what the neuron sends to its synapses (spikes
-``z`` or a rate ``r``). All shapes are ``[n]`` for one trial; batches are ``jax.vmap``.
+``z`` or a rate ``r``). ``eligibility_operators`` gives its e-prop eligibility trace over
+a chunk of steps (:mod:`creditlab.neurons.eligibility`). All shapes are ``[n]`` for one
+trial; batches are ``jax.vmap``.
 """
 
 from __future__ import annotations
@@ -43,11 +45,7 @@ class NeuronModel(Protocol):
 
     def output(self, state: Any) -> Array: ...
 
-    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> Any: ...
-
-    def eligibility_step(
-        self, eligibility: Any, psi: Array, presynaptic_trace: Array
-    ) -> tuple[Any, Array]: ...
+    def eligibility_operators(self, psi: Array) -> Any: ...
 
 
 def leak_factor(dt: float, tau: float) -> float:
@@ -58,12 +56,3 @@ def leak_factor(dt: float, tau: float) -> float:
 def scale_of_input(decay: float, current_scale: float | None) -> float:
     """g in ``v ← α v + g I``: ``current_scale``, or ``1 − α`` when it is ``None``."""
     return 1.0 - decay if current_scale is None else current_scale
-
-
-def outer_eligibility(psi: Array, presynaptic_trace: Array) -> Array:
-    """e_ji = ψ_j · z̄_i for one trial: shapes ``[post]`` and ``[pre]`` give ``[pre, post]``.
-
-    This is the eligibility trace of every model whose only hidden state on the input
-    path is the leaky membrane (rate units and LIF; Bellec et al. 2020, Eq. 22).
-    """
-    return presynaptic_trace[:, None] * psi[None, :]

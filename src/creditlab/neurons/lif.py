@@ -22,7 +22,8 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.neurons.base import leak_factor, outer_eligibility, scale_of_input
+from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.neurons.eligibility import EligibilityOperators, membrane_only
 from creditlab.neurons.surrogate import fire
 
 
@@ -84,11 +85,6 @@ class LIF:
         z, psi, refractory = fire(v, self.v_th, state.refractory, self)
         return LIFState(v=v, z=z, refractory=refractory), psi
 
-    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> tuple[()]:
-        return ()
-
-    def eligibility_step(
-        self, eligibility: tuple[()], psi: Array, presynaptic_trace: Array
-    ) -> tuple[tuple[()], Array]:
-        """e_ji^t = ψ_j^t z̄_i^t; LIF keeps no per-synapse state."""
-        return (), outer_eligibility(psi, presynaptic_trace)
+    def eligibility_operators(self, psi: Array) -> EligibilityOperators:
+        """e_ji^k = ψ_j^k z̄_i^k over a chunk (``psi [K, post]``); no per-synapse state."""
+        return membrane_only(psi)

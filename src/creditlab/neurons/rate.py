@@ -16,7 +16,8 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.neurons.base import leak_factor, outer_eligibility, scale_of_input
+from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.neurons.eligibility import EligibilityOperators, membrane_only
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -70,10 +71,6 @@ class Rate:
         r, psi = jax.jvp(self._phi, (v,), (jnp.ones_like(v),))
         return RateState(v=v, r=r), psi
 
-    def init_eligibility(self, shape: tuple[int, ...], dtype: Any) -> tuple[()]:
-        return ()
-
-    def eligibility_step(
-        self, eligibility: tuple[()], psi: Array, presynaptic_trace: Array
-    ) -> tuple[tuple[()], Array]:
-        return (), outer_eligibility(psi, presynaptic_trace)
+    def eligibility_operators(self, psi: Array) -> EligibilityOperators:
+        """e_ji^k = φ'(v_j^k) z̄_i^k over a chunk (``psi [K, post]``)."""
+        return membrane_only(psi)

@@ -16,7 +16,12 @@ c_reg (f̄_j − f_target) · Σ_t e_ji^t / (B·T) (Bellec et al. 2020, Eq. 31).
 
 With symmetric feedback this equals the BPTT gradient with the through-time recurrent
 paths stopped (``bptt(truncate_recurrent_gradient=True)``); the tests check it in float64.
-State kept during a trial is O(synapses) per trial (a few ``[pre, post]`` arrays),
+
+The recursion runs inside the network's scan, K steps at a time (:func:`eprop_chunk`):
+over a chunk every per-synapse quantity above is linear in the presynaptic traces of the
+chunk (:mod:`creditlab.neurons.eligibility`), so it is applied with one matrix product
+per chunk instead of K element-wise passes over all synapses — the same numbers, much
+less memory traffic. State kept during a trial is O(synapses + K · neurons) per trial,
 never O(time × synapses).
 """
 
@@ -28,7 +33,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, StepRecord, simulate
+from creditlab.network import Network, Params, StepRecord, chunk_length, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule, trial_metrics
 from creditlab.tasks.base import Trials
@@ -43,108 +48,144 @@ class EpropState(NamedTuple):
 
 
 class EpropTraces(NamedTuple):
-    """What e-prop carries through one trial's scan (shapes per trial).
+    """What e-prop carries through one trial (shapes per trial; pre = inputs then neurons).
 
     Attributes:
-        input_trace, recurrent_trace: z̄ of inputs ``[n_in]`` and of recurrent neurons ``[n_rec]``.
-        input_eligibility, recurrent_eligibility: the neuron model's per-synapse state.
-        input_filtered, recurrent_filtered: ē ``[n_in, n_rec]`` and ``[n_rec, n_rec]``.
+        presynaptic: z̄ ``[n_in + n_rec]``.
+        eligibility: the neuron model's per-synapse state ``[pre, n_rec]`` (ALIF) or None.
+        filtered: ē ``[pre, n_rec]``.
+        grad: accumulated update of ``w_in`` stacked on ``w_rec`` ``[pre, n_rec]``.
+        eligibility_sum: Σ_t e ``[pre, n_rec]`` for the rate regulariser, or None.
         readout_trace: κ-filtered g_out z ``[n_rec]``.
-        grads: accumulated updates (``Params``).
-        eligibility_sum: Σ_t e for the rate regulariser (``Params`` with w_out unused) or None.
+        grad_out: accumulated update of ``w_out`` ``[n_rec, n_out]``.
         spike_count: Σ_t z ``[n_rec]``.
     """
 
-    input_trace: Array
-    recurrent_trace: Array
-    input_eligibility: Any
-    recurrent_eligibility: Any
-    input_filtered: Array
-    recurrent_filtered: Array
+    presynaptic: Array
+    eligibility: Array | None
+    filtered: Array
+    grad: Array
+    eligibility_sum: Array | None
     readout_trace: Array
-    grads: Params
-    eligibility_sum: Params | None
+    grad_out: Array
     spike_count: Array
 
 
-def init_traces(network: Network, dtype: Any, *, with_eligibility_sum: bool) -> EpropTraces:
+def init_traces(network: Network, dtype: Any, *, stateful: bool, regularise: bool) -> EpropTraces:
     """All-zero traces at the start of a trial."""
-    n_in, n_rec, n_out = network.n_in, network.n_rec, network.n_out
-    zeros = jnp.zeros
-    grads = Params(
-        zeros((n_in, n_rec), dtype), zeros((n_rec, n_rec), dtype), zeros((n_rec, n_out), dtype)
-    )
+    n_pre, n_rec = network.n_in + network.n_rec, network.n_rec
+    synapses = jnp.zeros((n_pre, n_rec), dtype)
     return EpropTraces(
-        input_trace=zeros((n_in,), dtype),
-        recurrent_trace=zeros((n_rec,), dtype),
-        input_eligibility=network.neuron.init_eligibility((n_in, n_rec), dtype),
-        recurrent_eligibility=network.neuron.init_eligibility((n_rec, n_rec), dtype),
-        input_filtered=zeros((n_in, n_rec), dtype),
-        recurrent_filtered=zeros((n_rec, n_rec), dtype),
-        readout_trace=zeros((n_rec,), dtype),
-        grads=grads,
-        eligibility_sum=grads if with_eligibility_sum else None,
-        spike_count=zeros((n_rec,), dtype),
+        presynaptic=jnp.zeros((n_pre,), dtype),
+        eligibility=synapses if stateful else None,
+        filtered=synapses,
+        grad=synapses,
+        eligibility_sum=synapses if regularise else None,
+        readout_trace=jnp.zeros((n_rec,), dtype),
+        grad_out=jnp.zeros((n_rec, network.n_out), dtype),
+        spike_count=jnp.zeros((n_rec,), dtype),
     )
 
 
-def eprop_step(
+def leaky_filter(decay: float, drive: Array, initial: Array, *, reverse: bool = False) -> Array:
+    """f^k = decay · f^{k−1} + drive^k along axis 0 of ``drive [K, ...]``, from ``initial``.
+
+    With ``reverse`` the filter runs backwards from the end (f^k = decay · f^{k+1} + drive^k).
+    Computed as one product with the K × K matrix of decay powers (no loop).
+    """
+    steps = drive.shape[0]
+    k = jnp.arange(steps)
+    lag = k[:, None] - k[None, :]
+    powers = jnp.where(lag >= 0, decay ** jnp.maximum(lag, 0).astype(drive.dtype), 0.0)
+    if reverse:
+        powers, first = powers.T, decay ** (steps - k).astype(drive.dtype)
+    else:
+        first = decay ** (k + 1).astype(drive.dtype)
+    flat = drive.reshape(steps, -1)
+    filtered = powers.astype(drive.dtype) @ flat + first[:, None] * initial.reshape(1, -1)
+    return filtered.reshape(drive.shape)
+
+
+def eprop_chunk(
     network: Network,
     objective: Objective,
     feedback: Array,
     traces: EpropTraces,
-    record: StepRecord,
-    target_and_weight: tuple[Array, Array],
+    records: StepRecord,
+    targets_and_weights: tuple[Array, Array],
 ) -> EpropTraces:
-    """One step of e-prop inside the network's scan (the equations of the module docstring).
+    """K steps of e-prop inside the network's scan (the module docstring's equations).
 
-    ``feedback`` is B ``[n_rec, n_out]``; ``target_and_weight`` is (y*^t ``[n_out]``, w_t).
+    ``feedback`` is B ``[n_rec, n_out]``; ``records`` are K stacked :class:`StepRecord`;
+    ``targets_and_weights`` are y* ``[K, n_out]`` and the loss weights ``[K]``. Over the
+    chunk, with Lf^k = Σ_{k'≥k} κ^{k'−k} L^{k'}, the per-synapse sums are
+
+        Σ_k L^k ē^k   = (Σ_k κ^{k+1} L^k) ē^in + Σ_k Lf^k e^k
+        ē^out         = κ^K ē^in + Σ_k κ^{K−1−k} e^k
+
+    and each Σ_k w^k e^k is a product of z̄ ``[K, pre]`` with the neuron's operators.
     """
     neuron = network.neuron
-    alpha, g = neuron.decay, neuron.input_scale
     kappa, g_out = network.readout_decay, network.readout_input_scale
-    target, weight = target_and_weight
+    targets, weights = targets_and_weights
+    steps = records.psi.shape[0]
 
-    input_trace = alpha * traces.input_trace + g * record.inputs
-    recurrent_trace = alpha * traces.recurrent_trace + g * record.recurrent_inputs
-    input_eligibility, e_in = neuron.eligibility_step(
-        traces.input_eligibility, record.psi, input_trace
+    presynaptic_activity = jnp.concatenate([records.inputs, records.recurrent_inputs], axis=-1)
+    presynaptic = leaky_filter(
+        neuron.decay, neuron.input_scale * presynaptic_activity, traces.presynaptic
     )
-    recurrent_eligibility, e_rec = neuron.eligibility_step(
-        traces.recurrent_eligibility, record.psi, recurrent_trace
-    )
-    input_filtered = kappa * traces.input_filtered + e_in
-    recurrent_filtered = kappa * traces.recurrent_filtered + e_rec
-    readout_trace = kappa * traces.readout_trace + g_out * record.outputs
+    operators = neuron.eligibility_operators(records.psi)
 
-    error = weight * objective.step_error(record.readout, target)
-    learning_signal = g_out * (feedback @ error)
-    grads = Params(
-        w_in=traces.grads.w_in + input_filtered * learning_signal,
-        w_rec=traces.grads.w_rec + recurrent_filtered * learning_signal,
-        w_out=traces.grads.w_out + readout_trace[:, None] * error[None, :],
+    errors = weights[:, None] * jax.vmap(objective.step_error)(records.readout, targets)
+    signal = g_out * errors @ feedback.T
+    future_signal = leaky_filter(kappa, signal, jnp.zeros_like(signal[0]), reverse=True)
+    powers = kappa ** jnp.arange(steps, dtype=signal.dtype)
+    carried = kappa * (powers @ signal)
+    to_end = jnp.broadcast_to(powers[::-1, None], signal.shape)
+    weightings = [future_signal, to_end]
+    if traces.eligibility_sum is not None:
+        weightings.append(jnp.ones_like(signal))
+    weighting = jnp.stack(weightings)
+    projected = jnp.einsum(
+        "mi,wmj->wij", presynaptic, jnp.einsum("wkj,kmj->wmj", weighting, operators.M)
     )
-    eligibility_sum = traces.eligibility_sum
-    if eligibility_sum is not None:
-        eligibility_sum = eligibility_sum._replace(
-            w_in=eligibility_sum.w_in + e_in, w_rec=eligibility_sum.w_rec + e_rec
+    if traces.eligibility is not None:
+        projected = (
+            projected
+            + jnp.einsum("wkj,kj->wj", weighting, operators.u)[:, None, :]
+            * traces.eligibility[None]
         )
+        eligibility = presynaptic.T @ operators.N + operators.v * traces.eligibility
+    else:
+        eligibility = None
+
+    readout_traces = leaky_filter(kappa, g_out * records.outputs, traces.readout_trace)
     return EpropTraces(
-        input_trace,
-        recurrent_trace,
-        input_eligibility,
-        recurrent_eligibility,
-        input_filtered,
-        recurrent_filtered,
-        readout_trace,
-        grads,
-        eligibility_sum,
-        traces.spike_count + record.outputs,
+        presynaptic=presynaptic[-1],
+        eligibility=eligibility,
+        filtered=kappa**steps * traces.filtered + projected[1],
+        grad=traces.grad + carried * traces.filtered + projected[0],
+        eligibility_sum=None
+        if traces.eligibility_sum is None
+        else traces.eligibility_sum + projected[2],
+        readout_trace=readout_traces[-1],
+        grad_out=traces.grad_out + readout_traces.T @ errors,
+        spike_count=traces.spike_count + jnp.sum(records.outputs, axis=0),
     )
 
 
-def eprop(network: Network, objective: Objective, *, feedback: Feedback = "symmetric") -> Rule:
-    """The e-prop rule for ``network`` trained on ``objective``."""
+def eprop(
+    network: Network,
+    objective: Objective,
+    *,
+    feedback: Feedback = "symmetric",
+    longest_chunk: int = 32,
+) -> Rule:
+    """The e-prop rule for ``network`` trained on ``objective``.
+
+    ``longest_chunk`` bounds K, the steps processed per matrix product (the largest
+    divisor of the trial length up to it is used).
+    """
     if feedback not in ("symmetric", "random"):
         raise ValueError(f"feedback must be 'symmetric' or 'random', got {feedback!r}")
     regularise = network.neuron.is_spiking and objective.rate_coefficient > 0
@@ -165,9 +206,12 @@ def eprop(network: Network, objective: Objective, *, feedback: Feedback = "symme
         dtype = params.w_in.dtype
         matrix = params.w_out if state.feedback is None else state.feedback
         weights = Objective.step_weights(trials.mask).astype(dtype)
+        chunk = chunk_length(trials.inputs.shape[1], longest_chunk)
+        probe = network.neuron.eligibility_operators(jnp.zeros((1, network.n_rec), dtype))
+        start = init_traces(network, dtype, stateful=probe.u is not None, regularise=regularise)
 
-        def observer(traces: EpropTraces, record: StepRecord, scanned: Any) -> EpropTraces:
-            return eprop_step(network, objective, matrix, traces, record, scanned)
+        def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
+            return eprop_chunk(network, objective, matrix, traces, records, scanned)
 
         def run(inputs: Array, targets: Array, step_weights: Array) -> tuple[Array, EpropTraces]:
             trajectory, traces, _ = simulate(
@@ -175,21 +219,22 @@ def eprop(network: Network, objective: Objective, *, feedback: Feedback = "symme
                 params,
                 inputs,
                 observer=observer,
-                observer_state=init_traces(network, dtype, with_eligibility_sum=regularise),
+                observer_state=start,
                 observer_inputs=(targets.astype(dtype), step_weights),
+                observer_chunk=chunk,
             )
             return trajectory.readout, traces
 
         readout, traces = jax.vmap(run)(trials.inputs, trials.targets, weights)
-        grads = jax.tree.map(lambda g: jnp.sum(g, axis=0), traces.grads)
+        grad = jnp.sum(traces.grad, axis=0)
         n_samples = trials.inputs.shape[0] * trials.inputs.shape[1]
         rate = jnp.sum(traces.spike_count, axis=0) / n_samples
         if regularise:
-            signal = objective.rate_penalty_signal(rate)
-            summed = jax.tree.map(lambda e: jnp.sum(e, axis=0) / n_samples, traces.eligibility_sum)
-            grads = grads._replace(
-                w_in=grads.w_in + summed.w_in * signal, w_rec=grads.w_rec + summed.w_rec * signal
-            )
+            summed = jnp.sum(traces.eligibility_sum, axis=0) / n_samples
+            grad = grad + summed * objective.rate_penalty_signal(rate)
+        grads = Params(
+            w_in=grad[: network.n_in], w_rec=grad[network.n_in :], w_out=jnp.sum(traces.grad_out, 0)
+        )
         metrics = trial_metrics(
             objective, readout, trials, rate if network.neuron.is_spiking else None
         )

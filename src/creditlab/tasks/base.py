@@ -62,27 +62,19 @@ def steps(duration_ms: float, dt_ms: float) -> int:
 
 def cue_group_spikes(
     key: Array,
-    first_group_on: Array,
-    second_group_on: Array,
-    recall: Array,
+    groups_on: Array,
     *,
     group_size: int,
     rate_hz: float,
     noise_rate_hz: float,
     dt_ms: float,
 ) -> Array:
-    """Spikes ``[T, 4·group_size]`` of the four input groups of the cue tasks.
+    """Spikes ``[..., T, 4·group_size]`` of the four input groups of the cue tasks.
 
-    Groups in order: first cue, second cue, recall (each at ``rate_hz`` when its boolean
-    ``[T]`` mask is on) and background noise (``noise_rate_hz`` throughout).
+    ``groups_on [..., T, 3]`` says when the first cue, second cue and recall groups fire
+    at ``rate_hz``; the fourth group is background noise at ``noise_rate_hz``. All
+    trials are drawn in one call.
     """
-    group_rates = jnp.stack(
-        [
-            jnp.where(first_group_on, rate_hz, 0.0),
-            jnp.where(second_group_on, rate_hz, 0.0),
-            jnp.where(recall, rate_hz, 0.0),
-            jnp.full(recall.shape, noise_rate_hz),
-        ],
-        axis=1,
-    )
-    return poisson_spikes(key, jnp.repeat(group_rates, group_size, axis=1), dt_ms)
+    noise = jnp.full((*groups_on.shape[:-1], 1), noise_rate_hz)
+    group_rates = jnp.concatenate([jnp.where(groups_on, rate_hz, 0.0), noise], axis=-1)
+    return poisson_spikes(key, jnp.repeat(group_rates, group_size, axis=-1), dt_ms)

@@ -48,9 +48,8 @@ class DelayedMatch:
         durations = (self.cue_ms, self.delay_ms, self.cue_ms, self.second_delay_ms, self.recall_ms)
         return sum(steps(d, self.dt) for d in durations)
 
-    def _one_trial(self, key: Array) -> tuple[Array, Array, Array]:
-        k_cues, k_spikes = jax.random.split(key)
-        cues = jax.random.bernoulli(k_cues, 0.5, (2,)).astype(jnp.int32)
+    def _one_trial(self, cues: Array) -> tuple[Array, Array, Array]:
+        """Group on-masks ``[T, 3]``, targets ``[T, 2]`` and loss mask ``[T]`` of one trial."""
         label = (cues[0] == cues[1]).astype(jnp.int32)
 
         t = jnp.arange(self.n_steps)
@@ -62,18 +61,19 @@ class DelayedMatch:
         recall = t >= self.n_steps - steps(self.recall_ms, self.dt)
 
         targets = jnp.broadcast_to(jax.nn.one_hot(label, 2), (self.n_steps, 2))
+        groups_on = jnp.stack([in_cue & (shown == 0), in_cue & (shown == 1), recall], axis=1)
+        return groups_on, targets, recall.astype(jnp.float32)
+
+    def sample(self, key: Array, batch: int) -> Trials:
+        k_cues, k_spikes = jax.random.split(key)
+        cues = jax.random.bernoulli(k_cues, 0.5, (batch, 2)).astype(jnp.int32)
+        groups_on, targets, mask = jax.vmap(self._one_trial)(cues)
         spikes = cue_group_spikes(
             k_spikes,
-            in_cue & (shown == 0),
-            in_cue & (shown == 1),
-            recall,
+            groups_on,
             group_size=self.group_size,
             rate_hz=self.input_rate_hz,
             noise_rate_hz=self.noise_rate_hz,
             dt_ms=self.dt,
         )
-        return spikes, targets, recall.astype(jnp.float32)
-
-    def sample(self, key: Array, batch: int) -> Trials:
-        inputs, targets, mask = jax.vmap(self._one_trial)(jax.random.split(key, batch))
-        return Trials(inputs, targets, mask)
+        return Trials(spikes, targets, mask)

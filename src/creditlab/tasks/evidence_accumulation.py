@@ -56,12 +56,8 @@ class EvidenceAccumulation:
             self.n_cues * per_cue + steps(self.delay_ms, self.dt) + steps(self.recall_ms, self.dt)
         )
 
-    def _one_trial(self, key: Array) -> tuple[Array, Array, Array]:
-        k_side, k_cues, k_spikes = jax.random.split(key, 3)
-        majority = jax.random.bernoulli(k_side).astype(jnp.int32)
-        with_majority = jax.random.bernoulli(
-            k_cues, 1.0 - self.minority_probability, (self.n_cues,)
-        )
+    def _one_trial(self, majority: Array, with_majority: Array) -> tuple[Array, Array, Array]:
+        """Group on-masks ``[T, 3]``, targets ``[T, 2]`` and loss mask ``[T]`` of one trial."""
         cue_sides = jnp.where(with_majority, majority, 1 - majority)
         label = (2 * jnp.sum(cue_sides) > self.n_cues).astype(jnp.int32)
 
@@ -73,18 +69,22 @@ class EvidenceAccumulation:
         recall = t >= self.n_steps - steps(self.recall_ms, self.dt)
 
         targets = jnp.broadcast_to(jax.nn.one_hot(label, 2), (self.n_steps, 2))
+        groups_on = jnp.stack([in_cue & (side_now == 0), in_cue & (side_now == 1), recall], axis=1)
+        return groups_on, targets, recall.astype(jnp.float32)
+
+    def sample(self, key: Array, batch: int) -> Trials:
+        k_side, k_cues, k_spikes = jax.random.split(key, 3)
+        majority = jax.random.bernoulli(k_side, 0.5, (batch,)).astype(jnp.int32)
+        with_majority = jax.random.bernoulli(
+            k_cues, 1.0 - self.minority_probability, (batch, self.n_cues)
+        )
+        groups_on, targets, mask = jax.vmap(self._one_trial)(majority, with_majority)
         spikes = cue_group_spikes(
             k_spikes,
-            in_cue & (side_now == 0),
-            in_cue & (side_now == 1),
-            recall,
+            groups_on,
             group_size=self.group_size,
             rate_hz=self.input_rate_hz,
             noise_rate_hz=self.noise_rate_hz,
             dt_ms=self.dt,
         )
-        return spikes, targets, recall.astype(jnp.float32)
-
-    def sample(self, key: Array, batch: int) -> Trials:
-        inputs, targets, mask = jax.vmap(self._one_trial)(jax.random.split(key, batch))
-        return Trials(inputs, targets, mask)
+        return Trials(spikes, targets, mask)

@@ -1,0 +1,119 @@
+"""Whole-process wall time of a sine-wave e-prop run: creditlab's CLI (and NEST's example).
+
+Measured, each ``--repeats`` times, median reported:
+
+* ``creditlab train --task sine-waves --rule eprop --iterations 200 --out <fresh dir>``
+  with the ``creditlab`` of this interpreter's environment: interpreter start, imports,
+  building and compiling, 200 iterations, writing results and the learning-curve plot.
+  From the run's ``metrics.parquet`` the training loop's own time (``wall_time_s`` of the
+  last iteration, which excludes build and compile) is reported too.
+* ``python -c "import creditlab.train, creditlab.report, ..."``: the import cost alone.
+* with ``--nest``: NEST 3.10's own example
+  ``eprop_supervised_regression_sine-waves_bsshslm_2020.py`` (200 iterations, batch 1,
+  same network sizes), run with ``MPLBACKEND=Agg`` from a fresh temporary folder (with a
+  stand-in for ``IPython.display``, which the example imports but this venv lacks).
+
+    python benchmarks/whole_process.py [--repeats 5] [--nest] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+NEST_EXAMPLE = (
+    Path(sys.prefix)
+    / "lib/python3.11/site-packages/nest/doc/examples/pynest/eprop_plasticity"
+    / "eprop_supervised_regression_sine-waves_bsshslm_2020.py"
+)
+IMPORTS = "import creditlab.train, creditlab.report, creditlab.io.run_directory, creditlab.cli"
+
+
+def run_timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Wall time of ``command`` in ``cwd``; raises with its output if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{command} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return seconds
+
+
+def creditlab_once(iterations: int) -> tuple[float, float]:
+    """(whole process [s], training loop as recorded in metrics.parquet [s])."""
+    import pandas as pd
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run"
+        command = [str(BIN / "creditlab"), "train", "--task", "sine-waves", "--rule", "eprop"]
+        command += ["--iterations", str(iterations), "--out", str(out)]
+        seconds = run_timed(command, Path(tmp))
+        loop = float(pd.read_parquet(out / "metrics.parquet")["wall_time_s"].iloc[-1])
+    return seconds, loop
+
+
+def nest_once() -> float:
+    """The example imports ``IPython.display.Image`` (to show a schematic) and matplotlib
+    then asks ``IPython.get_ipython()``; IPython is not installed here, so a stand-in with
+    just these two is put on ``PYTHONPATH``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stub = Path(tmp) / "stub" / "IPython"
+        stub.mkdir(parents=True)
+        (stub / "__init__.py").write_text("def get_ipython():\n    return None\n")
+        (stub / "display.py").write_text("def Image(*args, **kwargs):\n    return None\n")
+        env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(stub.parent)}
+        return run_timed([sys.executable, str(NEST_EXAMPLE)], Path(tmp), env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--nest", action="store_true", help="also time NEST's example")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    samples: dict[str, list[float]] = {"creditlab": [], "creditlab_loop": [], "imports": []}
+    if args.nest:
+        samples["nest"] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(args.repeats):  # interleaved, so slow drifts hit all alike
+            whole, loop = creditlab_once(args.iterations)
+            samples["creditlab"].append(whole)
+            samples["creditlab_loop"].append(loop)
+            samples["imports"].append(run_timed([sys.executable, "-c", IMPORTS], Path(tmp)))
+            if args.nest:
+                samples["nest"].append(nest_once())
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    result = {
+        "command": f"creditlab train --task sine-waves --rule eprop --iterations {args.iterations}",
+        "repeats": args.repeats,
+        "load_average": os.getloadavg(),
+        "median_s": medians,
+        "all_s": samples,
+    }
+    if args.nest:
+        result["ratio_creditlab_over_nest"] = medians["creditlab"] / medians["nest"]
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['command']} (median of {args.repeats})")
+    print(f"  whole process         {medians['creditlab']:8.2f} s")
+    print(f"  of which 200 its loop {medians['creditlab_loop']:8.2f} s (metrics.parquet)")
+    print(f"  imports alone         {medians['imports']:8.2f} s")
+    if args.nest:
+        print(f"NEST example, whole process {medians['nest']:8.2f} s")
+        print(f"ratio creditlab / NEST: {result['ratio_creditlab_over_nest']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Eligibility traces over a chunk of K steps, as linear operators (Bellec et al. 2020).
+
+For every model here the eligibility trace of synapse i → j over steps k = 0..K−1 of a
+chunk is linear in the presynaptic traces z̄_i^m of that chunk and in the per-synapse
+state ε_ji carried into it:
+
+    e_ji^k        = Σ_m M_j[k, m] z̄_i^m + u_j^k ε_ji^in
+    ε_ji^out      = Σ_m N_j[m] z̄_i^m + v_j ε_ji^in
+
+with M, u, N, v depending only on the postsynaptic neuron (its ψ over the chunk). So a
+rule can apply them to all synapses with one matrix product per chunk instead of K
+element-wise passes, exactly. Shapes: ``M [K, K, post]``, ``u, N [K, post]``, ``v [post]``.
+Models without per-synapse state (rate, LIF) have ``u = N = v = None``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+from jax import Array
+
+
+class EligibilityOperators(NamedTuple):
+    """M, u, N, v of the module docstring for one chunk."""
+
+    M: Array
+    u: Array | None = None
+    N: Array | None = None
+    v: Array | None = None
+
+
+def membrane_only(psi: Array) -> EligibilityOperators:
+    """e_ji^k = ψ_j^k z̄_i^k (rate units and LIF): M is diagonal in time. ``psi [K, post]``."""
+    steps = psi.shape[0]
+    return EligibilityOperators(M=jnp.eye(steps, dtype=psi.dtype)[:, :, None] * psi[:, None, :])
+
+
+def transfer_products(coefficients: Array) -> Array:
+    """Φ[k, m] = Π_{s=m}^{k−1} c^s for m ≤ k (else 0), from ``coefficients [K, post]``.
+
+    Returns ``[K+1, K+1, post]``; Φ[k, k] = 1. A cumulative product, no division, so
+    coefficients may be zero or negative.
+    """
+    steps = coefficients.shape[0]
+    s = jnp.arange(steps)
+    # running[m, s] = Π_{s'=m}^{s} c^{s'} for s ≥ m
+    running = jnp.cumprod(
+        jnp.where((s[None, :] >= s[:, None])[..., None], coefficients[None], 1.0), axis=1
+    )
+    k = jnp.arange(steps + 1)
+    m = jnp.arange(steps + 1)
+    gathered = running[jnp.minimum(m, steps - 1)[None, :], jnp.clip(k - 1, 0, steps - 1)[:, None]]
+    later = (k[:, None] > m[None, :])[..., None]
+    same = (k[:, None] == m[None, :])[..., None]
+    return jnp.where(later, gathered, jnp.where(same, 1.0, 0.0)).astype(coefficients.dtype)
+
+
+def adaptive_threshold(psi: Array, beta: Array, rho: float) -> EligibilityOperators:
+    """ALIF (Bellec et al. 2020, Eqs. 24–25) over a chunk, from ``psi [K, post]``.
+
+    Per step: e^k = ψ^k (z̄^k − β ε^k) and ε^{k+1} = ρ ε^k + e^k = c^k ε^k + ψ^k z̄^k
+    with c^k = ρ − β ψ^k. Unrolled with Φ = :func:`transfer_products` (c):
+
+        ε^k = Φ[k, 0] ε^in + Σ_{m<k} Φ[k, m+1] ψ^m z̄^m
+        M[k, m] = ψ^k δ_km − β ψ^k Φ[k, m+1] ψ^m [m < k]
+        u^k = −β ψ^k Φ[k, 0],   N[m] = Φ[K, m+1] ψ^m,   v = Φ[K, 0]
+    """
+    steps = psi.shape[0]
+    phi = transfer_products(rho - beta * psi)
+    strictly_lower = jnp.tril(jnp.ones((steps, steps), psi.dtype), k=-1)[:, :, None]
+    later = phi[:steps, 1:]  # Φ[k, m+1] for k, m < K
+    M = jnp.eye(steps, dtype=psi.dtype)[:, :, None] * psi[:, None, :] - (
+        beta * psi[:, None, :] * later * psi[None, :, :] * strictly_lower
+    )
+    return EligibilityOperators(
+        M=M, u=-beta * psi * phi[:steps, 0], N=phi[steps, 1:] * psi, v=phi[steps, 0]
+    )
