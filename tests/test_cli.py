@@ -67,7 +67,7 @@ def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path) -> None:
     config = tmp_path / "unstable.toml"
     config.write_text(
         'optimizer = "sgd"\nlearning_rate = 10.0\n[neuron]\nmodel = "rate"\nactivation = "relu"\n'
-        "[network]\nn_rec = 20\ninit_gain = 3.0\n"
+        "[network]\nn_rec = 20\n"
     )
     out = tmp_path / "run"
     result = runner.invoke(

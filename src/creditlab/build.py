@@ -11,6 +11,7 @@ from creditlab.config import TrainConfig
 from creditlab.network import Network, make_network
 from creditlab.neurons import ALIF, LIF, Rate
 from creditlab.objective import Objective
+from creditlab.optimizers import adam_epsilon_hat
 from creditlab.rules import RULES, Rule
 from creditlab.tasks import TASKS, Task
 
@@ -70,5 +71,7 @@ def build_rule(config: TrainConfig, network: Network, objective: Objective) -> R
 
 def build_optimizer(config: TrainConfig) -> optax.GradientTransformation:
     if config.optimizer == "adam":
-        return optax.adam(config.learning_rate)
+        return optax.adam(config.learning_rate, eps=config.adam_epsilon)
+    if config.optimizer == "adam-epsilon-hat":
+        return adam_epsilon_hat(config.learning_rate, eps=config.adam_epsilon)
     return optax.sgd(config.learning_rate)

@@ -61,7 +61,8 @@ class TrainConfig(Strict):
     seed: int = Field(0, ge=0, lt=2**32)
     batch: int = Field(32, ge=1, le=100_000)
     learning_rate: float = Field(3e-3, gt=0, le=10)
-    optimizer: Literal["adam", "sgd"] = "adam"
+    optimizer: Literal["adam", "adam-epsilon-hat", "sgd"] = "adam"
+    adam_epsilon: float = Field(1e-8, gt=0, description="Adam's ε")
     precision: Literal["float32", "float64"] = "float32"
     feedback: Literal["symmetric", "random"] = "symmetric"
     rate_coefficient: float = Field(0.0, ge=0, description="firing-rate regulariser c_reg")

@@ -10,10 +10,10 @@ derivative with respect to y^t is local in time, which online rules rely on.
 
 Firing-rate regulariser (Bellec et al. 2020, Eq. 31):
 
-    R = ½ c_reg Σ_j (f̄_j − f_target)²
+    R = ½ c_reg · mean_b Σ_j (f_bj − f_target)²
 
-with f̄_j the mean spikes per step of neuron j over batch and time and f_target given in
-Hz (converted with dt).
+with f_bj the mean spikes per step of neuron j in trial b and f_target given in Hz
+(converted with dt). Each trial's own rate is penalised, as in NEST's e-prop models.
 """
 
 from __future__ import annotations
@@ -68,17 +68,14 @@ class Objective:
         per_step = jax.vmap(jax.vmap(self.step_loss))(readout, targets)
         return jnp.sum(self.step_weights(mask) * per_step)
 
-    def rate_penalty(self, mean_rate_per_step: Array) -> Array:
-        """R for the mean spikes per step of each neuron ``[n_rec]``."""
-        return (
-            0.5
-            * self.rate_coefficient
-            * jnp.sum((mean_rate_per_step - self.rate_target_per_step) ** 2)
-        )
+    def rate_penalty(self, rates_per_step: Array) -> Array:
+        """R from each trial's mean spikes per step ``[B, n_rec]``."""
+        deviation = rates_per_step - self.rate_target_per_step
+        return 0.5 * self.rate_coefficient * jnp.mean(jnp.sum(deviation**2, axis=-1))
 
-    def rate_penalty_signal(self, mean_rate_per_step: Array) -> Array:
-        """∂R/∂f̄_j = c_reg (f̄_j − f_target) ``[n_rec]``."""
-        return self.rate_coefficient * (mean_rate_per_step - self.rate_target_per_step)
+    def rate_penalty_signal(self, rates_per_step: Array) -> Array:
+        """B · ∂R/∂f_bj = c_reg (f_bj − f_target), same shape as ``rates_per_step``."""
+        return self.rate_coefficient * (rates_per_step - self.rate_target_per_step)
 
 
 def accuracy(readout: Array, targets: Array, mask: Array) -> Array:

@@ -59,7 +59,9 @@ class RunDirectory:
     def write_metrics(self, rows: Sequence[Mapping[str, float]]) -> None:
         import pandas as pd
 
-        frame = pd.DataFrame(list(rows))
+        frame = pd.DataFrame(
+            list(rows), columns=None if rows else ["iteration", "loss", "wall_time_s"]
+        )
         _atomic_write(self.path / "metrics.parquet", lambda p: frame.to_parquet(p, index=False))
 
     def write_checkpoint(self, arrays: Mapping[str, Any], iteration: int) -> None:

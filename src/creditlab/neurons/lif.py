@@ -4,8 +4,8 @@
     z_j^t = H(v_j^t − v_th)   unless refractory (then 0)
 
 The reset subtracts the threshold (soft reset) and is not differentiated through, as in
-Bellec et al.; after a spike the neuron is refractory for ``round(t_ref / dt)`` steps,
-during which it cannot spike and its pseudo-derivative is zero. The membrane keeps
+Bellec et al. After a spike at step s the neuron cannot spike, and its pseudo-derivative is
+zero, until step s + round(t_ref / dt) (NEST's convention). The membrane keeps
 integrating while refractory. Units: mV, ms.
 
 e-prop eligibility trace (Bellec et al. 2020, Eq. 23): e_ji^t = ψ_j^t z̄_i^t, where z̄ is

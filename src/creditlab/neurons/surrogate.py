@@ -51,10 +51,13 @@ def fire(
     """Spikes, ψ = ∂z/∂v [1/mV] and the refractory countdown after one membrane update.
 
     ``neuron`` supplies ``v_th``, ``surrogate_height``, ``surrogate_width`` and
-    ``refractory_steps``. A neuron with steps of refractoriness left neither spikes nor
-    has a pseudo-derivative; a spike starts a new countdown.
+    ``refractory_steps`` (n_ref). The countdown is decremented first; a neuron with steps
+    left neither spikes nor has a pseudo-derivative, and a spike restarts it at n_ref. So
+    after a spike at step s the neuron can spike again at s + n_ref: the minimum
+    interval between spikes is ``t_ref`` (as in NEST's e-prop models).
     """
     distance = (v - threshold) / neuron.v_th
+    refractory = jnp.maximum(refractory - 1.0, 0.0)
     can_spike = (refractory <= 0).astype(v.dtype)
     z = spike(distance, neuron.surrogate_height, neuron.surrogate_width) * can_spike
     psi = (
@@ -62,5 +65,5 @@ def fire(
         * can_spike
         / neuron.v_th
     )
-    countdown = jnp.where(z > 0, float(neuron.refractory_steps), jnp.maximum(refractory - 1.0, 0.0))
+    countdown = jnp.where(z > 0, float(neuron.refractory_steps), refractory)
     return z, psi, countdown

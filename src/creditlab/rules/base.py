@@ -38,19 +38,19 @@ def trial_metrics(
     objective: Objective,
     readout: Array,
     trials: Any,
-    mean_rate_per_step: Array | None,
+    rates_per_step: Array | None,
 ) -> Metrics:
     """The metrics every rule reports, from readouts ``[B, T, n_out]`` and spike rates.
 
     ``accuracy`` is added for a cross-entropy loss; ``firing_rate_hz`` and
-    ``rate_penalty`` when ``mean_rate_per_step [n_rec]`` is given (spiking networks).
+    ``rate_penalty`` when each trial's spikes per step ``[B, n_rec]`` are given.
     """
     metrics: Metrics = {"loss": objective.task_loss(readout, trials.targets, trials.mask)}
     if objective.loss == "cross_entropy":
         metrics["accuracy"] = accuracy(readout, trials.targets, trials.mask)
-    if mean_rate_per_step is not None:
-        metrics["firing_rate_hz"] = jnp.mean(mean_rate_per_step) / (objective.dt * 1e-3)
-        metrics["rate_penalty"] = objective.rate_penalty(mean_rate_per_step)
+    if rates_per_step is not None:
+        metrics["firing_rate_hz"] = jnp.mean(rates_per_step) / (objective.dt * 1e-3)
+        metrics["rate_penalty"] = objective.rate_penalty(rates_per_step)
     return metrics
 
 

@@ -46,7 +46,7 @@ def objective_and_metrics(
         return trajectory
 
     trajectory = jax.vmap(run)(trials.inputs)
-    rate = jnp.mean(trajectory.activity, axis=(0, 1)) if spiking else None
+    rate = jnp.mean(trajectory.activity, axis=1) if spiking else None
     metrics = trial_metrics(objective, trajectory.readout, trials, rate)
     total = metrics["loss"] + metrics.get("rate_penalty", 0.0)
     return total, metrics

@@ -12,7 +12,8 @@ For a recurrent or input synapse i → j, at every step t of a trial:
 with B = W_outᵀ (``feedback="symmetric"``) or a fixed random matrix (``"random"``,
 random e-prop / feedback alignment). The readout weights get their exact gradient,
 Σ_t ∂E/∂y_k^t · (κ-filtered g_out z_j^t). The firing-rate regulariser adds
-c_reg (f̄_j − f_target) · Σ_t e_ji^t / (B·T) (Bellec et al. 2020, Eq. 31).
+Σ_b c_reg (f_bj − f_target) · Σ_t e_ji^t / (B·T), f_bj the rate in trial b (Bellec et
+al. 2020, Eq. 31).
 
 With symmetric feedback this equals the BPTT gradient with the through-time recurrent
 paths stopped (``bptt(truncate_recurrent_gradient=True)``); the tests check it in float64.
@@ -227,11 +228,11 @@ def eprop(
 
         readout, traces = jax.vmap(run)(trials.inputs, trials.targets, weights)
         grad = jnp.sum(traces.grad, axis=0)
-        n_samples = trials.inputs.shape[0] * trials.inputs.shape[1]
-        rate = jnp.sum(traces.spike_count, axis=0) / n_samples
+        batch, n_steps = trials.inputs.shape[:2]
+        rate = traces.spike_count / n_steps
         if regularise:
-            summed = jnp.sum(traces.eligibility_sum, axis=0) / n_samples
-            grad = grad + summed * objective.rate_penalty_signal(rate)
+            signal = objective.rate_penalty_signal(rate)[:, None, :]
+            grad = grad + jnp.sum(traces.eligibility_sum * signal, axis=0) / (batch * n_steps)
         grads = Params(
             w_in=grad[: network.n_in], w_rec=grad[network.n_in :], w_out=jnp.sum(traces.grad_out, 0)
         )
