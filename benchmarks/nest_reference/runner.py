@@ -2,8 +2,9 @@
 
 The network, parameters, random draws and training procedure follow the two NEST 3.10 examples
 
-* ``eprop_supervised_regression_sine-waves_bsshslm_2020.py``          (task ``"sine-waves"``)
-* ``eprop_supervised_classification_evidence-accumulation_bsshslm_2020.py`` (task ``"evidence-accumulation"``)
+* ``eprop_supervised_regression_sine-waves_bsshslm_2020.py`` (task ``"sine-waves"``)
+* ``eprop_supervised_classification_evidence-accumulation_bsshslm_2020.py``
+  (task ``"evidence-accumulation"``)
 
 but with a configurable number of iterations (= weight updates) and sequences per iteration (batch).
 The precise mathematics that these runs implement is written up in ``/tmp/nest_eprop/SPEC.md``.
@@ -11,24 +12,29 @@ The precise mathematics that these runs implement is written up in ``/tmp/nest_e
 Conventions of the returned arrays
 ----------------------------------
 * Weight matrices are oriented ``[presynaptic, postsynaptic]``:
-  ``w_in[i, j]`` input i -> recurrent j, ``w_rec[i, j]`` recurrent i -> recurrent j (diagonal 0, no autapses),
-  ``w_out[j, k]`` recurrent j -> readout k, ``w_feedback[j, k]`` = B_jk, the factor with which the error of
-  readout k enters the learning signal of recurrent neuron j (NEST connection readout k -> recurrent j).
-* Recurrent neurons are ordered as in the example: for "evidence-accumulation" indices 0..49 are the
-  non-adaptive ``eprop_iaf_bsshslm_2020`` neurons, 50..99 the adaptive ``eprop_iaf_adapt_bsshslm_2020`` ones.
-* ``inputs[it, b, s, i] = 1`` iff input neuron i's spike reaches the recurrent neurons in local step ``s`` of
-  sequence b of iteration it, i.e. it enters the membrane-voltage update of step s (s = 0..n_steps-1;
-  step 0 never carries input spikes).  The array is reconstructed from a spike recorder on the parrot neurons.
-* ``targets[it, b, s, k]`` is the target of readout k at local step s (unmasked; for the classification the
-  one-hot class label repeated over the sequence).
-* ``loss[it]`` is the loss of iteration it exactly as the NEST example computes it from its readout multimeter.
+  ``w_in[i, j]`` input i -> recurrent j, ``w_rec[i, j]`` recurrent i -> recurrent j
+  (diagonal 0, no autapses), ``w_out[j, k]`` recurrent j -> readout k, ``w_feedback[j, k]`` = B_jk,
+  the factor with which the error of readout k enters the learning signal of recurrent neuron j
+  (NEST connection readout k -> recurrent j).
+* Recurrent neurons are ordered as in the example: for "evidence-accumulation" indices 0..49 are
+  the non-adaptive ``eprop_iaf_bsshslm_2020`` neurons, 50..99 the adaptive
+  ``eprop_iaf_adapt_bsshslm_2020`` ones.
+* ``inputs[it, b, s, i] = 1`` iff input neuron i's spike reaches the recurrent neurons in local
+  step ``s`` of sequence b of iteration it, i.e. it enters the membrane-voltage update of step s
+  (s = 0..n_steps-1; step 0 never carries input spikes).  The array is reconstructed from a spike
+  recorder on the parrot neurons.
+* ``targets[it, b, s, k]`` is the target of readout k at local step s (unmasked; for the
+  classification the one-hot class label repeated over the sequence).
+* ``loss[it]`` is the loss of iteration it exactly as the NEST example computes it from its
+  readout multimeter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -45,7 +51,10 @@ EXTENSION_SIM = 1
 
 def _sg_scaled(v_th: float, height: float = 0.3, width: float = 1.0) -> dict:
     # the examples fold the 1/V_th prefactor of the pseudo-derivative into height and width
-    return {"surrogate_gradient_height": height / v_th, "surrogate_gradient_width": width * abs(v_th)}
+    return {
+        "surrogate_gradient_height": height / v_th,
+        "surrogate_gradient_width": width * abs(v_th),
+    }
 
 
 def default_config(task: str) -> dict:
@@ -91,12 +100,22 @@ def default_config(task: str) -> dict:
             "optimizer": {"type": "gradient_descent", "eta": 1e-4, "Wmin": -100.0, "Wmax": 100.0},
             "average_gradient": False,
             "tau_m_readout": 30.0,
-            "weights": {"in": "normal/sqrt(n_in)", "rec": "normal/sqrt(n_rec)", "out": "normal/sqrt(n_rec)",
-                        "feedback": "normal/sqrt(n_rec)", "dtype": "float32"},
+            "weights": {
+                "in": "normal/sqrt(n_in)",
+                "rec": "normal/sqrt(n_rec)",
+                "out": "normal/sqrt(n_rec)",
+                "feedback": "normal/sqrt(n_rec)",
+                "dtype": "float32",
+            },
             "input": {"spike_prob": 0.05, "frozen": True},
             "target": {"periods": [1000, 500, 333, 200], "amplitude_range": [0.5, 2.0]},
-            "kernel": {"eprop_reset_neurons_on_update": True, "eprop_update_interval": float(n_steps),
-                       "eprop_learning_window": float(n_steps), "resolution": 1.0, "total_num_virtual_procs": 1},
+            "kernel": {
+                "eprop_reset_neurons_on_update": True,
+                "eprop_update_interval": float(n_steps),
+                "eprop_learning_window": float(n_steps),
+                "resolution": 1.0,
+                "total_num_virtual_procs": 1,
+            },
         }
     if task == "evidence-accumulation":
         cue, spacing, bg_noise, recall, n_cues = 100, 50, 1050, 150, 7
@@ -118,7 +137,9 @@ def default_config(task: str) -> dict:
         reg.update(_sg_scaled(reg["V_th"]))
         ad = dict(reg)
         ad.update({"adapt_tau": 2000.0, "adaptation": 0.0})
-        ad["adapt_beta"] = 1.7 * ((1.0 - np.exp(-1.0 / ad["adapt_tau"])) / (1.0 - np.exp(-1.0 / ad["tau_m"])))
+        ad["adapt_beta"] = 1.7 * (
+            (1.0 - np.exp(-1.0 / ad["adapt_tau"])) / (1.0 - np.exp(-1.0 / ad["tau_m"]))
+        )
         return {
             "task": task,
             "dt": 1.0,
@@ -140,26 +161,52 @@ def default_config(task: str) -> dict:
                 "tau_m": 20.0,
                 "V_m": 0.0,
             },
-            "optimizer": {"type": "adam", "eta": 5e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8,
-                          "Wmin": -100.0, "Wmax": 100.0},
+            "optimizer": {
+                "type": "adam",
+                "eta": 5e-3,
+                "beta_1": 0.9,
+                "beta_2": 0.999,
+                "epsilon": 1e-8,
+                "Wmin": -100.0,
+                "Wmax": 100.0,
+            },
             "average_gradient": True,
             "tau_m_readout": 20.0,
-            "weights": {"in": "normal/sqrt(n_in)", "rec": "normal/sqrt(n_rec)",
-                        "out": "glorot_uniform(n_rec, n_out)", "feedback": "normal", "dtype": "float32"},
-            "input": {"n_symbols": 4, "n_cues": n_cues, "prob_group": 0.3, "spike_prob": 0.04,
-                      "steps_cue": cue, "steps_spacing": spacing, "steps_bg_noise": bg_noise,
-                      "steps_recall": recall},
-            "kernel": {"eprop_reset_neurons_on_update": True, "eprop_update_interval": float(n_steps),
-                       "eprop_learning_window": float(recall), "resolution": 1.0, "total_num_virtual_procs": 1},
+            "weights": {
+                "in": "normal/sqrt(n_in)",
+                "rec": "normal/sqrt(n_rec)",
+                "out": "glorot_uniform(n_rec, n_out)",
+                "feedback": "normal",
+                "dtype": "float32",
+            },
+            "input": {
+                "n_symbols": 4,
+                "n_cues": n_cues,
+                "prob_group": 0.3,
+                "spike_prob": 0.04,
+                "steps_cue": cue,
+                "steps_spacing": spacing,
+                "steps_bg_noise": bg_noise,
+                "steps_recall": recall,
+            },
+            "kernel": {
+                "eprop_reset_neurons_on_update": True,
+                "eprop_update_interval": float(n_steps),
+                "eprop_learning_window": float(recall),
+                "resolution": 1.0,
+                "total_num_virtual_procs": 1,
+            },
         }
     raise ValueError(f"task must be one of {TASKS}, got {task!r}")
 
 
-def example_eta_schedule(n_iter_train: int = 50, n_iter_test: int = 4, eta_train: float = 5e-3,
-                         validate_every: int = 10) -> list:
+def example_eta_schedule(
+    n_iter_train: int = 50, n_iter_test: int = 4, eta_train: float = 5e-3, validate_every: int = 10
+) -> list:
     """Per-iteration learning rates of the evidence-accumulation example's phase sequence
-    (validation with eta=0 before every ``validate_every``-th training iteration, training, final test with
-    eta=0).  Early stopping is not modelled (it can only trigger at training iteration >= 10)."""
+    (validation with eta=0 before every ``validate_every``-th training iteration, training, final
+    test with eta=0).  Early stopping is not modelled (it can only trigger at training
+    iteration >= 10)."""
     etas = []
     for k in range(n_iter_train):
         if k % validate_every == 0:
@@ -169,9 +216,11 @@ def example_eta_schedule(n_iter_train: int = 50, n_iter_test: int = 4, eta_train
     return etas
 
 
-# ---------------------------------------------------------------------------------------------------------
-# random draws (same order and calls as in the examples; legacy RandomState == np.random.seed stream)
-# ---------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
+# random draws (same order and calls as in the examples;
+# legacy RandomState == np.random.seed stream)
+# --------------------------------------------------------------------------------------------------
+
 
 def _draw_weights(rng: np.random.RandomState, cfg: dict) -> dict:
     n_in, n_rec, n_out = cfg["n_in"], cfg["n_rec"], cfg["n_out"]
@@ -193,14 +242,18 @@ def _draw_weights(rng: np.random.RandomState, cfg: dict) -> dict:
 
 def _sine_input_and_target(rng: np.random.RandomState, cfg: dict):
     n_steps, n_in = cfg["n_steps"], cfg["n_in"]
-    bools = (rng.rand(n_steps, n_in) < cfg["input"]["spike_prob"])  # [step, in]
-    bools[0, :] = False  # no spikes in the 0th step of a sequence
+    bools = rng.rand(n_steps, n_in) < cfg["input"]["spike_prob"]  # [step, in]
+    bools[: cfg["input"].get("silent_steps", 1), :] = (
+        False  # no spikes in the 0th step of a sequence
+    )
     periods = cfg["target"]["periods"]
     lo, hi = cfg["target"]["amplitude_range"]
     amplitudes = rng.uniform(low=lo, high=hi, size=len(periods))
     phases = rng.uniform(low=0.0, high=2.0 * np.pi, size=len(periods))
-    sines = [a * np.sin(np.linspace(ph, ph + 2.0 * np.pi * (n_steps // p), n_steps))
-             for a, ph, p in zip(amplitudes, phases, periods)]
+    sines = [
+        a * np.sin(np.linspace(ph, ph + 2.0 * np.pi * (n_steps // p), n_steps))
+        for a, ph, p in zip(amplitudes, phases, periods, strict=True)
+    ]
     target = sum(sines)
     target = target - target[0]
     target = target / max(np.abs(target).max(), 1e-6)
@@ -225,34 +278,45 @@ def _evidence_batch(rng: np.random.RandomState, cfg: dict, batch: int):
     for b in range(batch):
         for c in range(n_cues):
             start = c * period + inp["steps_spacing"]
-            p[b, start:start + inp["steps_cue"], cues[b, c] * n_pop:(cues[b, c] + 1) * n_pop] = inp["spike_prob"]
-    p[:, -inp["steps_recall"]:, 2 * n_pop:3 * n_pop] = inp["spike_prob"]
-    p[:, :, 3 * n_pop:] = inp["spike_prob"] / 4.0
+            p[
+                b, start : start + inp["steps_cue"], cues[b, c] * n_pop : (cues[b, c] + 1) * n_pop
+            ] = inp["spike_prob"]
+    p[:, -inp["steps_recall"] :, 2 * n_pop : 3 * n_pop] = inp["spike_prob"]
+    p[:, :, 3 * n_pop :] = inp["spike_prob"] / 4.0
     bools = p > rng.rand(p.size).reshape(p.shape)
-    bools[:, 0, :] = False
+    bools[:, : inp.get("silent_steps", 1), :] = False
     labels = (np.sum(cues, axis=1) > int(n_cues / 2)).astype(int)
     return bools, labels
 
 
-# ---------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # main entry point
-# ---------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 
-def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
-             eta_schedule: Optional[Sequence[float]] = None,
-             record_rec: bool = False,
-             config_overrides: Optional[dict] = None) -> dict:
-    """Train the example network of ``task`` with NEST for ``iterations`` weight updates of ``batch``
-    sequences each and return reference data (see module docstring for array conventions).
 
-    eta_schedule: optional learning rate per iteration (len == iterations).  It is applied like the
-        evidence-accumulation example does (``SetDefaults`` of the synapse model at the start of each
-        iteration); NEST then uses, for the update computed from iteration i's gradient, the eta that was
-        in effect during iteration i (see SPEC.md for the exact per-synapse semantics).  Default: the task's
-        constant eta (sine-waves 1e-4 gradient descent, evidence-accumulation 5e-3 Adam), set once before
-        connecting.
-    record_rec: additionally record V_m, surrogate_gradient, learning_signal (and adaptation/V_th_adapt) of
-        all recurrent neurons, the recurrent spikes, and readout V_m / error_signal (for debugging).
+def run_nest(
+    task: str,
+    iterations: int,
+    seed: int = 1,
+    batch: int = 1,
+    *,
+    eta_schedule: Sequence[float] | None = None,
+    record_rec: bool = False,
+    config_overrides: dict | None = None,
+) -> dict:
+    """Train the example network of ``task`` with NEST for ``iterations`` weight updates of
+    ``batch`` sequences each and return reference data (see module docstring for array
+    conventions).
+
+    eta_schedule: optional learning rate per iteration (len == iterations).  It is applied like
+        the evidence-accumulation example does (``SetDefaults`` of the synapse model at the start
+        of each iteration); NEST then uses, for the update computed from iteration i's gradient,
+        the eta that was in effect during iteration i (see SPEC.md for the exact per-synapse
+        semantics).  Default: the task's constant eta (sine-waves 1e-4 gradient descent,
+        evidence-accumulation 5e-3 Adam), set once before connecting.
+    record_rec: additionally record V_m, surrogate_gradient, learning_signal (and
+        adaptation/V_th_adapt) of all recurrent neurons, the recurrent spikes, and readout V_m /
+        error_signal (for debugging).
     """
     import nest
 
@@ -269,16 +333,20 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
             raise ValueError("eta_schedule needs one entry per iteration")
 
     T = cfg["n_steps"]
-    n_in, n_rec, n_out, n_reg, n_ad = cfg["n_in"], cfg["n_rec"], cfg["n_out"], cfg["n_reg"], cfg["n_ad"]
+    n_in, n_rec, n_out, n_reg, n_ad = (
+        cfg["n_in"],
+        cfg["n_rec"],
+        cfg["n_out"],
+        cfg["n_reg"],
+        cfg["n_ad"],
+    )
     n_seq = iterations * batch
     rng = np.random.RandomState(seed)
 
     nest.ResetKernel()
     nest.set(print_time=False, **cfg["kernel"])
-    try:
+    with contextlib.suppress(Exception):  # pragma: no cover
         nest.verbosity = nest.VerbosityLevel.FATAL
-    except Exception:  # pragma: no cover
-        pass
 
     gen_spk_in = nest.Create("spike_generator", n_in)
     nrns_in = nest.Create("parrot_neuron", n_in)
@@ -292,17 +360,32 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
     gen_rate_target = nest.Create("step_rate_generator", n_out)
 
     stop_rec = float(TOTAL_OFFSET + n_seq * T)
-    out_vars = ["readout_signal", "target_signal"] + (["V_m", "error_signal", "readout_signal_unnorm"]
-                                                       if record_rec else [])
-    mm_out = nest.Create("multimeter", {"interval": 1.0, "record_from": out_vars,
-                                        "start": float(TOTAL_OFFSET), "stop": stop_rec})
+    out_vars = ["readout_signal", "target_signal"] + (
+        ["V_m", "error_signal", "readout_signal_unnorm"] if record_rec else []
+    )
+    mm_out = nest.Create(
+        "multimeter",
+        {"interval": 1.0, "record_from": out_vars, "start": float(TOTAL_OFFSET), "stop": stop_rec},
+    )
     sr_in = nest.Create("spike_recorder", {"start": float(OFFSET_GEN), "stop": stop_rec})
     if record_rec:
         rec_vars = ["V_m", "surrogate_gradient", "learning_signal"]
-        mm_reg = nest.Create("multimeter", {"interval": 1.0, "record_from": rec_vars,
-                                            "start": 0.0, "stop": stop_rec})
-        mm_ad = (nest.Create("multimeter", {"interval": 1.0, "record_from": rec_vars + ["V_th_adapt", "adaptation"],
-                                            "start": 0.0, "stop": stop_rec}) if n_ad > 0 else None)
+        mm_reg = nest.Create(
+            "multimeter", {"interval": 1.0, "record_from": rec_vars, "start": 0.0, "stop": stop_rec}
+        )
+        mm_ad = (
+            nest.Create(
+                "multimeter",
+                {
+                    "interval": 1.0,
+                    "record_from": [*rec_vars, "V_th_adapt", "adaptation"],
+                    "start": 0.0,
+                    "stop": stop_rec,
+                },
+            )
+            if n_ad > 0
+            else None
+        )
         sr_rec = nest.Create("spike_recorder", {"start": 0.0, "stop": stop_rec})
 
     w = _draw_weights(rng, cfg)
@@ -316,21 +399,45 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
 
     all_to_all = {"rule": "all_to_all", "allow_autapses": False}
     one_to_one = {"rule": "one_to_one"}
-    syn_base = {"synapse_model": "eprop_synapse_bsshslm_2020", "delay": 1.0, "tau_m_readout": cfg["tau_m_readout"]}
+    syn_base = {
+        "synapse_model": "eprop_synapse_bsshslm_2020",
+        "delay": 1.0,
+        "tau_m_readout": cfg["tau_m_readout"],
+    }
     static = {"synapse_model": "static_synapse", "delay": 1.0}
 
     nest.Connect(gen_spk_in, nrns_in, one_to_one, static)
     nest.Connect(nrns_in, nrns_rec, all_to_all, dict(syn_base, weight=w["in_rec"]))
     nest.Connect(nrns_rec, nrns_rec, all_to_all, dict(syn_base, weight=w["rec_rec"]))
     nest.Connect(nrns_rec, nrns_out, all_to_all, dict(syn_base, weight=w["rec_out"]))
-    nest.Connect(nrns_out, nrns_rec, all_to_all,
-                 {"synapse_model": "eprop_learning_signal_connection_bsshslm_2020", "delay": 1.0,
-                  "weight": w["out_rec"].T})  # [target=rec, source=out]
-    nest.Connect(gen_rate_target, nrns_out, one_to_one,
-                 {"synapse_model": "rate_connection_delayed", "delay": 1.0, "receptor_type": 2})
+    nest.Connect(
+        nrns_out,
+        nrns_rec,
+        all_to_all,
+        {
+            "synapse_model": "eprop_learning_signal_connection_bsshslm_2020",
+            "delay": 1.0,
+            "weight": w["out_rec"].T,
+        },
+    )  # [target=rec, source=out]
+    nest.Connect(
+        gen_rate_target,
+        nrns_out,
+        one_to_one,
+        {"synapse_model": "rate_connection_delayed", "delay": 1.0, "receptor_type": 2},
+    )
     if cfg["neuron_out"]["loss"] == "cross_entropy":
-        nest.Connect(nrns_out, nrns_out, all_to_all,
-                     {"synapse_model": "rate_connection_delayed", "delay": 1.0, "receptor_type": 1, "weight": 1.0})
+        nest.Connect(
+            nrns_out,
+            nrns_out,
+            all_to_all,
+            {
+                "synapse_model": "rate_connection_delayed",
+                "delay": 1.0,
+                "receptor_type": 1,
+                "weight": 1.0,
+            },
+        )
 
     nest.Connect(nrns_in, sr_in, {"rule": "all_to_all"}, static)
     nest.Connect(mm_out, nrns_out, {"rule": "all_to_all"}, static)
@@ -347,7 +454,9 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
     def read_weights(pre, post):
         c = nest.GetConnections(pre, post).get(["source", "target", "weight"])
         m = np.zeros((len(pre), len(post)))
-        m[np.asarray(c["source"]) - pre[0].global_id, np.asarray(c["target"]) - post[0].global_id] = c["weight"]
+        m[
+            np.asarray(c["source"]) - pre[0].global_id, np.asarray(c["target"]) - post[0].global_id
+        ] = c["weight"]
         return m
 
     weights_init = {
@@ -360,19 +469,24 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
     # ---------------- inputs and targets ----------------
     targets = np.zeros((iterations, batch, T, n_out))
     gen_bools = np.zeros((iterations, batch, T, n_in), dtype=np.int8)
-    per_iteration_inputs = None
     if task == "sine-waves":
         bools, target = _sine_input_and_target(rng, cfg)
         gen_bools[:] = bools[None, None]
         targets[:] = target[None, None, :, None]
         seq_starts = np.arange(n_seq) * T + OFFSET_GEN
         steps = np.arange(T, dtype=float)
-        gen_spk_in.set([{"spike_times": np.hstack([steps[bools[:, i]] + s for s in seq_starts])}
-                        for i in range(n_in)])
-        gen_rate_target.set({"amplitude_times": np.arange(n_seq * T, dtype=float) + TOTAL_OFFSET,
-                             "amplitude_values": np.tile(target, n_seq)})
-    else:
-        per_iteration_inputs = []
+        gen_spk_in.set(
+            [
+                {"spike_times": np.hstack([steps[bools[:, i]] + s for s in seq_starts])}
+                for i in range(n_in)
+            ]
+        )
+        gen_rate_target.set(
+            {
+                "amplitude_times": np.arange(n_seq * T, dtype=float) + TOTAL_OFFSET,
+                "amplitude_values": np.tile(target, n_seq),
+            }
+        )
 
     t0 = time.perf_counter()
     for it in range(iterations):
@@ -389,8 +503,17 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
             gen_spk_in.set([{"spike_times": timeline[flat[:, i]]} for i in range(n_in)])
             amp = np.zeros((n_out, batch))
             amp[labels, np.arange(batch)] = 1.0
-            gen_rate_target.set([{"amplitude_times": np.arange(batch, dtype=float) * T + offset + TOTAL_OFFSET,
-                                  "amplitude_values": amp[k]} for k in range(n_out)])
+            gen_rate_target.set(
+                [
+                    {
+                        "amplitude_times": np.arange(batch, dtype=float) * T
+                        + offset
+                        + TOTAL_OFFSET,
+                        "amplitude_values": amp[k],
+                    }
+                    for k in range(n_out)
+                ]
+            )
         nest.Simulate(float(batch * T))
     t_task = n_seq * T
     gen_final.set({"spike_times": [float(t_task + DELAY_IN_REC + DELAY_REC_OUT + DELAY_OUT_NORM)]})
@@ -426,7 +549,9 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
         loss = 0.5 * np.mean(np.sum((readout - target_rec) ** 2, axis=2), axis=(1, 2))
     else:
         W = cfg["learning_window"]
-        loss = -np.mean(np.sum(target_rec[:, :, -W:, :] * np.log(readout[:, :, -W:, :]), axis=3), axis=(1, 2))
+        loss = -np.mean(
+            np.sum(target_rec[:, :, -W:, :] * np.log(readout[:, :, -W:, :]), axis=3), axis=(1, 2)
+        )
 
     # inputs actually delivered: parrot spike stamp S reaches the recurrent neurons in update S,
     # which is local step (S - OFFSET_GEN - DELAY_IN_REC) mod T of global sequence (S - 2) // T
@@ -443,20 +568,40 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
 
     syn_def = nest.GetDefaults("eprop_synapse_bsshslm_2020")
     config = copy.deepcopy(cfg)
-    config.update({
-        "seed": seed, "batch": batch, "iterations": iterations, "eta_schedule": eta_schedule,
-        "optimizer_nest_defaults_after_run": dict(syn_def["optimizer"]),
-        "synapse": dict(syn_base, average_gradient=cfg["average_gradient"], optimizer=opt),
-        "feedback_synapse": {"synapse_model": "eprop_learning_signal_connection_bsshslm_2020", "delay": 1.0},
-        "target_synapse": {"synapse_model": "rate_connection_delayed", "delay": 1.0, "receptor_type": 2},
-        "shifts": {"offset_gen": OFFSET_GEN, "delay_in_rec": DELAY_IN_REC, "delay_rec_out": DELAY_REC_OUT,
-                   "delay_out_norm": DELAY_OUT_NORM, "total_offset": TOTAL_OFFSET, "extension_sim": EXTENSION_SIM},
-        "nest_status_rec": {k: v for k, v in nrns_reg[0].get().items()
-                            if isinstance(v, (int, float, str, bool))},
-    })
+    config.update(
+        {
+            "seed": seed,
+            "batch": batch,
+            "iterations": iterations,
+            "eta_schedule": eta_schedule,
+            "optimizer_nest_defaults_after_run": dict(syn_def["optimizer"]),
+            "synapse": dict(syn_base, average_gradient=cfg["average_gradient"], optimizer=opt),
+            "feedback_synapse": {
+                "synapse_model": "eprop_learning_signal_connection_bsshslm_2020",
+                "delay": 1.0,
+            },
+            "target_synapse": {
+                "synapse_model": "rate_connection_delayed",
+                "delay": 1.0,
+                "receptor_type": 2,
+            },
+            "shifts": {
+                "offset_gen": OFFSET_GEN,
+                "delay_in_rec": DELAY_IN_REC,
+                "delay_rec_out": DELAY_REC_OUT,
+                "delay_out_norm": DELAY_OUT_NORM,
+                "total_offset": TOTAL_OFFSET,
+                "extension_sim": EXTENSION_SIM,
+            },
+            "nest_status_rec": {
+                k: v for k, v in nrns_reg[0].get().items() if isinstance(v, (int, float, str, bool))
+            },
+        }
+    )
     if n_ad > 0:
-        config["nest_status_ad"] = {k: v for k, v in nrns_ad[0].get().items()
-                                    if isinstance(v, (int, float, str, bool))}
+        config["nest_status_ad"] = {
+            k: v for k, v in nrns_ad[0].get().items() if isinstance(v, (int, float, str, bool))
+        }
 
     result = {
         **weights_init,
@@ -471,6 +616,7 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
     }
 
     if record_rec:
+
         def rec_trace(mm, nodes, key, n_total):
             e = mm.get("events")
             snd = np.asarray(e["senders"])
@@ -478,7 +624,9 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
             out = np.zeros((n_total, len(nodes)))
             for j, gid in enumerate(nodes.tolist()):
                 m = snd == gid
-                out[tm[m] - 1, j] = np.asarray(e[key])[m]  # value recorded at update t carries time t+1
+                out[tm[m] - 1, j] = np.asarray(e[key])[
+                    m
+                ]  # value recorded at update t carries time t+1
             return out
 
         n_total = int(stop_rec)
@@ -494,7 +642,9 @@ def run_nest(task: str, iterations: int, seed: int = 1, batch: int = 1, *,
         e = sr_rec.get("events")
         spikes = np.zeros((n_total + 1, n_rec), dtype=np.int8)
         stamps = np.rint(np.asarray(e["times"])).astype(np.int64)
-        spikes[stamps - 1, np.asarray(e["senders"]) - nrns_rec[0].global_id] = 1  # spike of update t has stamp t+1
+        spikes[stamps - 1, np.asarray(e["senders"]) - nrns_rec[0].global_id] = (
+            1  # spike of update t has stamp t+1
+        )
         rec["spikes"] = spikes[:n_total]
         rec["out_V_m"] = per_out("V_m")
         rec["out_error_signal"] = per_out("error_signal")

@@ -28,6 +28,7 @@ def build_neuron(config: TrainConfig, dt: float) -> Any:
         "tau_m": spec.tau_m,
         "v_th": spec.v_th,
         "t_ref": spec.t_ref,
+        "current_scale": spec.current_scale,
         "surrogate_height": spec.surrogate_height,
         "surrogate_width": spec.surrogate_width,
     }
@@ -48,6 +49,7 @@ def build_network(config: TrainConfig, task: Task, *, key: jax.Array) -> Network
         net.n_rec,
         task.n_out,
         tau_out=net.tau_out,
+        readout_scale=net.readout_scale,
         connectivity=net.connectivity,
         excitatory_fraction=net.excitatory_fraction,
         key=key,

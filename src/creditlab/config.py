@@ -35,6 +35,9 @@ class NeuronConfig(Strict):
     tau_a: float = Field(2000.0, gt=0, description="adaptation time constant [ms] (alif)")
     beta: float = Field(1.8, ge=0, description="adaptation strength [mV] (alif)")
     adaptive_fraction: float = Field(1.0, ge=0, le=1, description="fraction of ALIF neurons (alif)")
+    current_scale: float | None = Field(
+        1.0, gt=0, description="g in v ← αv + gI; null means 1 − α (NEST: regular_spike_arrival)"
+    )
     activation: Literal["tanh", "relu"] = "tanh"
     surrogate_height: float = Field(0.3, gt=0)
     surrogate_width: float = Field(1.0, gt=0)
@@ -45,6 +48,9 @@ class NetworkConfig(Strict):
 
     n_rec: int = Field(100, ge=1, le=100_000)
     tau_out: float = Field(20.0, gt=0, description="readout time constant [ms]")
+    readout_scale: float | None = Field(
+        None, gt=0, description="g_out in y ← κy + g_out z W_out; null means 1 − κ"
+    )
     connectivity: float = Field(1.0, gt=0, le=1, description="probability of a recurrent synapse")
     excitatory_fraction: float | None = Field(
         None, gt=0, lt=1, description="enables Dale's law with this fraction of E cells"
@@ -78,18 +84,34 @@ class TrainConfig(Strict):
         return self
 
 
+# Defaults follow NEST 3.10's e-prop examples (Bellec et al. 2020). c_reg is in creditlab's
+# units (loss averaged over the learning window): NEST's 300 divided by the window length.
+_CUE_TASK = {
+    "neuron": {
+        "model": "alif",
+        "adaptive_fraction": 0.5,
+        "tau_m": 20.0,
+        "v_th": 0.6,
+        "t_ref": 5.0,
+        "tau_a": 2000.0,
+        "beta": 0.0174,
+        "current_scale": 1.0,
+    },
+    "network": {"tau_out": 20.0},
+    "batch": 32,
+    "learning_rate": 5e-3,
+    "rate_coefficient": 2.0,
+}
 TASK_DEFAULTS: dict[str, dict] = {
-    "sine-waves": {"neuron": {"model": "lif"}, "batch": 1, "rate_coefficient": 300.0},
-    "evidence-accumulation": {
-        "neuron": {"model": "alif", "adaptive_fraction": 0.5, "t_ref": 5.0, "tau_a": 2000.0},
-        "batch": 32,
-        "rate_coefficient": 1.0,
+    "sine-waves": {
+        "neuron": {"model": "lif", "tau_m": 30.0, "v_th": 0.03, "current_scale": None},
+        "network": {"tau_out": 30.0},
+        "batch": 1,
+        "learning_rate": 5e-3,
+        "rate_coefficient": 0.3,
     },
-    "delayed-match": {
-        "neuron": {"model": "alif", "adaptive_fraction": 0.5, "t_ref": 5.0, "tau_a": 2000.0},
-        "batch": 32,
-        "rate_coefficient": 1.0,
-    },
+    "evidence-accumulation": _CUE_TASK,
+    "delayed-match": _CUE_TASK,
 }
 
 

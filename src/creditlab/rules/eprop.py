@@ -43,9 +43,19 @@ Feedback = Literal["symmetric", "random"]
 
 
 class EpropState(NamedTuple):
-    """The rule's state across trials: the random feedback matrix B ``[n_rec, n_out]`` or None."""
+    """The rule's state across trials.
+
+    Attributes:
+        feedback: the fixed feedback matrix B ``[n_rec, n_out]``, or None for B = W_out.
+        withheld_last_signal: NEST compatibility only (default None): ``[B, n_in]``, 1
+            where input synapse i of trial b misses the learning signal of the trial's
+            last step. NEST's event-driven e-prop computes an input synapse's update at
+            its first spike of the next sequence; a spike in that sequence's step 1
+            arrives before the last learning signal, which is then left out.
+    """
 
     feedback: Array | None
+    withheld_last_signal: Array | None = None
 
 
 class EpropTraces(NamedTuple):
@@ -233,6 +243,14 @@ def eprop(
         if regularise:
             signal = objective.rate_penalty_signal(rate)[:, None, :]
             grad = grad + jnp.sum(traces.eligibility_sum * signal, axis=0) / (batch * n_steps)
+        if state.withheld_last_signal is not None:
+            last_error = weights[:, -1, None] * jax.vmap(objective.step_error)(
+                readout[:, -1], trials.targets[:, -1].astype(dtype)
+            )
+            last_signal = network.readout_input_scale * last_error @ matrix.T
+            withheld = state.withheld_last_signal[:, :, None] * last_signal[:, None, :]
+            late = jnp.sum(withheld * traces.filtered[:, : network.n_in], axis=0)
+            grad = grad.at[: network.n_in].add(-late)
         grads = Params(
             w_in=grad[: network.n_in], w_rec=grad[network.n_in :], w_out=jnp.sum(traces.grad_out, 0)
         )

@@ -1,8 +1,8 @@
 """Evidence accumulation (``evidence-accumulation``; Bellec et al. 2020 Fig. 3, Liu et al. 2021).
 
 Forty inputs in four groups of ten: left cues, right cues, recall and background noise.
-A trial is ``n_cues`` cues, each ``cue_ms`` of ``input_rate_hz`` firing in the left or
-the right group followed by ``spacing_ms`` of silence, then a delay, then a recall
+A trial is ``n_cues`` cues, each ``spacing_ms`` of silence followed by ``cue_ms`` of
+``input_rate_hz`` firing in the left or the right group, then a delay, then a recall
 period of ``recall_ms`` in which the recall group fires. Background neurons fire at
 ``noise_rate_hz`` throughout. The network must report, during the recall period, the
 side that got more cues (2 classes; ``n_cues`` is odd, so there is no tie).
@@ -64,7 +64,7 @@ class EvidenceAccumulation:
         t = jnp.arange(self.n_steps)
         per_cue = steps(self.cue_ms + self.spacing_ms, self.dt)
         cue_index = t // per_cue
-        in_cue = (cue_index < self.n_cues) & (t % per_cue < steps(self.cue_ms, self.dt))
+        in_cue = (cue_index < self.n_cues) & (t % per_cue >= steps(self.spacing_ms, self.dt))
         side_now = cue_sides[jnp.minimum(cue_index, self.n_cues - 1)]
         recall = t >= self.n_steps - steps(self.recall_ms, self.dt)
 

@@ -4,11 +4,12 @@ As in NEST's ``eprop_supervised_regression_sine-waves_bsshslm_2020`` example and
 Bellec et al. 2020 (Fig. 2): 100 input neurons fire at ``input_rate_hz`` with one spike
 pattern that is frozen across iterations; the single readout must follow
 
-    y*(t) = Σ_k a_k sin(2π t / P_k + φ_k),     P = (1000, 500, 333, 200) ms,
+    y*(t) = Σ_k a_k sin(φ_k + 2π ⌊T/P_k⌋ t/(T−1)),     P = (1000, 500, 333, 200) ms,
 
-amplitudes ``a_k ~ U(0.5, 2)`` and phases ``φ_k ~ U(0, 2π)``. One trial is 1000 ms
-(1000 steps of 1 ms); the loss counts at every step. The pattern (input and target)
-depends only on ``pattern_seed``; every trial of every batch repeats it.
+amplitudes ``a_k ~ U(0.5, 2)`` and phases ``φ_k ~ U(0, 2π)``, then shifted to start at 0
+and scaled to a maximum |y*| of 1 (as NEST's example does). One trial is 1000 ms (1000
+steps of 1 ms); the loss counts at every step. The pattern (input and target) depends
+only on ``pattern_seed``; every trial of every batch repeats it.
 """
 
 from __future__ import annotations
@@ -58,11 +59,14 @@ class SineWaves:
         n_sines = len(self.periods_ms)
         amplitudes = rng.uniform(0.5, 2.0, n_sines)
         phases = rng.uniform(0.0, 2 * np.pi, n_sines)
-        t = np.arange(self.n_steps) * self.dt
-        waves = amplitudes * np.sin(2 * np.pi * t[:, None] / np.asarray(self.periods_ms) + phases)
+        cycles = np.floor(self.duration_ms / np.asarray(self.periods_ms))
+        progress = np.linspace(0.0, 1.0, self.n_steps)[:, None]
+        waves = amplitudes * np.sin(phases + 2 * np.pi * cycles * progress)
         probability = min(self.input_rate_hz * self.dt * 1e-3, 1.0)
         spikes = rng.random((self.n_steps, self.n_in)) < probability
-        return spikes.astype(np.float32), waves.sum(axis=1, keepdims=True).astype(np.float32)
+        target = waves.sum(axis=1, keepdims=True)
+        target = (target - target[0]) / max(np.abs(target - target[0]).max(), 1e-6)
+        return spikes.astype(np.float32), target.astype(np.float32)
 
     def sample(self, key: Array, batch: int) -> Trials:
         """``batch`` copies of the frozen pattern (``key`` is unused: the input is frozen)."""
