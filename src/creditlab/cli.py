@@ -44,6 +44,24 @@ def _progress() -> Progress:
     )
 
 
+def _enable_compilation_cache() -> None:
+    """Keep compiled XLA programs on disk so a repeated run skips compilation.
+
+    In ``$CREDITLAB_CACHE_DIR`` (default ``~/.cache/creditlab/xla``); ``CREDITLAB_CACHE_DIR=off``
+    disables it. Results do not depend on it.
+    """
+    import os
+
+    import jax
+
+    location = os.environ.get("CREDITLAB_CACHE_DIR", str(Path.home() / ".cache/creditlab/xla"))
+    if location.lower() == "off":
+        return
+    jax.config.update("jax_compilation_cache_dir", location)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
 def _run(config, out: Path, label: str):
     """Train one config into ``out`` with a progress bar; exits cleanly on divergence."""
     from creditlab.io.run_directory import OutputExists, RunDirectory
@@ -54,6 +72,7 @@ def _run(config, out: Path, label: str):
         directory = RunDirectory(out)
     except OutputExists as error:
         _fail(str(error))
+    _enable_compilation_cache()
     with _progress() as progress:
         bar = progress.add_task(label, total=config.iterations, loss="…")
 
@@ -134,7 +153,8 @@ def demo(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")] = Path(
         "runs/demo"
     ),
-    iterations: Annotated[int, typer.Option(help="weight updates per rule")] = 150,
+    iterations: Annotated[int, typer.Option(help="weight updates per rule")] = 60,
+    batch: Annotated[int, typer.Option(help="trials per update")] = 32,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
 ) -> None:
     """Train evidence accumulation with BPTT and with e-prop and write a report comparing them."""
@@ -148,7 +168,7 @@ def demo(
     runs = {}
     for rule in ("bptt", "eprop"):
         config = _config(
-            task="evidence-accumulation", rule=rule, iterations=iterations, seed=seed, batch=16
+            task="evidence-accumulation", rule=rule, iterations=iterations, seed=seed, batch=batch
         )
         runs[rule] = _run(config, out / rule, f"{rule} on evidence accumulation").metrics
     report = write_comparison_report(
@@ -157,7 +177,8 @@ def demo(
         title="Evidence accumulation: BPTT vs e-prop",
         description=(
             f"100 neurons (50 LIF + 50 ALIF), 40 Poisson inputs, 7 cues, {iterations} Adam updates "
-            "of 16 trials each, same seed and initial weights for both rules. BPTT follows the "
+            f"of {batch} trials each (NEST's e-prop example), same seed and initial weights for "
+            "both rules. BPTT follows the "
             "exact surrogate gradient; e-prop uses eligibility traces and a broadcast "
             "learning signal."
         ),

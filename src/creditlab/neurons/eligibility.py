@@ -22,18 +22,28 @@ from jax import Array
 
 
 class EligibilityOperators(NamedTuple):
-    """M, u, N, v of the module docstring for one chunk."""
+    """M, u, N, v of the module docstring for one chunk.
 
-    M: Array
+    ``diagonal [K, post]`` stands for an M that is diagonal in time (M[k, k] = diagonal[k]),
+    which is then not built (``M`` is None).
+    """
+
+    M: Array | None
     u: Array | None = None
     N: Array | None = None
     v: Array | None = None
+    diagonal: Array | None = None
+
+    def weigh(self, weighting: Array) -> Array:
+        """Σ_k w^k M[k, m] for each row of ``weighting [W, K, post]`` → ``[W, K, post]``."""
+        if self.M is None:
+            return weighting * self.diagonal
+        return jnp.einsum("wkj,kmj->wmj", weighting, self.M)
 
 
 def membrane_only(psi: Array) -> EligibilityOperators:
     """e_ji^k = ψ_j^k z̄_i^k (rate units and LIF): M is diagonal in time. ``psi [K, post]``."""
-    steps = psi.shape[0]
-    return EligibilityOperators(M=jnp.eye(steps, dtype=psi.dtype)[:, :, None] * psi[:, None, :])
+    return EligibilityOperators(M=None, diagonal=psi)
 
 
 def transfer_products(coefficients: Array) -> Array:

@@ -157,9 +157,7 @@ def eprop_chunk(
     if traces.eligibility_sum is not None:
         weightings.append(jnp.ones_like(signal))
     weighting = jnp.stack(weightings)
-    projected = jnp.einsum(
-        "mi,wmj->wij", presynaptic, jnp.einsum("wkj,kmj->wmj", weighting, operators.M)
-    )
+    projected = jnp.einsum("mi,wmj->wij", presynaptic, operators.weigh(weighting))
     if traces.eligibility is not None:
         projected = (
             projected
