@@ -153,7 +153,7 @@ def demo(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")] = Path(
         "runs/demo"
     ),
-    iterations: Annotated[int, typer.Option(help="weight updates per rule")] = 60,
+    iterations: Annotated[int, typer.Option(help="weight updates per rule")] = 40,
     batch: Annotated[int, typer.Option(help="trials per update")] = 32,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
 ) -> None:

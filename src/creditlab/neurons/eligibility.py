@@ -38,7 +38,7 @@ class EligibilityOperators(NamedTuple):
         """Σ_k w^k M[k, m] for each row of ``weighting [W, K, post]`` → ``[W, K, post]``."""
         if self.M is None:
             return weighting * self.diagonal
-        return jnp.einsum("wkj,kmj->wmj", weighting, self.M)
+        return jnp.sum(weighting[:, :, None, :] * self.M[None], axis=1)
 
 
 def membrane_only(psi: Array) -> EligibilityOperators:
@@ -49,21 +49,16 @@ def membrane_only(psi: Array) -> EligibilityOperators:
 def transfer_products(coefficients: Array) -> Array:
     """Φ[k, m] = Π_{s=m}^{k−1} c^s for m ≤ k (else 0), from ``coefficients [K, post]``.
 
-    Returns ``[K+1, K+1, post]``; Φ[k, k] = 1. A cumulative product, no division, so
-    coefficients may be zero or negative.
+    Returns ``[K+1, K+1, post]``; Φ[k, k] = 1. One cumulative product down k of the
+    factors c^{k−1} that belong to column m (k − 1 ≥ m), no division, so coefficients
+    may be zero or negative.
     """
-    steps = coefficients.shape[0]
-    s = jnp.arange(steps)
-    # running[m, s] = Π_{s'=m}^{s} c^{s'} for s ≥ m
-    running = jnp.cumprod(
-        jnp.where((s[None, :] >= s[:, None])[..., None], coefficients[None], 1.0), axis=1
-    )
-    k = jnp.arange(steps + 1)
-    m = jnp.arange(steps + 1)
-    gathered = running[jnp.minimum(m, steps - 1)[None, :], jnp.clip(k - 1, 0, steps - 1)[:, None]]
-    later = (k[:, None] > m[None, :])[..., None]
-    same = (k[:, None] == m[None, :])[..., None]
-    return jnp.where(later, gathered, jnp.where(same, 1.0, 0.0)).astype(coefficients.dtype)
+    steps, post = coefficients.shape
+    index = jnp.arange(steps + 1)
+    shifted = jnp.concatenate([jnp.ones((1, post), coefficients.dtype), coefficients])
+    factors = jnp.where((index[:, None] - 1 >= index[None, :])[..., None], shifted[:, None, :], 1.0)
+    running = jnp.cumprod(factors, axis=0)
+    return jnp.where((index[:, None] >= index[None, :])[..., None], running, 0.0)
 
 
 def adaptive_threshold(psi: Array, beta: Array, rho: float) -> EligibilityOperators:

@@ -188,12 +188,14 @@ def eprop(
     objective: Objective,
     *,
     feedback: Feedback = "symmetric",
-    longest_chunk: int = 32,
+    longest_chunk: int | None = None,
 ) -> Rule:
     """The e-prop rule for ``network`` trained on ``objective``.
 
     ``longest_chunk`` bounds K, the steps processed per matrix product (the largest
-    divisor of the trial length up to it is used).
+    divisor of the trial length up to it is used). By default 32 for neurons whose
+    eligibility operator is diagonal in time (rate, LIF) and 10 for the others (ALIF),
+    whose operators cost O(K² · neurons) per chunk.
     """
     if feedback not in ("symmetric", "random"):
         raise ValueError(f"feedback must be 'symmetric' or 'random', got {feedback!r}")
@@ -215,8 +217,9 @@ def eprop(
         dtype = params.w_in.dtype
         matrix = params.w_out if state.feedback is None else state.feedback
         weights = Objective.step_weights(trials.mask).astype(dtype)
-        chunk = chunk_length(trials.inputs.shape[1], longest_chunk)
         probe = network.neuron.eligibility_operators(jnp.zeros((1, network.n_rec), dtype))
+        longest = longest_chunk or (32 if probe.M is None else 10)
+        chunk = chunk_length(trials.inputs.shape[1], longest)
         start = init_traces(network, dtype, stateful=probe.u is not None, regularise=regularise)
 
         def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
