@@ -55,3 +55,18 @@ def test_dale_and_sparsity_hold_through_training(rule: str) -> None:
     assert np.count_nonzero(w_rec) > 0.5 * mask.sum()
     first = [row["loss"] for row in result.metrics]
     assert first[-1] != first[0]  # it trained
+
+
+def test_seeds_run_as_one_vmapped_computation() -> None:
+    network = make_network(LIF(v_th=0.2), 5, 7, 2)
+    inputs = jnp.ones((20, 5))
+
+    def one_seed(key: jax.Array) -> jax.Array:
+        return simulate(network, init_params(network, key=key), inputs)[0].readout
+
+    keys = jax.random.split(jax.random.key(0), 3)
+    together = jax.vmap(one_seed)(keys)
+    assert together.shape == (3, 20, 2)
+    for index in range(3):
+        np.testing.assert_allclose(together[index], one_seed(keys[index]), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(together[0], together[1])

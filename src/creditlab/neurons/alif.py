@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.neurons.base import LeakyMembrane, leak_factor
 from creditlab.neurons.eligibility import EligibilityOperators, adaptive_threshold
 from creditlab.neurons.surrogate import fire
 
@@ -42,7 +42,7 @@ class ALIFState(NamedTuple):
 
 
 @dataclass(frozen=True)
-class ALIF:
+class ALIF(LeakyMembrane):
     """Parameters of an ALIF population (static, hashable).
 
     Attributes:
@@ -67,20 +67,8 @@ class ALIF:
     is_spiking = True
 
     @property
-    def decay(self) -> float:
-        return leak_factor(self.dt, self.tau_m)
-
-    @property
     def adaptation_decay(self) -> float:
         return leak_factor(self.dt, self.tau_a)
-
-    @property
-    def input_scale(self) -> float:
-        return scale_of_input(self.decay, self.current_scale)
-
-    @property
-    def refractory_steps(self) -> int:
-        return round(self.t_ref / self.dt)
 
     def init_state(self, n: int, dtype: Any) -> ALIFState:
         zeros = jnp.zeros((n,), dtype)

@@ -56,3 +56,27 @@ def leak_factor(dt: float, tau: float) -> float:
 def scale_of_input(decay: float, current_scale: float | None) -> float:
     """g in ``v ← α v + g I``: ``current_scale``, or ``1 − α`` when it is ``None``."""
     return 1.0 - decay if current_scale is None else current_scale
+
+
+class LeakyMembrane:
+    """α, g and the refractory steps, from a model's ``dt``, ``tau_m``, ``current_scale``
+    (and ``t_ref`` for spiking models); mixed into every neuron model."""
+
+    dt: float
+    tau_m: float
+    current_scale: float | None
+
+    @property
+    def decay(self) -> float:
+        """α = exp(−dt/τ_m)."""
+        return leak_factor(self.dt, self.tau_m)
+
+    @property
+    def input_scale(self) -> float:
+        """g (``current_scale``, or 1 − α)."""
+        return scale_of_input(self.decay, self.current_scale)
+
+    @property
+    def refractory_steps(self) -> int:
+        """round(t_ref / dt)."""
+        return round(getattr(self, "t_ref", 0.0) / self.dt)

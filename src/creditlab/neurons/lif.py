@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.neurons.base import LeakyMembrane
 from creditlab.neurons.eligibility import EligibilityOperators, membrane_only
 from creditlab.neurons.surrogate import fire
 
@@ -36,7 +36,7 @@ class LIFState(NamedTuple):
 
 
 @dataclass(frozen=True)
-class LIF:
+class LIF(LeakyMembrane):
     """Parameters of a population of identical LIF neurons (all static, hashable).
 
     Attributes:
@@ -58,18 +58,6 @@ class LIF:
     surrogate_width: float = 1.0
 
     is_spiking = True
-
-    @property
-    def decay(self) -> float:
-        return leak_factor(self.dt, self.tau_m)
-
-    @property
-    def input_scale(self) -> float:
-        return scale_of_input(self.decay, self.current_scale)
-
-    @property
-    def refractory_steps(self) -> int:
-        return round(self.t_ref / self.dt)
 
     def init_state(self, n: int, dtype: Any) -> LIFState:
         zeros = jnp.zeros((n,), dtype)

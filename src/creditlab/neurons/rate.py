@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.neurons.base import LeakyMembrane
 from creditlab.neurons.eligibility import EligibilityOperators, membrane_only
 
 ACTIVATIONS = ("tanh", "relu")
@@ -30,7 +30,7 @@ class RateState(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Rate:
+class Rate(LeakyMembrane):
     """A population of leaky rate units.
 
     Attributes:
@@ -46,14 +46,6 @@ class Rate:
     current_scale: float | None = None
 
     is_spiking = False
-
-    @property
-    def decay(self) -> float:
-        return leak_factor(self.dt, self.tau_m)
-
-    @property
-    def input_scale(self) -> float:
-        return scale_of_input(self.decay, self.current_scale)
 
     def _phi(self, v: Array) -> Array:
         return jnp.tanh(v) if self.activation == "tanh" else jax.nn.relu(v)

@@ -7,7 +7,7 @@ drawn as Bernoulli(rate · dt) — a Poisson process on the grid.
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -60,21 +60,13 @@ def steps(duration_ms: float, dt_ms: float) -> int:
     return round(duration_ms / dt_ms)
 
 
-def cue_group_spikes(
-    key: Array,
-    groups_on: Array,
-    *,
-    group_size: int,
-    rate_hz: float,
-    noise_rate_hz: float,
-    dt_ms: float,
-) -> Array:
-    """Spikes ``[..., T, 4·group_size]`` of the four input groups of the cue tasks.
+def cue_trials(key: Array, groups_on: Array, targets: Array, mask: Array, task: Any) -> Trials:
+    """Trials of the cue tasks, drawing the spikes ``[B, T, 4·group_size]`` in one call.
 
-    ``groups_on [..., T, 3]`` says when the first cue, second cue and recall groups fire
-    at ``rate_hz``; the fourth group is background noise at ``noise_rate_hz``. All
-    trials are drawn in one call.
+    ``groups_on [B, T, 3]`` says when the first cue, second cue and recall groups fire at
+    ``task.input_rate_hz``; the fourth group is background noise at ``task.noise_rate_hz``.
     """
-    noise = jnp.full((*groups_on.shape[:-1], 1), noise_rate_hz)
-    group_rates = jnp.concatenate([jnp.where(groups_on, rate_hz, 0.0), noise], axis=-1)
-    return poisson_spikes(key, jnp.repeat(group_rates, group_size, axis=-1), dt_ms)
+    noise = jnp.full((*groups_on.shape[:-1], 1), task.noise_rate_hz)
+    group_rates = jnp.concatenate([jnp.where(groups_on, task.input_rate_hz, 0.0), noise], axis=-1)
+    rates = jnp.repeat(group_rates, task.group_size, axis=-1)
+    return Trials(poisson_spikes(key, rates, task.dt), targets, mask)

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.tasks.base import Trials, cue_group_spikes, steps
+from creditlab.tasks.base import Trials, cue_trials, steps
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,4 @@ class DelayedMatch:
         k_cues, k_spikes = jax.random.split(key)
         cues = jax.random.bernoulli(k_cues, 0.5, (batch, 2)).astype(jnp.int32)
         groups_on, targets, mask = jax.vmap(self._one_trial)(cues)
-        spikes = cue_group_spikes(
-            k_spikes,
-            groups_on,
-            group_size=self.group_size,
-            rate_hz=self.input_rate_hz,
-            noise_rate_hz=self.noise_rate_hz,
-            dt_ms=self.dt,
-        )
-        return Trials(spikes, targets, mask)
+        return cue_trials(k_spikes, groups_on, targets, mask, self)

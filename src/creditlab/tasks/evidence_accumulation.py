@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.tasks.base import Trials, cue_group_spikes, steps
+from creditlab.tasks.base import Trials, cue_trials, steps
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,4 @@ class EvidenceAccumulation:
             k_cues, 1.0 - self.minority_probability, (batch, self.n_cues)
         )
         groups_on, targets, mask = jax.vmap(self._one_trial)(majority, with_majority)
-        spikes = cue_group_spikes(
-            k_spikes,
-            groups_on,
-            group_size=self.group_size,
-            rate_hz=self.input_rate_hz,
-            noise_rate_hz=self.noise_rate_hz,
-            dt_ms=self.dt,
-        )
-        return Trials(spikes, targets, mask)
+        return cue_trials(k_spikes, groups_on, targets, mask, self)
