@@ -2,16 +2,17 @@
 
 A deliberately minimal implementation of exactly the math creditlab runs for
 ``make_config(task="sine-waves", rule=...)`` (LIF 100 in / 100 rec / 1 readout, soft
-reset, no refractoriness, g = g_out = 1, no autapses, MSE weighted by 1/T, firing-rate
-regulariser), written as one ``jax.lax.scan`` per trial without any of creditlab's
-abstractions. Per step t (shapes of one trial, weights pre × post):
+reset, no refractoriness, no autapses, MSE weighted by 1/T, firing-rate regulariser;
+the constants — τ_m, v_th, τ_out, the input scales g and g_out, c_reg, learning rate —
+are read from creditlab's config), written as one ``jax.lax.scan`` per trial without
+any of creditlab's abstractions. Per step t (shapes of one trial, weights pre × post):
 
-    v    = α v + x W_in + z_prev W_rec − z_prev v_th        z = H(v − v_th)
+    v    = α v + g (x W_in + z_prev W_rec) − z_prev v_th    z = H(v − v_th)
     ψ    = h / v_th · max(0, 1 − |v − v_th| / (w v_th))
-    y    = κ y + z W_out                                    err = (y − y*) / T
+    y    = κ y + g_out z W_out                              err = (y − y*) / T
 
-e-prop (online): z̄ = α z̄ + pre, e = z̄ ⊗ ψ, ē = κ ē + e, L = W_out err,
-ΔW += ē ⊙ L (input, recurrent), ΔW_out += (κ-filtered z) ⊗ err, and the regulariser
+e-prop (online): z̄ = α z̄ + g pre, e = z̄ ⊗ ψ, ē = κ ē + e, L = g_out W_out err,
+ΔW += ē ⊙ L (input, recurrent), ΔW_out += (κ-filtered g_out z) ⊗ err, and the regulariser
 c_reg (f̄ − f_target) Σ_t e / T. BPTT: ``jax.grad`` of E + R through the scan with a
 ``custom_jvp`` spike whose derivative is ψ.
 
@@ -44,12 +45,15 @@ class Constants:
 
     alpha: float  # exp(−dt/τ_m)
     kappa: float  # exp(−dt/τ_out)
+    g: float  # input scale of the membrane (current_scale, or 1 − α)
+    g_out: float  # input scale of the readout (readout_scale, or 1 − κ)
     v_th: float
     height: float  # surrogate height (0.3)
     width: float  # surrogate width (1.0)
     c_reg: float
     f_target: float  # target spikes per step
     learning_rate: float
+    adam_epsilon: float
 
 
 def from_config(config: Any, dt: float = 1.0) -> Constants:
@@ -57,15 +61,21 @@ def from_config(config: Any, dt: float = 1.0) -> Constants:
     assert config.neuron.model == "lif" and config.neuron.t_ref == 0.0
     assert config.network.connectivity == 1.0 and config.network.excitatory_fraction is None
     assert config.optimizer == "adam" and config.feedback == "symmetric"
+    alpha = math.exp(-dt / config.neuron.tau_m)
+    kappa = math.exp(-dt / config.network.tau_out)
+    scale, readout_scale = config.neuron.current_scale, config.network.readout_scale
     return Constants(
-        alpha=math.exp(-dt / config.neuron.tau_m),
-        kappa=math.exp(-dt / config.network.tau_out),
+        alpha=alpha,
+        kappa=kappa,
+        g=1.0 - alpha if scale is None else scale,
+        g_out=1.0 - kappa if readout_scale is None else readout_scale,
         v_th=config.neuron.v_th,
         height=config.neuron.surrogate_height,
         width=config.neuron.surrogate_width,
         c_reg=config.rate_coefficient,
         f_target=config.rate_target_hz * dt * 1e-3,
         learning_rate=config.learning_rate,
+        adam_epsilon=config.adam_epsilon,
     )
 
 
@@ -103,19 +113,19 @@ def eprop_gradient(
     def step(carry, scanned):
         v, z, zb_in, zb_rec, eb_in, eb_rec, y, zb_out, g_in, g_rec, g_out, s_in, s_rec, n = carry
         x_t, y_star_t = scanned
-        zb_in = c.alpha * zb_in + x_t
-        zb_rec = c.alpha * zb_rec + z
-        v = c.alpha * v + (x_t @ w_in + z @ w_rec) - z * c.v_th
+        zb_in = c.alpha * zb_in + c.g * x_t
+        zb_rec = c.alpha * zb_rec + c.g * z
+        v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - z * c.v_th
         z = (v >= c.v_th).astype(dtype)
         psi = _psi(c, v)
         e_in = zb_in[:, None] * psi[None, :]
         e_rec = zb_rec[:, None] * psi[None, :]
         eb_in = c.kappa * eb_in + e_in
         eb_rec = c.kappa * eb_rec + e_rec
-        y = c.kappa * y + z @ w_out
-        zb_out = c.kappa * zb_out + z
+        y = c.kappa * y + c.g_out * (z @ w_out)
+        zb_out = c.kappa * zb_out + c.g_out * z
         error = (y - y_star_t) / n_steps
-        signal = w_out @ error
+        signal = c.g_out * (w_out @ error)
         carry = (
             v, z, zb_in, zb_rec, eb_in, eb_rec, y, zb_out,
             g_in + eb_in * signal,
@@ -161,9 +171,9 @@ def bptt_loss(
 
     def step(carry, x_t):
         v, z, y = carry
-        v = c.alpha * v + (x_t @ w_in + z @ w_rec) - jax.lax.stop_gradient(z) * c.v_th
+        v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - jax.lax.stop_gradient(z) * c.v_th
         z = spike(v)
-        y = c.kappa * y + z @ w_out
+        y = c.kappa * y + c.g_out * (z @ w_out)
         return (v, z, y), (y, z)
 
     zeros = jnp.zeros(n_rec, dtype)
@@ -189,7 +199,7 @@ def make_train_step(c: Constants, rule: str):
     zero the autapse weights.
     """
     gradient = {"eprop": eprop_gradient, "bptt": bptt_gradient}[rule]
-    optimizer = optax.adam(c.learning_rate)
+    optimizer = optax.adam(c.learning_rate, eps=c.adam_epsilon)
 
     @jax.jit
     def step(w: Weights, opt_state: Any, x: jax.Array, y_star: jax.Array):
@@ -203,16 +213,26 @@ def make_train_step(c: Constants, rule: str):
     return step, optimizer
 
 
-def creditlab_problem(rule: str, iterations: int = 200, precision: str = "float32"):
+def creditlab_problem(
+    rule: str, iterations: int = 200, precision: str = "float32", n_rec: int | None = None
+):
     """creditlab's setup for the sine-wave run and the same problem in hand-written form.
 
-    Returns ``(setup, constants, weights, x, y_star)``: creditlab's ``TrainingSetup``, and
-    its initial weights and the (frozen) trial as plain arrays for the hand-written code.
+    ``n_rec`` overrides the number of recurrent neurons (default: the task's 100).
+    Returns ``(setup, constants, weights, x, y_star)``: creditlab's ``TrainingSetup``,
+    and its initial weights and the (frozen) trial as plain arrays for the hand-written
+    code.
     """
     from creditlab.config import make_config
     from creditlab.train import build_training
 
-    config = make_config(task="sine-waves", rule=rule, iterations=iterations, precision=precision)
+    config = make_config(
+        task="sine-waves",
+        rule=rule,
+        iterations=iterations,
+        precision=precision,
+        network={"n_rec": n_rec} if n_rec else None,
+    )
     setup = build_training(config)
     trials = setup.task.sample(setup.data_keys[0], config.batch)
     assert config.batch == 1
@@ -285,9 +305,9 @@ def main(argv: list[str] | None = None) -> int:
                 ok &= r["loss_rel_diff"] <= args.rtol
             else:
                 print(
-                    "  (BPTT float32: the gradient is ~1e25, so Adam's second moment g² overflows"
-                    " float32 for some weights; which ones depends on rounding, so the float32"
-                    " trajectories may part after step 1 — the float64 run must match.)"
+                    "  (BPTT float32: the gradient is huge (|g| above) because the surrogate"
+                    " Jacobian through time explodes; rounding differences grow with it, so"
+                    " float32 trajectories may part — the float64 run must match.)"
                 )
     print("MATCH" if ok else "MISMATCH")
     return 0 if ok else 1

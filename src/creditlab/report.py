@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 
 
-def _pyplot():
-    import matplotlib
+def _figure(width: float, height: float):
+    """A matplotlib figure drawn with Agg, without importing pyplot (which is slow)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    figure = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
 
 
 def smooth(values: Sequence[float], window: int) -> np.ndarray:
@@ -30,10 +31,9 @@ def plot_learning_curves(
     runs: Mapping[str, Sequence[Mapping[str, float]]], path: Path, *, title: str
 ) -> None:
     """Loss (and accuracy where present) against iteration, one line per run."""
-    plt = _pyplot()
     has_accuracy = any("accuracy" in rows[0] for rows in runs.values() if rows)
-    fig, axes = plt.subplots(1, 2 if has_accuracy else 1, figsize=(9 if has_accuracy else 5, 3.4))
-    axes = np.atleast_1d(axes)
+    fig = _figure(9 if has_accuracy else 5, 3.4)
+    axes = np.atleast_1d(fig.subplots(1, 2 if has_accuracy else 1))
     for label, rows in runs.items():
         iterations = [row["iteration"] for row in rows]
         window = max(1, len(rows) // 20)
@@ -51,9 +51,7 @@ def plot_learning_curves(
     if has_accuracy:
         axes[1].set(xlabel="iteration", ylabel="accuracy (running mean)", ylim=(0, 1.02))
         axes[1].axhline(0.5, color="grey", lw=0.8, ls=":")
-    fig.tight_layout()
     fig.savefig(path, dpi=130)
-    plt.close(fig)
 
 
 def summary_row(label: str, rows: Sequence[Mapping[str, float]]) -> dict[str, str]:

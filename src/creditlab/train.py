@@ -4,7 +4,8 @@ Each iteration samples a batch (from the run's seed), asks the rule for its upda
 masks it, passes it through the optax optimizer, and projects the weights back onto the
 allowed set (masks, Dale's law). The whole iteration is one jit-compiled function.
 
-A run whose loss becomes NaN or infinite stops with :class:`Diverged`, keeping the
+A run whose loss becomes NaN or infinite, or whose weights do (NaN voltages never spike,
+so a spiking network's loss can stay finite), stops with :class:`Diverged`, keeping the
 last parameters whose loss was finite and the metrics up to them.
 """
 
@@ -58,7 +59,8 @@ def make_train_step(
         updates = mask_gradient(network, updates)
         steps, optimizer_state = optimizer.update(updates, state.optimizer_state, state.params)
         params = constrain(network, optax.apply_updates(state.params, steps))
-        return TrainState(params, optimizer_state, rule_state), metrics
+        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(w)) for w in jax.tree.leaves(params)]))
+        return TrainState(params, optimizer_state, rule_state), {**metrics, "finite": finite}
 
     return train_step
 
@@ -134,6 +136,7 @@ def train(
     last_good = state
     for iteration in range(config.iterations):
         new_state, metrics = train_step(state, keys[iteration])
+        finite_weights = bool(metrics.pop("finite"))
         row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}
         if not math.isfinite(row["loss"]):
             save(last_good, max(iteration - 1, 0))
@@ -145,6 +148,14 @@ def train(
             )
         row["wall_time_s"] = time.perf_counter() - start
         rows.append(row)
+        if not finite_weights:
+            save(state, iteration)
+            raise Diverged(
+                f"the weights became NaN or infinite in the update of iteration {iteration}; "
+                "stopped. The parameters before that update and the metrics up to it are kept"
+                + (f" in {run_directory.path}" if run_directory is not None else "")
+                + ". Try a smaller learning_rate."
+            )
         last_good, state = state, new_state
         if on_iteration is not None:
             on_iteration(iteration, row)

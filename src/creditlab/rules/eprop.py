@@ -157,7 +157,10 @@ def eprop_chunk(
     if traces.eligibility_sum is not None:
         weightings.append(jnp.ones_like(signal))
     weighting = jnp.stack(weightings)
-    projected = jnp.einsum("mi,wmj->wij", presynaptic, operators.weigh(weighting))
+    weighed = operators.weigh(weighting)
+    # one row-major product [pre, W·post], then split: XLA would transpose an einsum's output
+    stacked = presynaptic.T @ jnp.concatenate(list(weighed), axis=1)
+    projected = stacked.reshape(stacked.shape[0], len(weightings), -1).transpose(1, 0, 2)
     if traces.eligibility is not None:
         projected = (
             projected
