@@ -93,3 +93,21 @@ def test_divergence_stops_and_keeps_last_good_checkpoint(tmp_path) -> None:
     checkpoint = load_checkpoint(out / "checkpoint.npz")
     assert all(np.all(np.isfinite(checkpoint[k])) for k in ("w_in", "w_rec", "w_out"))
     assert int(checkpoint["iteration"]) == len(metrics) - 1
+
+
+def test_interrupted_run_keeps_metrics_and_checkpoint(tmp_path) -> None:
+    import pytest
+
+    from creditlab.config import make_config
+    from creditlab.io import RunDirectory
+    from creditlab.train import train
+
+    def interrupt_at_third(iteration: int, row: dict) -> None:
+        if iteration == 2:
+            raise KeyboardInterrupt
+
+    config = make_config(task="sine-waves", rule="eprop", iterations=10, network={"n_rec": 10})
+    with pytest.raises(KeyboardInterrupt):
+        train(config, run_directory=RunDirectory(tmp_path / "run"), on_iteration=interrupt_at_third)
+    assert list(pd.read_parquet(tmp_path / "run" / "metrics.parquet")["iteration"]) == [0, 1, 2]
+    assert int(load_checkpoint(tmp_path / "run" / "checkpoint.npz")["iteration"]) == 3

@@ -70,3 +70,10 @@ def test_seeds_run_as_one_vmapped_computation() -> None:
     for index in range(3):
         np.testing.assert_allclose(together[index], one_seed(keys[index]), rtol=1e-5, atol=1e-6)
     assert not np.allclose(together[0], together[1])
+
+
+def test_public_api_names_resolve() -> None:
+    import creditlab
+
+    for name in creditlab.__all__:
+        assert getattr(creditlab, name) is not None, name

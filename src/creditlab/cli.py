@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -120,7 +119,7 @@ def train(
     ] = None,
     batch: Annotated[int | None, typer.Option(help="trials per update [default: per task]")] = None,
     learning_rate: Annotated[
-        float | None, typer.Option(help="optimizer step size [default 3e-3]")
+        float | None, typer.Option(help="optimizer step size [default: per task]")
     ] = None,
     precision: Annotated[str | None, typer.Option(help="float32 (default) or float64")] = None,
     n_rec: Annotated[int | None, typer.Option(help="recurrent neurons [default 100]")] = None,
@@ -184,7 +183,3 @@ def demo(
         ),
     )
     console.print(f"report: {report}")
-
-
-def main() -> None:
-    sys.exit(app())

@@ -133,33 +133,37 @@ def train(
             run_directory.write_checkpoint(good.params._asdict(), iteration)
 
     keys = setup.data_keys
-    last_good = state
-    for iteration in range(config.iterations):
-        new_state, metrics = train_step(state, keys[iteration])
-        finite_weights = bool(metrics.pop("finite"))
-        row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}
-        if not math.isfinite(row["loss"]):
-            save(last_good, max(iteration - 1, 0))
-            raise Diverged(
-                f"loss became {row['loss']} at iteration {iteration}; stopped. The last "
-                "parameters with a finite loss and the metrics up to them are kept"
-                + (f" in {run_directory.path}" if run_directory is not None else "")
-                + ". Try a smaller learning_rate."
-            )
-        row["wall_time_s"] = time.perf_counter() - start
-        rows.append(row)
-        if not finite_weights:
-            save(state, iteration)
-            raise Diverged(
-                f"the weights became NaN or infinite in the update of iteration {iteration}; "
-                "stopped. The parameters before that update and the metrics up to it are kept"
-                + (f" in {run_directory.path}" if run_directory is not None else "")
-                + ". Try a smaller learning_rate."
-            )
-        last_good, state = state, new_state
-        if on_iteration is not None:
-            on_iteration(iteration, row)
-        if (iteration + 1) % config.checkpoint_every == 0:
-            save(state, iteration + 1)
+    last_good, applied = state, 0  # ``applied``: updates contained in ``state``
+    try:
+        for iteration in range(config.iterations):
+            new_state, metrics = train_step(state, keys[iteration])
+            finite_weights = bool(metrics.pop("finite"))
+            row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}
+            if not math.isfinite(row["loss"]):
+                save(last_good, max(iteration - 1, 0))
+                raise Diverged(
+                    f"loss became {row['loss']} at iteration {iteration}; stopped. The last "
+                    "parameters with a finite loss and the metrics up to them are kept"
+                    + (f" in {run_directory.path}" if run_directory is not None else "")
+                    + ". Try a smaller learning_rate."
+                )
+            row["wall_time_s"] = time.perf_counter() - start
+            rows.append(row)
+            if not finite_weights:
+                save(state, iteration)
+                raise Diverged(
+                    f"the weights became NaN or infinite in the update of iteration {iteration}; "
+                    "stopped. The parameters before that update and the metrics up to it are kept"
+                    + (f" in {run_directory.path}" if run_directory is not None else "")
+                    + ". Try a smaller learning_rate."
+                )
+            last_good, state, applied = state, new_state, applied + 1
+            if on_iteration is not None:
+                on_iteration(iteration, row)
+            if (iteration + 1) % config.checkpoint_every == 0:
+                save(state, iteration + 1)
+    except KeyboardInterrupt:
+        save(state, applied)
+        raise
     save(state, config.iterations)
     return TrainResult(state.params, rows, network)
