@@ -61,8 +61,12 @@ def _enable_compilation_cache() -> None:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
-def _run(config, out: Path, label: str):
-    """Train one config into ``out`` with a progress bar; exits cleanly on divergence."""
+def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True):
+    """Train one config into ``out`` with a progress bar.
+
+    On divergence it exits with code 3, or with ``exit_on_divergence=False`` says so and
+    returns the metrics up to the divergence.
+    """
     from creditlab.io.run_directory import OutputExists, RunDirectory
     from creditlab.report import plot_learning_curves
     from creditlab.train import Diverged, train
@@ -82,14 +86,16 @@ def _run(config, out: Path, label: str):
             result = train(config, run_directory=directory, on_iteration=on_iteration)
         except Diverged as error:
             console.print(f"[bold red]diverged:[/] {error}")
-            raise typer.Exit(code=3) from None
+            if exit_on_divergence:
+                raise typer.Exit(code=3) from None
+            return error.metrics
         except KeyboardInterrupt:
             console.print(f"[yellow]interrupted[/]: metrics and last checkpoint are in {out}")
             raise typer.Exit(code=130) from None
     plot_learning_curves(
         {f"{config.rule}": result.metrics}, out / "learning_curve.png", title=config.task
     )
-    return result
+    return result.metrics
 
 
 def _config(**fields):
@@ -141,8 +147,7 @@ def train(
         network=network,
         config_file=config_file,
     )
-    result = _run(config, out, f"{config.rule} on {config.task}")
-    final = result.metrics[-1]
+    final = _run(config, out, f"{config.rule} on {config.task}")[-1]
     summary = ", ".join(f"{k} {v:.4g}" for k, v in final.items() if k != "iteration")
     console.print(f"done: {summary}\nresults in {out}")
 
@@ -169,7 +174,12 @@ def demo(
         config = _config(
             task="evidence-accumulation", rule=rule, iterations=iterations, seed=seed, batch=batch
         )
-        runs[rule] = _run(config, out / rule, f"{rule} on evidence accumulation").metrics
+        metrics = _run(
+            config, out / rule, f"{rule} on evidence accumulation", exit_on_divergence=False
+        )
+        label = rule if len(metrics) == iterations else f"{rule} (diverged)"
+        if metrics:
+            runs[label] = metrics
     report = write_comparison_report(
         out,
         runs,

@@ -239,8 +239,8 @@ def simulate(
         observer_inputs: a pytree with leading axis T handed to the observer alongside
             the records of the same steps (for example targets and the loss weights).
         record_activity: also return the recurrent outputs ``[T, n_rec]``.
-        truncate_recurrent_gradient: stop gradients through z^{t−1} → I^t, i.e. through
-            the recurrent weights in time (what e-prop approximates BPTT by).
+        truncate_recurrent_gradient: stop gradients through every path of z^{t−1} into
+            step t (the recurrent input and the reset): what e-prop computes online.
     """
     dtype = params.w_in.dtype
     state = network.init_state(dtype) if initial_state is None else initial_state
@@ -252,7 +252,9 @@ def simulate(
         previous = neuron.output(net_state.neurons)
         recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
         current = x_t @ params.w_in + recurrent @ params.w_rec
-        neurons, psi = neuron.step(net_state.neurons, current)
+        neurons, psi = neuron.step(
+            net_state.neurons, current, detach_reset=truncate_recurrent_gradient
+        )
         z = neuron.output(neurons)
         readout = kappa * net_state.readout + g_out * (z @ params.w_out)
         return NetworkState(neurons, readout), StepRecord(x_t, previous, z, psi, readout)

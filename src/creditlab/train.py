@@ -29,7 +29,11 @@ from creditlab.tasks.base import Task
 
 
 class Diverged(RuntimeError):
-    """The loss became NaN or infinite; the last good parameters and metrics are kept."""
+    """The loss or weights became NaN or infinite; ``metrics`` holds the rows up to then."""
+
+    def __init__(self, message: str, metrics: list[dict[str, float]]) -> None:
+        super().__init__(message)
+        self.metrics = metrics
 
 
 class TrainState(NamedTuple):
@@ -145,7 +149,8 @@ def train(
                     f"loss became {row['loss']} at iteration {iteration}; stopped. The last "
                     "parameters with a finite loss and the metrics up to them are kept"
                     + (f" in {run_directory.path}" if run_directory is not None else "")
-                    + ". Try a smaller learning_rate."
+                    + ". Try a smaller learning_rate.",
+                    rows,
                 )
             row["wall_time_s"] = time.perf_counter() - start
             rows.append(row)
@@ -155,7 +160,8 @@ def train(
                     f"the weights became NaN or infinite in the update of iteration {iteration}; "
                     "stopped. The parameters before that update and the metrics up to it are kept"
                     + (f" in {run_directory.path}" if run_directory is not None else "")
-                    + ". Try a smaller learning_rate."
+                    + ". Try a smaller learning_rate.",
+                    rows,
                 )
             last_good, state, applied = state, new_state, applied + 1
             if on_iteration is not None:

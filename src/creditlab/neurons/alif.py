@@ -6,7 +6,8 @@
     z_j^t = H(v_j^t − A_j^t)   unless refractory
 
 ``β = 0`` gives a LIF neuron, so a mixed LIF/ALIF population (Liu et al. 2021) is one ALIF
-population with a per-neuron β. The reset is not differentiated through.
+population with a per-neuron β. BPTT differentiates the reset; e-prop ignores it (see
+:mod:`creditlab.neurons.lif`).
 
 e-prop eligibility (Bellec et al. 2020, Eqs. 24–25), with ε^a_ji = ∂a_j/∂W_ji through the
 neuron's own dynamics:
@@ -81,10 +82,13 @@ class ALIF(LeakyMembrane):
         """A = v_th + β a [mV]."""
         return self.v_th + jnp.asarray(self.beta, a.dtype) * a
 
-    def step(self, state: ALIFState, current: Array) -> tuple[ALIFState, Array]:
+    def step(
+        self, state: ALIFState, current: Array, *, detach_reset: bool = False
+    ) -> tuple[ALIFState, Array]:
         """One step: returns the new state and ψ_j^t = ∂z_j^t/∂v_j^t [1/mV]."""
         reset_level = self.threshold(state.a) if self.reset_by_adaptive_threshold else self.v_th
-        reset = jax.lax.stop_gradient(state.z * reset_level)
+        reset = state.z * reset_level
+        reset = jax.lax.stop_gradient(reset) if detach_reset else reset
         v = self.decay * state.v + self.input_scale * current - reset
         a = self.adaptation_decay * state.a + state.z
         z, psi, refractory = fire(v, self.threshold(a), state.refractory, self)

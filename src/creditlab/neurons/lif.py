@@ -3,10 +3,13 @@
     v_j^t = α v_j^{t−1} + g I_j^t − z_j^{t−1} v_th          α = exp(−dt/τ_m)
     z_j^t = H(v_j^t − v_th)   unless refractory (then 0)
 
-The reset subtracts the threshold (soft reset) and is not differentiated through, as in
-Bellec et al. After a spike at step s the neuron cannot spike, and its pseudo-derivative is
-zero, until step s + round(t_ref / dt) (NEST's convention). The membrane keeps
-integrating while refractory. Units: mV, ms.
+The reset subtracts the threshold (soft reset). BPTT differentiates it (its −v_th ψ term damps
+the Jacobian through time); e-prop's eligibility trace ignores it, as in Bellec et al., which
+is BPTT with the through-time paths of the spikes stopped (``detach_reset=True``).
+
+After a spike at step s the neuron cannot spike, and its pseudo-derivative is zero, until
+step s + round(t_ref / dt) (NEST's convention). The membrane keeps integrating while
+refractory. Units: mV, ms.
 
 e-prop eligibility trace (Bellec et al. 2020, Eq. 23): e_ji^t = ψ_j^t z̄_i^t, where z̄ is
 the presynaptic activity low-pass filtered with α (kept by the rule, shared by all synapses
@@ -66,9 +69,12 @@ class LIF(LeakyMembrane):
     def output(self, state: LIFState) -> Array:
         return state.z
 
-    def step(self, state: LIFState, current: Array) -> tuple[LIFState, Array]:
+    def step(
+        self, state: LIFState, current: Array, *, detach_reset: bool = False
+    ) -> tuple[LIFState, Array]:
         """One step: returns the new state and ψ_j^t = ∂z_j^t/∂v_j^t [1/mV]."""
-        reset = jax.lax.stop_gradient(state.z) * self.v_th
+        spikes = jax.lax.stop_gradient(state.z) if detach_reset else state.z
+        reset = spikes * self.v_th
         v = self.decay * state.v + self.input_scale * current - reset
         z, psi, refractory = fire(v, self.v_th, state.refractory, self)
         return LIFState(v=v, z=z, refractory=refractory), psi

@@ -57,8 +57,10 @@ class Rate(LeakyMembrane):
     def output(self, state: RateState) -> Array:
         return state.r
 
-    def step(self, state: RateState, current: Array) -> tuple[RateState, Array]:
-        """One step: returns the new state and ψ = φ'(v^t)."""
+    def step(
+        self, state: RateState, current: Array, *, detach_reset: bool = False
+    ) -> tuple[RateState, Array]:
+        """One step: returns the new state and ψ = φ'(v^t). Rate units have no reset."""
         v = self.decay * state.v + self.input_scale * current
         r, psi = jax.jvp(self._phi, (v,), (jnp.ones_like(v),))
         return RateState(v=v, r=r), psi

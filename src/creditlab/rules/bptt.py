@@ -6,8 +6,10 @@ by reverse-mode autodiff through the one ``simulate`` scan, with spikes differen
 the pseudo-derivative (Bellec et al. 2020; Neftci, Mostafa & Zenke 2019). Memory grows
 with the sequence length (the scan stores every step for the backward pass).
 
-``truncate_recurrent_gradient=True`` stops the gradient through z^{t−1} → I^t; for the
-models here that is exactly what e-prop computes online, which the tests check.
+Full BPTT differentiates every path, the spike reset included. With
+``truncate_recurrent_gradient=True`` the gradient stops at z^{t−1} wherever it enters step t
+(recurrent input and reset); for the models here that is exactly what e-prop computes
+online, which the tests check.
 """
 
 from __future__ import annotations
