@@ -14,7 +14,7 @@ any of creditlab's abstractions. Per step t (shapes of one trial, weights pre ×
 e-prop (online): z̄ = α z̄ + g pre, e = z̄ ⊗ ψ, ē = κ ē + e, L = g_out W_out err,
 ΔW += ē ⊙ L (input, recurrent), ΔW_out += (κ-filtered g_out z) ⊗ err, and the regulariser
 c_reg (f̄ − f_target) Σ_t e / T. BPTT: ``jax.grad`` of E + R through the scan with a
-``custom_jvp`` spike whose derivative is ψ.
+``custom_jvp`` spike whose derivative is ψ, the reset included.
 
 Each rule is a jit-compiled full training step (gradient, gradient mask, optax.adam,
 weight mask). Run this file to check that creditlab and the hand-written code give the
@@ -164,14 +164,14 @@ def make_spike(c: Constants):
 def bptt_loss(
     c: Constants, w: Weights, x: jax.Array, y_star: jax.Array
 ) -> tuple[jax.Array, jax.Array]:
-    """(E + R, E) of one trial, differentiable in ``w`` (reset not differentiated)."""
+    """(E + R, E) of one trial, differentiable in ``w`` (the reset included, as in creditlab)."""
     w_in, w_rec, w_out = w
     n_rec, n_steps, dtype = w_rec.shape[0], x.shape[0], w_in.dtype
     spike = make_spike(c)
 
     def step(carry, x_t):
         v, z, y = carry
-        v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - jax.lax.stop_gradient(z) * c.v_th
+        v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - z * c.v_th
         z = spike(v)
         y = c.kappa * y + c.g_out * (z @ w_out)
         return (v, z, y), (y, z)
