@@ -84,6 +84,12 @@ def _psi(c: Constants, v: jax.Array) -> jax.Array:
     return c.height * jnp.maximum(0.0, 1.0 - jnp.abs(distance) / c.width) / c.v_th
 
 
+def lif_step(c: Constants, w_in, w_rec, v: jax.Array, z: jax.Array, x_t: jax.Array):
+    """v^t, z^t and ψ^t of the LIF network from v^{t−1}, z^{t−1} and x^t (no autodiff)."""
+    v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - z * c.v_th
+    return v, (v >= c.v_th).astype(v.dtype), _psi(c, v)
+
+
 def eprop_gradient(
     c: Constants, w: Weights, x: jax.Array, y_star: jax.Array
 ) -> tuple[Weights, jax.Array]:
@@ -115,9 +121,7 @@ def eprop_gradient(
         x_t, y_star_t = scanned
         zb_in = c.alpha * zb_in + c.g * x_t
         zb_rec = c.alpha * zb_rec + c.g * z
-        v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - z * c.v_th
-        z = (v >= c.v_th).astype(dtype)
-        psi = _psi(c, v)
+        v, z, psi = lif_step(c, w_in, w_rec, v, z, x_t)
         e_in = zb_in[:, None] * psi[None, :]
         e_rec = zb_rec[:, None] * psi[None, :]
         eb_in = c.kappa * eb_in + e_in

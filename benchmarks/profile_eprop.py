@@ -44,7 +44,7 @@ import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import handwritten
-from handwritten import Constants, Weights, _psi
+from handwritten import Constants, Weights, lif_step
 
 
 def _traces(c: Constants, w: Weights, x: jax.Array):
@@ -57,10 +57,9 @@ def _traces(c: Constants, w: Weights, x: jax.Array):
         v, z, zb_in, zb_rec, y = carry
         zb_in = c.alpha * zb_in + c.g * x_t
         zb_rec = c.alpha * zb_rec + c.g * z
-        v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - z * c.v_th
-        z = (v >= c.v_th).astype(dtype)
+        v, z, psi = lif_step(c, w_in, w_rec, v, z, x_t)
         y = c.kappa * y + c.g_out * (z @ w_out)
-        return (v, z, zb_in, zb_rec, y), (zb_in, zb_rec, _psi(c, v), z, y)
+        return (v, z, zb_in, zb_rec, y), (zb_in, zb_rec, psi, z, y)
 
     zeros = jnp.zeros(n_rec, dtype)
     init = (zeros, zeros, jnp.zeros(n_in, dtype), zeros, jnp.zeros(w_out.shape[1], dtype))
@@ -117,10 +116,9 @@ def chunked(c: Constants, w: Weights, x: jax.Array, y_star: jax.Array, steps: in
 
     def neuron(carry, x_t):
         v, z, y = carry
-        v_new = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - z * c.v_th
-        z_new = (v_new >= c.v_th).astype(dtype)
+        v_new, z_new, psi = lif_step(c, w_in, w_rec, v, z, x_t)
         y = c.kappa * y + c.g_out * (z_new @ w_out)
-        return (v_new, z_new, y), (z, z_new, _psi(c, v_new), y)
+        return (v_new, z_new, y), (z, z_new, psi, y)
 
     def chunk(carry, scanned):
         state, pre_trace, filtered, grad, e_sum, out_trace, grad_out, count = carry
@@ -177,7 +175,7 @@ def bptt_weight_gradients_outside(c: Constants, w: Weights, x: jax.Array, y_star
     def total(w_in, w_out, extra):
         def step(carry, current):
             v, z = carry
-            v = c.alpha * v + c.g * (current + z @ recurrent) - jax.lax.stop_gradient(z) * c.v_th
+            v = c.alpha * v + c.g * (current + z @ recurrent) - z * c.v_th
             z_new = spike(v)
             return (v, z_new), (z_new, z)
 
@@ -212,9 +210,7 @@ def eprop_variant(regulariser: str):
             x_t, y_star_t = scanned
             zb_in = c.alpha * zb_in + c.g * x_t
             zb_rec = c.alpha * zb_rec + c.g * z
-            v = c.alpha * v + c.g * (x_t @ w_in + z @ w_rec) - z * c.v_th
-            z = (v >= c.v_th).astype(dtype)
-            psi = _psi(c, v)
+            v, z, psi = lif_step(c, w_in, w_rec, v, z, x_t)
             eb_in = c.kappa * eb_in + zb_in[:, None] * psi[None, :]
             eb_rec = c.kappa * eb_rec + zb_rec[:, None] * psi[None, :]
             y = c.kappa * y + c.g_out * (z @ w_out)
