@@ -66,6 +66,7 @@ class ALIF(LeakyMembrane):
     reset_by_adaptive_threshold: bool = False
 
     is_spiking = True
+    synaptic_eligibility = True
 
     @property
     def adaptation_decay(self) -> float:

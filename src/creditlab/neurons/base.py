@@ -29,6 +29,7 @@ class NeuronModel(Protocol):
     dt: float
     tau_m: float
     current_scale: float | None
+    synaptic_eligibility: bool  # its eligibility keeps a per-synapse state (ALIF)
 
     @property
     def decay(self) -> float: ...

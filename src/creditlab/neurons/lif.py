@@ -61,6 +61,7 @@ class LIF(LeakyMembrane):
     surrogate_width: float = 1.0
 
     is_spiking = True
+    synaptic_eligibility = False
 
     def init_state(self, n: int, dtype: Any) -> LIFState:
         zeros = jnp.zeros((n,), dtype)

@@ -46,6 +46,7 @@ class Rate(LeakyMembrane):
     current_scale: float | None = None
 
     is_spiking = False
+    synaptic_eligibility = False
 
     def _phi(self, v: Array) -> Array:
         return jnp.tanh(v) if self.activation == "tanh" else jax.nn.relu(v)

@@ -117,6 +117,22 @@ def leaky_filter(decay: float, drive: Array, initial: Array, *, reverse: bool = 
     return filtered.reshape(drive.shape)
 
 
+def learning_signal(
+    network: Network,
+    objective: Objective,
+    feedback: Array,
+    readout: Array,
+    targets: Array,
+    weights: Array,
+) -> tuple[Array, Array]:
+    """∂E/∂y = w ∂ℓ/∂y ``[S, n_out]`` and L = g_out B ∂E/∂y ``[S, n_rec]`` for S steps.
+
+    ``readout``/``targets`` ``[S, n_out]``, ``weights`` (the loss weights) ``[S]``.
+    """
+    errors = weights[:, None] * jax.vmap(objective.step_error)(readout, targets)
+    return errors, network.readout_input_scale * errors @ feedback.T
+
+
 def eprop_chunk(
     network: Network,
     objective: Objective,
@@ -147,8 +163,9 @@ def eprop_chunk(
     )
     operators = neuron.eligibility_operators(records.psi)
 
-    errors = weights[:, None] * jax.vmap(objective.step_error)(records.readout, targets)
-    signal = g_out * errors @ feedback.T
+    errors, signal = learning_signal(
+        network, objective, feedback, records.readout, targets, weights
+    )
     future_signal = leaky_filter(kappa, signal, jnp.zeros_like(signal[0]), reverse=True)
     powers = kappa ** jnp.arange(steps, dtype=signal.dtype)
     carried = kappa * (powers @ signal)
@@ -196,9 +213,9 @@ def eprop(
     """The e-prop rule for ``network`` trained on ``objective``.
 
     ``longest_chunk`` bounds K, the steps processed per matrix product (the largest
-    divisor of the trial length up to it is used). By default 32 for neurons whose
-    eligibility operator is diagonal in time (rate, LIF) and 10 for the others (ALIF),
-    whose operators cost O(K² · neurons) per chunk.
+    divisor of the trial length up to it is used). By default 32 for neurons
+    without per-synapse eligibility state (rate, LIF: their operator is diagonal in time)
+    and 10 for the others (ALIF), whose operators cost O(K² · neurons) per chunk.
     """
     if feedback not in ("symmetric", "random"):
         raise ValueError(f"feedback must be 'symmetric' or 'random', got {feedback!r}")
@@ -220,10 +237,9 @@ def eprop(
         dtype = params.w_in.dtype
         matrix = params.w_out if state.feedback is None else state.feedback
         weights = Objective.step_weights(trials.mask).astype(dtype)
-        probe = network.neuron.eligibility_operators(jnp.zeros((1, network.n_rec), dtype))
-        longest = longest_chunk or (32 if probe.M is None else 10)
-        chunk = chunk_length(trials.inputs.shape[1], longest)
-        start = init_traces(network, dtype, stateful=probe.u is not None, regularise=regularise)
+        stateful = network.neuron.synaptic_eligibility
+        chunk = chunk_length(trials.inputs.shape[1], longest_chunk or (10 if stateful else 32))
+        start = init_traces(network, dtype, stateful=stateful, regularise=regularise)
 
         def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
             return eprop_chunk(network, objective, matrix, traces, records, scanned)
@@ -248,10 +264,14 @@ def eprop(
             signal = objective.rate_penalty_signal(rate)[:, None, :]
             grad = grad + jnp.sum(traces.eligibility_sum * signal, axis=0) / (batch * n_steps)
         if state.withheld_last_signal is not None:
-            last_error = weights[:, -1, None] * jax.vmap(objective.step_error)(
-                readout[:, -1], trials.targets[:, -1].astype(dtype)
+            _, last_signal = learning_signal(
+                network,
+                objective,
+                matrix,
+                readout[:, -1],
+                trials.targets[:, -1].astype(dtype),
+                weights[:, -1],
             )
-            last_signal = network.readout_input_scale * last_error @ matrix.T
             withheld = state.withheld_last_signal[:, :, None] * last_signal[:, None, :]
             late = jnp.sum(withheld * traces.filtered[:, : network.n_in], axis=0)
             grad = grad.at[: network.n_in].add(-late)
