@@ -98,12 +98,12 @@ def measure(rule_name: str, n_rec: int, n_steps: int, iterations: int) -> dict:
     optimizer = build_optimizer(config)
     state = TrainState(params, optimizer.init(params), rule.init(params, key=k_rule))
     keys = list(jax.random.split(k_data, iterations))
-    step = make_train_step(task, network, rule, optimizer, batch=1)
+    step = make_train_step(task, lambda net: RULES[rule_name](net, objective), optimizer, batch=1)
     jax.block_until_ready((state, keys))
     baseline = _maxrss_mb()
 
     start = time.perf_counter()
-    compiled = step.lower(state, keys[0]).compile()
+    compiled = step.lower(network, state, keys[0]).compile()
     compile_s = time.perf_counter() - start
     after_compile = _maxrss_mb()
     memory = compiled.memory_analysis()
@@ -111,7 +111,7 @@ def measure(rule_name: str, n_rec: int, n_steps: int, iterations: int) -> dict:
     seconds = []
     for key in keys:
         start = time.perf_counter()
-        state, metrics = compiled(state, key)
+        state, metrics = compiled(network, state, key)
         jax.block_until_ready((state, metrics))
         seconds.append(time.perf_counter() - start)
         if seconds[0] > 20.0:

@@ -6,8 +6,8 @@ Measured, each ``--repeats`` times, median reported:
   with the ``creditlab`` of this interpreter's environment: interpreter start, imports,
   building and compiling, 200 iterations, writing results and the learning-curve plot.
   From the run's ``metrics.parquet`` the training loop's own time is reported too
-  (``wall_time_s`` of the last iteration: it excludes imports and ``build_training`` but
-  includes compiling the training step, which happens at the first iteration). These runs switch
+  (``wall_time_s`` of the last iteration: it excludes imports and ``build_training``,
+  which draws the initial state and compiles the training step). These runs switch
   creditlab's persistent compilation cache off (``CREDITLAB_CACHE_DIR=off``): every run
   compiles, as a first run does.
 * ``python -c "import creditlab.train, creditlab.report, ..."``: the import cost alone.
@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{result['command']} (median of {args.repeats})")
     print(f"  whole process         {medians['creditlab']:8.2f} s")
-    print(f"  of which training loop {medians['creditlab_loop']:7.2f} s (incl. compiling the step)")
+    loop = medians["creditlab_loop"]
+    print(f"  of which training loop {loop:7.2f} s (the step is compiled before it starts)")
     print(f"  imports alone         {medians['imports']:8.2f} s")
     if args.compile_cache:
         print(f"  with a warm JAX compilation cache {medians['creditlab_cached']:8.2f} s")

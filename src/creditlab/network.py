@@ -248,28 +248,24 @@ def simulate(
     kappa, g_out = network.readout_decay, network.readout_input_scale
     inputs = inputs.astype(dtype)
 
-    def advance(net_state: NetworkState, x_t: Array) -> tuple[NetworkState, StepRecord]:
+    def advance(net_state: NetworkState, input_current: Array) -> tuple[NetworkState, tuple]:
+        """One step from the input current x^t W^in: the new state and (z^t, ψ^t, y^t)."""
         previous = neuron.output(net_state.neurons)
         recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
-        current = x_t @ params.w_in + recurrent @ params.w_rec
+        current = input_current + recurrent @ params.w_rec
         neurons, psi = neuron.step(
             net_state.neurons, current, detach_reset=truncate_recurrent_gradient
         )
         z = neuron.output(neurons)
         readout = kappa * net_state.readout + g_out * (z @ params.w_out)
-        return NetworkState(neurons, readout), StepRecord(x_t, previous, z, psi, readout)
+        return NetworkState(neurons, readout), (z, psi, readout)
 
-    def emitted(record: StepRecord) -> tuple[Array, Array | None]:
-        return record.readout, record.outputs if record_activity else None
+    def emitted(outputs: Array, readout: Array) -> tuple[Array, Array | None]:
+        return readout, outputs if record_activity else None
 
     if observer is None:
-
-        def step(net_state: NetworkState, x_t: Array) -> tuple[NetworkState, Any]:
-            net_state, record = advance(net_state, x_t)
-            return net_state, emitted(record)
-
-        final, (readout, activity) = jax.lax.scan(step, state, inputs)
-        return Trajectory(readout, activity), observer_state, final
+        final, (z, _, readout) = jax.lax.scan(advance, state, inputs @ params.w_in)
+        return Trajectory(*emitted(z, readout)), observer_state, final
 
     n_steps = inputs.shape[0]
     if n_steps % observer_chunk:
@@ -279,10 +275,14 @@ def simulate(
         return jax.tree.map(lambda x: x.reshape(-1, observer_chunk, *x.shape[1:]), tree)
 
     def chunk(carry: tuple, scanned: tuple) -> tuple[tuple, Any]:
+        # The scan stacks only what it computes; x and z^{t-1} are assembled per chunk.
         net_state, obs_state = carry
         x_chunk, obs_in = scanned
-        net_state, records = jax.lax.scan(advance, net_state, x_chunk)
-        return (net_state, observer(obs_state, records, obs_in)), emitted(records)
+        first_previous = neuron.output(net_state.neurons)
+        net_state, (z, psi, readout) = jax.lax.scan(advance, net_state, x_chunk @ params.w_in)
+        previous = jnp.concatenate([first_previous[None], z[:-1]])
+        records = StepRecord(x_chunk, previous, z, psi, readout)
+        return (net_state, observer(obs_state, records, obs_in)), emitted(z, readout)
 
     (final, obs_final), out = jax.lax.scan(
         chunk, (state, observer_state), (by_chunk(inputs), by_chunk(observer_inputs))

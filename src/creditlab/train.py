@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import optax
 
 from creditlab.build import build_network, build_objective, build_optimizer, build_rule, build_task
+from creditlab.compilation import run_once
 from creditlab.config import TrainConfig
 from creditlab.io.run_directory import RunDirectory
 from creditlab.network import Network, Params, constrain, init_params, mask_gradient
@@ -48,16 +49,27 @@ class TrainResult(NamedTuple):
     network: Network
 
 
+StepFunction = Callable[[Network, TrainState, jax.Array], tuple[TrainState, dict]]
+
+
 def make_train_step(
-    task: Task, network: Network, rule: Rule, optimizer: optax.GradientTransformation, batch: int
-) -> Callable[[TrainState, jax.Array], tuple[TrainState, dict]]:
-    """One jit-compiled training iteration: ``(state, key) -> (state, metrics)``."""
+    task: Task,
+    rule_for: Callable[[Network], Rule],
+    optimizer: optax.GradientTransformation,
+    batch: int,
+) -> StepFunction:
+    """One jit-compiled training iteration: ``(network, state, key) -> (state, metrics)``.
+
+    ``rule_for(network)`` builds the rule. The network is an argument rather than a
+    constant of the program, so one compiled step serves every network of the same
+    shapes (for example seeds with different sparse masks).
+    """
 
     @jax.jit
-    def train_step(state: TrainState, key: jax.Array) -> tuple[TrainState, dict]:
+    def train_step(network: Network, state: TrainState, key: jax.Array) -> tuple[TrainState, dict]:
         k_task, k_rule = jax.random.split(key)
         trials = task.sample(k_task, batch)
-        updates, rule_state, metrics = rule.update(
+        updates, rule_state, metrics = rule_for(network).update(
             state.params, state.rule_state, trials, key=k_rule
         )
         updates = mask_gradient(network, updates)
@@ -70,36 +82,50 @@ def make_train_step(
 
 
 class TrainingSetup(NamedTuple):
-    """Everything a run needs, built from its config."""
+    """Everything a run needs, built from its config.
+
+    ``step`` is the compiled :func:`make_train_step` for ``network``'s shapes;
+    :meth:`train_step` applies it to ``network``.
+    """
 
     task: Task
     network: Network
     rule: Rule
     state: TrainState
-    train_step: Callable[[TrainState, jax.Array], tuple[TrainState, dict]]
+    step: StepFunction
     data_keys: jax.Array
+
+    def train_step(self, state: TrainState, key: jax.Array) -> tuple[TrainState, dict]:
+        """One training iteration of this run's network: ``(state, key) -> (state, metrics)``."""
+        return self.step(self.network, state, key)
 
 
 def build_training(config: TrainConfig) -> TrainingSetup:
-    """The network, initial state (one compiled call) and the compiled training step."""
+    """The network, its initial state and the compiled training step of a run.
+
+    The initialisation runs once, so it is compiled by :func:`run_once`; the training
+    step is compiled here, ahead of the first iteration.
+    """
     dtype = set_precision(config.precision)
     task = build_task(config)
     objective = build_objective(config, task)
     optimizer = build_optimizer(config)
 
-    @jax.jit
+    def rule_for(network: Network) -> Rule:
+        return build_rule(config, network, objective)
+
     def initial(seed: jax.Array) -> tuple[Network, TrainState, jax.Array]:
         key_network, key_params, key_rule, key_data = jax.random.split(run_key(seed), 4)
         network = build_network(config, task, key=key_network)
-        rule = build_rule(config, network, objective)
         params = init_params(network, key=key_params, dtype=dtype, gain=config.network.init_gain)
-        state = TrainState(params, optimizer.init(params), rule.init(params, key=key_rule))
+        rule_state = rule_for(network).init(params, key=key_rule)
+        state = TrainState(params, optimizer.init(params), rule_state)
         return network, state, jax.random.split(key_data, config.iterations)
 
-    network, state, data_keys = initial(config.seed)
-    rule = build_rule(config, network, objective)
-    train_step = make_train_step(task, network, rule, optimizer, config.batch)
-    return TrainingSetup(task, network, rule, state, train_step, data_keys)
+    network, state, data_keys = run_once(initial, config.seed)
+    step = make_train_step(task, rule_for, optimizer, config.batch)
+    compiled_step = step.lower(network, state, data_keys[0]).compile()
+    return TrainingSetup(task, network, rule_for(network), state, compiled_step, data_keys)
 
 
 def run_key(seed: jax.Array | int) -> jax.Array:
@@ -141,6 +167,7 @@ def train(
     try:
         for iteration in range(config.iterations):
             new_state, metrics = train_step(state, keys[iteration])
+            metrics = jax.device_get(metrics)  # one transfer for all of them
             finite_weights = bool(metrics.pop("finite"))
             row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}
             if not math.isfinite(row["loss"]):

@@ -32,6 +32,7 @@ from typing import Any, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 
 from creditlab.network import Network, Params, StepRecord, chunk_length, simulate
@@ -98,6 +99,21 @@ def init_traces(network: Network, dtype: Any, *, stateful: bool, regularise: boo
     )
 
 
+def decay_powers(
+    decay: float, steps: int, *, reverse: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The constants of :func:`leaky_filter`: ``P [K, K]`` with P[k, m] = decay^(k−m) for
+    m ≤ k (else 0), and ``first [K]`` = decay^(k+1); transposed and decay^(K−k) with
+    ``reverse``. Computed in numpy (float64) at trace time, so XLA gets them as constants.
+    """
+    k = np.arange(steps)
+    lag = k[:, None] - k[None, :]
+    powers = np.where(lag >= 0, decay ** np.maximum(lag, 0).astype(float), 0.0)
+    if reverse:
+        return powers.T, decay ** (steps - k).astype(float)
+    return powers, decay ** (k + 1).astype(float)
+
+
 def leaky_filter(decay: float, drive: Array, initial: Array, *, reverse: bool = False) -> Array:
     """f^k = decay · f^{k−1} + drive^k along axis 0 of ``drive [K, ...]``, from ``initial``.
 
@@ -105,15 +121,9 @@ def leaky_filter(decay: float, drive: Array, initial: Array, *, reverse: bool = 
     Computed as one product with the K × K matrix of decay powers (no loop).
     """
     steps = drive.shape[0]
-    k = jnp.arange(steps)
-    lag = k[:, None] - k[None, :]
-    powers = jnp.where(lag >= 0, decay ** jnp.maximum(lag, 0).astype(drive.dtype), 0.0)
-    if reverse:
-        powers, first = powers.T, decay ** (steps - k).astype(drive.dtype)
-    else:
-        first = decay ** (k + 1).astype(drive.dtype)
-    flat = drive.reshape(steps, -1)
-    filtered = powers.astype(drive.dtype) @ flat + first[:, None] * initial.reshape(1, -1)
+    powers, first = decay_powers(decay, steps, reverse=reverse)
+    powers, first = jnp.asarray(powers, drive.dtype), jnp.asarray(first, drive.dtype)
+    filtered = powers @ drive.reshape(steps, -1) + first[:, None] * initial.reshape(1, -1)
     return filtered.reshape(drive.shape)
 
 
@@ -167,7 +177,7 @@ def eprop_chunk(
         network, objective, feedback, records.readout, targets, weights
     )
     future_signal = leaky_filter(kappa, signal, jnp.zeros_like(signal[0]), reverse=True)
-    powers = kappa ** jnp.arange(steps, dtype=signal.dtype)
+    powers = jnp.asarray(kappa ** np.arange(steps, dtype=float), signal.dtype)
     carried = kappa * (powers @ signal)
     to_end = jnp.broadcast_to(powers[::-1, None], signal.shape)
     weightings = [future_signal, to_end]
