@@ -216,6 +216,27 @@ def chunk_length(n_steps: int, longest: int = 32) -> int:
     return max(k for k in range(1, min(longest, n_steps) + 1) if n_steps % k == 0)
 
 
+@jax.custom_vjp
+def aligned_product(pre: Array, weights: Array, feedback: Array) -> Array:
+    """``pre @ weights``, whose gradient with respect to ``pre`` is ``g @ feedbackᵀ``
+    (feedback alignment, Lillicrap et al. 2016). The weights get their usual gradient
+    ``preᵀ g``; ``feedback`` (same shape as ``weights``) gets none."""
+    return pre @ weights
+
+
+def _aligned_forward(pre: Array, weights: Array, feedback: Array) -> tuple[Array, tuple]:
+    return pre @ weights, (pre, feedback)
+
+
+def _aligned_backward(residuals: tuple, g: Array) -> tuple[Array, Array, Array]:
+    pre, feedback = residuals
+    lead = tuple(range(pre.ndim - 1))
+    return g @ feedback.T, jnp.tensordot(pre, g, axes=(lead, lead)), jnp.zeros_like(feedback)
+
+
+aligned_product.defvjp(_aligned_forward, _aligned_backward)
+
+
 def simulate(
     network: Network,
     params: Params,
@@ -228,6 +249,9 @@ def simulate(
     record_activity: bool = False,
     truncate_recurrent_gradient: bool = False,
     initial_state: NetworkState | None = None,
+    current_noise: Array | None = None,
+    readout_noise: Array | None = None,
+    feedback: Params | None = None,
 ) -> tuple[Trajectory, Any, NetworkState]:
     """Run one trial. ``inputs [T, n_in]`` → (trajectory, final observer state, final state).
 
@@ -241,6 +265,12 @@ def simulate(
         record_activity: also return the recurrent outputs ``[T, n_rec]``.
         truncate_recurrent_gradient: stop gradients through every path of z^{t−1} into
             step t (the recurrent input and the reset): what e-prop computes online.
+        current_noise: ξ ``[T, n_rec]`` [mV] added to each neuron's input current I^t
+            (node perturbation, exploration noise).
+        readout_noise: ξ_out ``[T, n_out]`` added to the readout's input z^t W^out.
+        feedback: fixed backward weights B (``w_rec``, ``w_out``; feedback alignment):
+            reverse-mode autodiff sends errors back through Bᵀ instead of Wᵀ
+            (:func:`aligned_product`); the forward pass is unchanged.
     """
     dtype = params.w_in.dtype
     state = network.init_state(dtype) if initial_state is None else initial_state
@@ -248,23 +278,39 @@ def simulate(
     kappa, g_out = network.readout_decay, network.readout_input_scale
     inputs = inputs.astype(dtype)
 
-    def advance(net_state: NetworkState, input_current: Array) -> tuple[NetworkState, tuple]:
-        """One step from the input current x^t W^in: the new state and (z^t, ψ^t, y^t)."""
+    def advance(net_state: NetworkState, drive: tuple) -> tuple[NetworkState, tuple]:
+        """One step from the input current x^t W^in (+ ξ^t) and the readout noise ξ_out^t
+        (or None): the new state and (z^t, ψ^t, y^t)."""
+        input_current, readout_drive = drive
         previous = neuron.output(net_state.neurons)
         recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
-        current = input_current + recurrent @ params.w_rec
+        current = input_current + product(recurrent, params.w_rec, "w_rec")
         neurons, psi = neuron.step(
             net_state.neurons, current, detach_reset=truncate_recurrent_gradient
         )
         z = neuron.output(neurons)
-        readout = kappa * net_state.readout + g_out * (z @ params.w_out)
+        readout_input = product(z, params.w_out, "w_out")
+        if readout_drive is not None:
+            readout_input = readout_input + readout_drive
+        readout = kappa * net_state.readout + g_out * readout_input
         return NetworkState(neurons, readout), (z, psi, readout)
+
+    def product(pre: Array, weights: Array, name: str) -> Array:
+        if feedback is None:
+            return pre @ weights
+        return aligned_product(pre, weights, getattr(feedback, name))
+
+    def drive(x: Array, noise: Array | None, out_noise: Array | None) -> tuple:
+        current = x @ params.w_in
+        return (current if noise is None else current + noise, out_noise)
 
     def emitted(outputs: Array, readout: Array) -> tuple[Array, Array | None]:
         return readout, outputs if record_activity else None
 
     if observer is None:
-        final, (z, _, readout) = jax.lax.scan(advance, state, inputs @ params.w_in)
+        final, (z, _, readout) = jax.lax.scan(
+            advance, state, drive(inputs, current_noise, readout_noise)
+        )
         return Trajectory(*emitted(z, readout)), observer_state, final
 
     n_steps = inputs.shape[0]
@@ -277,15 +323,16 @@ def simulate(
     def chunk(carry: tuple, scanned: tuple) -> tuple[tuple, Any]:
         # The scan stacks only what it computes; x and z^{t-1} are assembled per chunk.
         net_state, obs_state = carry
-        x_chunk, obs_in = scanned
+        x_chunk, noise_chunk, out_noise_chunk, obs_in = scanned
         first_previous = neuron.output(net_state.neurons)
-        net_state, (z, psi, readout) = jax.lax.scan(advance, net_state, x_chunk @ params.w_in)
+        net_state, (z, psi, readout) = jax.lax.scan(
+            advance, net_state, drive(x_chunk, noise_chunk, out_noise_chunk)
+        )
         previous = jnp.concatenate([first_previous[None], z[:-1]])
         records = StepRecord(x_chunk, previous, z, psi, readout)
         return (net_state, observer(obs_state, records, obs_in)), emitted(z, readout)
 
-    (final, obs_final), out = jax.lax.scan(
-        chunk, (state, observer_state), (by_chunk(inputs), by_chunk(observer_inputs))
-    )
+    scanned = (inputs, current_noise, readout_noise, observer_inputs)
+    (final, obs_final), out = jax.lax.scan(chunk, (state, observer_state), by_chunk(scanned))
     readout, activity = jax.tree.map(lambda x: x.reshape(n_steps, *x.shape[2:]), out)
     return Trajectory(readout, activity), obs_final, final

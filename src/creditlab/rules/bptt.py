@@ -33,8 +33,12 @@ def objective_and_metrics(
     trials: Trials,
     *,
     truncate_recurrent_gradient: bool = False,
+    feedback: Params | None = None,
 ) -> tuple[Array, Metrics]:
-    """E + R (R only for spiking networks) and the trial metrics, differentiable in params."""
+    """E + R (R only for spiking networks) and the trial metrics, differentiable in params.
+
+    ``feedback``: fixed backward weights for feedback alignment (see ``simulate``).
+    """
     spiking = network.neuron.is_spiking
 
     def run(inputs: Array) -> Any:
@@ -44,6 +48,7 @@ def objective_and_metrics(
             inputs,
             record_activity=spiking,
             truncate_recurrent_gradient=truncate_recurrent_gradient,
+            feedback=feedback,
         )
         return trajectory
 
