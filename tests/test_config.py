@@ -13,7 +13,7 @@ from creditlab.config import describe_errors, load_config, make_config
             {"task": "mnist", "rule": "eprop"},
             "task: Input should be 'sine-waves', 'evidence-accumulation' or 'delayed-match'",
         ),
-        ({"task": "sine-waves", "rule": "hebb"}, "rule: Input should be 'bptt' or 'eprop'"),
+        ({"task": "sine-waves", "rule": "hebb"}, "rule: Input should be 'bptt', 'eprop'"),
         (
             {"task": "sine-waves", "rule": "eprop", "iterations": 0},
             "iterations: Input should be greater than or equal to 1",

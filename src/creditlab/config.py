@@ -15,7 +15,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TaskName = Literal["sine-waves", "evidence-accumulation", "delayed-match"]
-RuleName = Literal["bptt", "eprop"]
+RuleName = Literal[
+    "bptt",
+    "eprop",
+    "node-perturbation",
+    "weight-perturbation",
+    "feedback-alignment",
+    "direct-feedback-alignment",
+]
 TASK_NAMES: tuple[str, ...] = TaskName.__args__
 RULE_NAMES: tuple[str, ...] = RuleName.__args__
 
