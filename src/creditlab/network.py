@@ -45,6 +45,13 @@ class Params(NamedTuple):
     w_out: Array
 
 
+class Feedback(NamedTuple):
+    """Fixed backward weights for feedback alignment, shaped like ``w_rec`` and ``w_out``."""
+
+    w_rec: Array
+    w_out: Array
+
+
 class NetworkState(NamedTuple):
     """The neuron model's state and the readout ``y [n_out]``."""
 
@@ -251,7 +258,7 @@ def simulate(
     initial_state: NetworkState | None = None,
     current_noise: Array | None = None,
     readout_noise: Array | None = None,
-    feedback: Params | None = None,
+    feedback: Feedback | None = None,
 ) -> tuple[Trajectory, Any, NetworkState]:
     """Run one trial. ``inputs [T, n_in]`` → (trajectory, final observer state, final state).
 
@@ -268,7 +275,7 @@ def simulate(
         current_noise: ξ ``[T, n_rec]`` [mV] added to each neuron's input current I^t
             (node perturbation, exploration noise).
         readout_noise: ξ_out ``[T, n_out]`` added to the readout's input z^t W^out.
-        feedback: fixed backward weights B (``w_rec``, ``w_out``; feedback alignment):
+        feedback: fixed backward weights B (:class:`Feedback`; feedback alignment):
             reverse-mode autodiff sends errors back through Bᵀ instead of Wᵀ
             (:func:`aligned_product`); the forward pass is unchanged.
     """
@@ -278,27 +285,27 @@ def simulate(
     kappa, g_out = network.readout_decay, network.readout_input_scale
     inputs = inputs.astype(dtype)
 
+    back_rec, back_out = (None, None) if feedback is None else feedback
+
+    def product(pre: Array, weights: Array, backward: Array | None) -> Array:
+        return pre @ weights if backward is None else aligned_product(pre, weights, backward)
+
     def advance(net_state: NetworkState, drive: tuple) -> tuple[NetworkState, tuple]:
         """One step from the input current x^t W^in (+ ξ^t) and the readout noise ξ_out^t
         (or None): the new state and (z^t, ψ^t, y^t)."""
         input_current, readout_drive = drive
         previous = neuron.output(net_state.neurons)
         recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
-        current = input_current + product(recurrent, params.w_rec, "w_rec")
+        current = input_current + product(recurrent, params.w_rec, back_rec)
         neurons, psi = neuron.step(
             net_state.neurons, current, detach_reset=truncate_recurrent_gradient
         )
         z = neuron.output(neurons)
-        readout_input = product(z, params.w_out, "w_out")
+        readout_input = product(z, params.w_out, back_out)
         if readout_drive is not None:
             readout_input = readout_input + readout_drive
         readout = kappa * net_state.readout + g_out * readout_input
         return NetworkState(neurons, readout), (z, psi, readout)
-
-    def product(pre: Array, weights: Array, name: str) -> Array:
-        if feedback is None:
-            return pre @ weights
-        return aligned_product(pre, weights, getattr(feedback, name))
 
     def drive(x: Array, noise: Array | None, out_noise: Array | None) -> tuple:
         current = x @ params.w_in

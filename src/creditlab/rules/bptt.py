@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, simulate
+from creditlab.network import Feedback, Network, Params, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule, no_state, trial_metrics
 from creditlab.tasks.base import Trials
@@ -33,7 +33,7 @@ def objective_and_metrics(
     trials: Trials,
     *,
     truncate_recurrent_gradient: bool = False,
-    feedback: Params | None = None,
+    feedback: Feedback | None = None,
 ) -> tuple[Array, Metrics]:
     """E + R (R only for spiking networks) and the trial metrics, differentiable in params.
 

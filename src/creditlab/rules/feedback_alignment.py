@@ -24,7 +24,7 @@ from typing import NamedTuple
 import jax
 from jax import Array
 
-from creditlab.network import Network, Params
+from creditlab.network import Feedback, Network, Params
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule
 from creditlab.rules.bptt import objective_and_metrics
@@ -33,10 +33,9 @@ from creditlab.tasks.base import Trials
 
 
 class FeedbackAlignmentState(NamedTuple):
-    """The fixed feedback matrices: ``w_rec [n_rec, n_rec]`` and ``w_out [n_rec, n_out]``
-    (``w_in`` is unused: nothing is sent back to the inputs)."""
+    """The fixed feedback matrices: ``w_rec [n_rec, n_rec]`` and ``w_out [n_rec, n_out]``."""
 
-    feedback: Params
+    feedback: Feedback
 
 
 def feedback_alignment(network: Network, objective: Objective) -> Rule:
@@ -52,7 +51,7 @@ def feedback_alignment(network: Network, objective: Objective) -> Rule:
         if network.recurrent_mask is not None:
             b_rec = b_rec * network.recurrent_mask.astype(dtype)
         b_out = jax.random.normal(k_out, (n_rec, n_out), dtype) / math.sqrt(n_rec)
-        return FeedbackAlignmentState(Params(w_in=params.w_in * 0, w_rec=b_rec, w_out=b_out))
+        return FeedbackAlignmentState(Feedback(w_rec=b_rec, w_out=b_out))
 
     def update(
         params: Params, state: FeedbackAlignmentState, trials: Trials, *, key: Array | None = None

@@ -11,7 +11,6 @@ so that it goes through the same optax optimizers as BPTT (a descent step subtra
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 import jax
@@ -23,8 +22,6 @@ from creditlab.tasks.base import Trials
 
 RewardKind = Literal["negative-loss", "success"]
 REWARDS = ("negative-loss", "success")
-BaselineKind = Literal["running", "unperturbed"]
-BASELINES = ("running", "unperturbed")
 
 
 class Baseline(NamedTuple):
@@ -55,22 +52,6 @@ def advantage(baseline: Baseline, rewards: Array) -> Array:
     """R_b − R̄ ``[B]``; before the first update R̄ is this batch's mean reward."""
     reference = jnp.where(baseline.updates > 0, baseline.value, jnp.mean(rewards))
     return rewards - reference
-
-
-def perturbation_advantage(
-    kind: BaselineKind,
-    baseline: Baseline,
-    rewards: Array,
-    noiseless_rewards: Callable[[], Array],
-) -> Array:
-    """R_b − R̄ for a perturbation rule: R̄ the running average (``"running"``) or the
-    reward of the same trial without perturbation (``"unperturbed"``, computed only then
-    by ``noiseless_rewards()``)."""
-    if kind not in BASELINES:
-        raise ValueError(f"baseline must be one of {BASELINES}, got {kind!r}")
-    if kind == "unperturbed":
-        return rewards - noiseless_rewards()
-    return advantage(baseline, rewards)
 
 
 def update_baseline(baseline: Baseline, rewards: Array, rate: float) -> Baseline:

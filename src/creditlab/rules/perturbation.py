@@ -1,0 +1,90 @@
+"""The estimator that node and weight perturbation share (Werfel, Xie & Seung 2005).
+
+A perturbation rule runs each trial b with its own noise and returns, per trial, the
+readout, the recurrent activity and an eligibility e_b (same pytree as the parameters)
+whose expectation, times the change in reward the noise caused, is σ² times the reward's
+gradient. The update (the sign of a gradient: a descent step subtracts it) is
+
+    Δ = −(1/B) Σ_b (R_b − R̄) e_b / σ²
+
+with R the trial's reward and R̄ the baseline: the running average (``"running"``, the
+biological default) or the reward of the same trial without noise (``"unperturbed"``,
+Werfel et al.'s setting; one extra noiseless run per trial). Rewards and the running
+average are those of :mod:`creditlab.rules.reward`.
+
+Metrics (``loss`` etc.) are those of the perturbed trials, the behaviour that is rewarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.network import Network, Params, simulate
+from creditlab.objective import Objective
+from creditlab.rules.base import Metrics, Rule, trial_metrics
+from creditlab.rules.reward import (
+    Baseline,
+    RewardKind,
+    advantage,
+    initial_baseline,
+    trial_rewards,
+    update_baseline,
+)
+from creditlab.tasks.base import Trials
+
+BaselineKind = Literal["running", "unperturbed"]
+BASELINES = ("running", "unperturbed")
+
+PerturbedRun = Callable[[Params, Trials, Array], tuple[Array, Array | None, Params]]
+"""``(params, trials, key) -> (readout [B, T, n_out], activity [B, T, n_rec] or None,
+eligibility [B, ...] per weight)``."""
+
+
+class PerturbationState(NamedTuple):
+    baseline: Baseline
+
+
+def perturbation_rule(
+    network: Network,
+    objective: Objective,
+    perturbed_run: PerturbedRun,
+    *,
+    noise_std: float,
+    reward: RewardKind,
+    baseline: BaselineKind,
+    baseline_rate: float,
+) -> Rule:
+    """The rule of the module docstring around one rule's ``perturbed_run``."""
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
+    if noise_std <= 0:
+        raise ValueError(f"noise_std must be positive, got {noise_std}")
+
+    def init(params: Params, *, key: Array | None = None) -> PerturbationState:
+        return PerturbationState(initial_baseline(params.w_in.dtype))
+
+    def update(
+        params: Params, state: PerturbationState, trials: Trials, *, key: Array | None = None
+    ) -> tuple[Params, PerturbationState, Metrics]:
+        if key is None:
+            raise ValueError("a perturbation rule needs a key for its noise")
+        readout, activity, eligibility = perturbed_run(params, trials, key)
+        rewards = trial_rewards(objective, reward, readout, trials)
+        if baseline == "unperturbed":
+            clean = jax.vmap(lambda x: simulate(network, params, x)[0].readout)(trials.inputs)
+            gain = rewards - trial_rewards(objective, reward, clean, trials)
+        else:
+            gain = advantage(state.baseline, rewards)
+        scale = -gain.astype(params.w_in.dtype) / (rewards.shape[0] * noise_std**2)
+        updates = jax.tree.map(lambda e: jnp.tensordot(scale, e, axes=1), eligibility)
+        rate = None if activity is None else jnp.mean(activity, axis=1)
+        metrics = {**trial_metrics(objective, readout, trials, rate), "reward": jnp.mean(rewards)}
+        new_state = PerturbationState(update_baseline(state.baseline, rewards, baseline_rate))
+        return updates, new_state, metrics
+
+    return Rule(init=init, update=update)
