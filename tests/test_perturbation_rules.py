@@ -52,9 +52,9 @@ def test_running_baseline_starts_from_the_first_batch_and_tracks_rewards() -> No
     rule = node_perturbation(network, objective, noise_std=1e-2, baseline_rate=0.5)
     state = rule.init(params)
     _, state, metrics = rule.update(params, state, trials, key=jax.random.key(0))
-    first = float(state.baseline.value)
+    first = float(state.baseline.value[0])
     assert first == pytest.approx(float(metrics["reward"]))
     _, state, metrics = rule.update(params, state, trials, key=jax.random.key(1))
-    assert float(state.baseline.value) == pytest.approx(
+    assert float(state.baseline.value[0]) == pytest.approx(
         0.5 * first + 0.5 * float(metrics["reward"])
     )

@@ -45,3 +45,32 @@ def test_delayed_match_labels_match_when_cues_agree() -> None:
     labels = np.asarray(trials.targets[:, -1]).argmax(-1)
     assert np.mean((first == second) == (labels == 1)) > 0.95
     assert task.n_steps == trials.inputs.shape[1] == 1350
+
+
+def test_dnms_timing_conditions_and_labels() -> None:
+    from creditlab.tasks import DelayedNonMatch
+
+    task = DelayedNonMatch()
+    assert task.n_steps == 1000
+    trials = task.sample(jax.random.key(0), 64)
+    assert set(np.unique(np.asarray(trials.condition))) == {0, 1, 2, 3}
+    for b in range(8):
+        c = int(trials.condition[b])
+        first, second = divmod(c, 2)
+        x = np.asarray(trials.inputs[b])
+        assert x[:200, first].all() and not x[:200, 1 - first].any()
+        assert not x[200:400, :2].any() and x[400:600, second].all() and not x[600:, :2].any()
+        assert x[:, 2].all()  # the bias input
+        mask = np.asarray(trials.mask[b])
+        assert mask[800:].all() and not mask[:800].any()
+        assert int(np.argmax(trials.targets[b, -1])) == int(first == second)
+
+
+def test_teacher_student_targets_follow_the_fixed_teacher() -> None:
+    from creditlab.tasks import TeacherStudent
+
+    task = TeacherStudent(inputs=6, outputs=3)
+    trials = task.sample(jax.random.key(1), 5)
+    assert trials.inputs.shape == (5, 1, 6) and trials.targets.shape == (5, 1, 3)
+    np.testing.assert_allclose(trials.targets, trials.inputs @ task.teacher(), rtol=1e-6)
+    np.testing.assert_array_equal(task.teacher(), TeacherStudent(inputs=6, outputs=3).teacher())

@@ -65,10 +65,35 @@ def build_objective(config: TrainConfig, task: Task) -> Objective:
     )
 
 
-def build_rule(config: TrainConfig, network: Network, objective: Objective) -> Rule:
+REWARD_RULES = ("node-perturbation", "weight-perturbation", "three-factor")
+
+
+def build_rule(config: TrainConfig, network: Network, objective: Objective, task: Task) -> Rule:
+    """The rule, with its options from ``config`` (a task's trial types get their own
+    reward baselines)."""
     if config.rule == "eprop":
         return RULES["eprop"](network, objective, feedback=config.feedback)
-    return RULES[config.rule](network, objective)
+    if config.rule not in REWARD_RULES:
+        return RULES[config.rule](network, objective)
+    options = config.reward_rule
+    chosen = {
+        "reward": options.reward,
+        "noise_std": options.noise_std,
+        "baseline_rate": options.baseline_rate,
+        "conditions": getattr(task, "conditions", 1),
+    }
+    chosen = {name: value for name, value in chosen.items() if value is not None}
+    if config.rule == "three-factor":
+        chosen |= {
+            "exploration": options.exploration,
+            "noise_probability": options.noise_probability,
+            "supralinear": options.supralinear,
+            "mean_decay": options.mean_decay,
+            "trace_time_constant_ms": options.trace_time_constant_ms,
+            "reward_delay_ms": options.reward_delay_ms,
+        }
+        return RULES[config.rule](network, objective, **chosen)
+    return RULES[config.rule](network, objective, baseline=options.baseline, **chosen)
 
 
 def build_optimizer(config: TrainConfig) -> optax.GradientTransformation:

@@ -14,7 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-TaskName = Literal["sine-waves", "evidence-accumulation", "delayed-match"]
+TaskName = Literal[
+    "sine-waves", "evidence-accumulation", "delayed-match", "dnms", "teacher-student"
+]
 RuleName = Literal[
     "bptt",
     "eprop",
@@ -22,6 +24,7 @@ RuleName = Literal[
     "weight-perturbation",
     "feedback-alignment",
     "direct-feedback-alignment",
+    "three-factor",
 ]
 TASK_NAMES: tuple[str, ...] = TaskName.__args__
 RULE_NAMES: tuple[str, ...] = RuleName.__args__
@@ -65,6 +68,30 @@ class NetworkConfig(Strict):
     init_gain: float = Field(1.0, gt=0)
 
 
+class RewardRuleConfig(Strict):
+    """Options of the reward-based rules (node and weight perturbation, three-factor);
+    other rules ignore them. ``None`` keeps the rule's own default."""
+
+    reward: Literal["negative-loss", "success"] = "negative-loss"
+    noise_std: float | None = Field(None, gt=0, description="σ, or the kick size A (sparse) [mV]")
+    baseline: Literal["running", "unperturbed"] = Field(
+        "running", description="R̄: running average, or the noiseless trial (perturbation rules)"
+    )
+    baseline_rate: float | None = Field(None, gt=0, le=1, description="α of the running R̄")
+    exploration: Literal["gaussian", "sparse"] = Field("gaussian", description="three-factor")
+    noise_probability: float = Field(
+        0.003, gt=0, le=1, description="chance of a sparse kick per unit and step (three-factor)"
+    )
+    supralinear: bool = Field(False, description="f(u) = u³, Miconi 2017 (three-factor)")
+    mean_decay: float = Field(0.05, ge=0, lt=1, description="λ of the running mean (three-factor)")
+    trace_time_constant_ms: float | None = Field(
+        None, gt=0, description="τ_e of the eligibility trace; null: no decay (three-factor)"
+    )
+    reward_delay_ms: float = Field(
+        0.0, ge=0, description="reward arrives this long after the trial (three-factor)"
+    )
+
+
 class TrainConfig(Strict):
     """One training run: a task, a rule, a network and an optimizer."""
 
@@ -83,6 +110,7 @@ class TrainConfig(Strict):
     checkpoint_every: int = Field(100, ge=1)
     neuron: NeuronConfig = NeuronConfig()
     network: NetworkConfig = NetworkConfig()
+    reward_rule: RewardRuleConfig = RewardRuleConfig()
 
     @model_validator(mode="after")
     def _rule_fits_network(self) -> TrainConfig:
@@ -119,6 +147,26 @@ TASK_DEFAULTS: dict[str, dict] = {
     },
     "evidence-accumulation": _CUE_TASK,
     "delayed-match": _CUE_TASK,
+    # Miconi 2017: 200 tanh units, τ = 30 ms, recurrent gain 1.5, sparse kicks of 16 mV
+    # with probability 0.003, cubed Hebbian term, baseline per trial type with α = 0.25.
+    "dnms": {
+        "neuron": {"model": "rate", "tau_m": 30.0, "activation": "tanh"},
+        "network": {"n_rec": 200, "tau_out": 30.0, "init_gain": 1.5},
+        "batch": 8,
+        "learning_rate": 1e-3,
+        "reward_rule": {
+            "exploration": "sparse",
+            "noise_std": 16.0,
+            "supralinear": True,
+            "baseline_rate": 0.25,
+        },
+    },
+    "teacher-student": {
+        "neuron": {"model": "rate", "current_scale": 1.0},
+        "network": {"n_rec": 100, "readout_scale": 1.0},
+        "batch": 32,
+        "learning_rate": 1e-2,
+    },
 }
 
 

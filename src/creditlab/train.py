@@ -112,7 +112,7 @@ def build_training(config: TrainConfig) -> TrainingSetup:
     optimizer = build_optimizer(config)
 
     def rule_for(network: Network) -> Rule:
-        return build_rule(config, network, objective)
+        return build_rule(config, network, objective, task)
 
     def initial(seed: jax.Array) -> tuple[Network, TrainState, jax.Array]:
         key_network, key_params, key_rule, key_data = jax.random.split(run_key(seed), 4)

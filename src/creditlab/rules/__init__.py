@@ -5,6 +5,7 @@ from creditlab.rules.bptt import bptt
 from creditlab.rules.eprop import eprop
 from creditlab.rules.feedback_alignment import direct_feedback_alignment, feedback_alignment
 from creditlab.rules.node_perturbation import node_perturbation
+from creditlab.rules.three_factor import three_factor
 from creditlab.rules.weight_perturbation import weight_perturbation
 
 RULES = {
@@ -14,6 +15,7 @@ RULES = {
     "weight-perturbation": weight_perturbation,
     "feedback-alignment": feedback_alignment,
     "direct-feedback-alignment": direct_feedback_alignment,
+    "three-factor": three_factor,
 }
 
 __all__ = [
@@ -24,5 +26,6 @@ __all__ = [
     "eprop",
     "feedback_alignment",
     "node_perturbation",
+    "three_factor",
     "weight_perturbation",
 ]

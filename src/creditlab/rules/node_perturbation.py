@@ -36,6 +36,7 @@ def node_perturbation(
     reward: RewardKind = "negative-loss",
     baseline: BaselineKind = "running",
     baseline_rate: float = 0.1,
+    conditions: int = 1,
 ) -> Rule:
     """The node-perturbation rule: noise σ = ``noise_std`` on every unit's input."""
 
@@ -74,4 +75,5 @@ def node_perturbation(
         reward=reward,
         baseline=baseline,
         baseline_rate=baseline_rate,
+        conditions=conditions,
     )

@@ -8,8 +8,9 @@ gradient. The update (the sign of a gradient: a descent step subtracts it) is
     Δ = −(1/B) Σ_b (R_b − R̄) e_b / σ²
 
 with R the trial's reward and R̄ the baseline: the running average (``"running"``, the
-biological default) or the reward of the same trial without noise (``"unperturbed"``,
-Werfel et al.'s setting; one extra noiseless run per trial). Rewards and the running
+biological default; one per trial condition when ``conditions`` > 1) or the reward of
+the same trial without noise (``"unperturbed"``, Werfel et al.'s setting; one extra
+noiseless run per trial). Rewards and the running
 average are those of :mod:`creditlab.rules.reward`.
 
 Metrics (``loss`` etc.) are those of the perturbed trials, the behaviour that is rewarded.
@@ -32,6 +33,7 @@ from creditlab.rules.reward import (
     RewardKind,
     advantage,
     initial_baseline,
+    trial_conditions,
     trial_rewards,
     update_baseline,
 )
@@ -58,6 +60,7 @@ def perturbation_rule(
     reward: RewardKind,
     baseline: BaselineKind,
     baseline_rate: float,
+    conditions: int = 1,
 ) -> Rule:
     """The rule of the module docstring around one rule's ``perturbed_run``."""
     if baseline not in BASELINES:
@@ -66,7 +69,7 @@ def perturbation_rule(
         raise ValueError(f"noise_std must be positive, got {noise_std}")
 
     def init(params: Params, *, key: Array | None = None) -> PerturbationState:
-        return PerturbationState(initial_baseline(params.w_in.dtype))
+        return PerturbationState(initial_baseline(params.w_in.dtype, conditions))
 
     def update(
         params: Params, state: PerturbationState, trials: Trials, *, key: Array | None = None
@@ -75,16 +78,19 @@ def perturbation_rule(
             raise ValueError("a perturbation rule needs a key for its noise")
         readout, activity, eligibility = perturbed_run(params, trials, key)
         rewards = trial_rewards(objective, reward, readout, trials)
+        condition = trial_conditions(state.baseline, trials)
         if baseline == "unperturbed":
             clean = jax.vmap(lambda x: simulate(network, params, x)[0].readout)(trials.inputs)
             gain = rewards - trial_rewards(objective, reward, clean, trials)
         else:
-            gain = advantage(state.baseline, rewards)
+            gain = advantage(state.baseline, rewards, condition)
         scale = -gain.astype(params.w_in.dtype) / (rewards.shape[0] * noise_std**2)
         updates = jax.tree.map(lambda e: jnp.tensordot(scale, e, axes=1), eligibility)
         rate = None if activity is None else jnp.mean(activity, axis=1)
         metrics = {**trial_metrics(objective, readout, trials, rate), "reward": jnp.mean(rewards)}
-        new_state = PerturbationState(update_baseline(state.baseline, rewards, baseline_rate))
+        new_state = PerturbationState(
+            update_baseline(state.baseline, rewards, baseline_rate, condition)
+        )
         return updates, new_state, metrics
 
     return Rule(init=init, update=update)

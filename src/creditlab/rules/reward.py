@@ -2,11 +2,15 @@
 
     R_b = −E_b                      (``reward="negative-loss"``: E_b the task loss of trial b)
     R_b = 1[trial b correct]        (``reward="success"``, classification tasks)
-    R̄  ← R̄ + α (mean_b R_b − R̄)   (running average across updates; R̄ starts at the
-                                     first batch's mean)
+    R̄_c ← R̄_c + α (mean_{b: c_b = c} R_b − R̄_c)
 
-A rule turns (R_b − R̄) times its eligibility into an update with the sign of a gradient,
-so that it goes through the same optax optimizers as BPTT (a descent step subtracts it).
+R̄_c is a running average across updates, one per trial condition c (Miconi 2017 keeps
+one per trial type; tasks without conditions have one). Each R̄_c starts at the mean of
+the first batch that contains condition c.
+
+A rule turns (R_b − R̄_{c_b}) times its eligibility into an update with the sign of a
+gradient, so that it goes through the same optax optimizers as BPTT (a descent step
+subtracts it).
 """
 
 from __future__ import annotations
@@ -25,14 +29,14 @@ REWARDS = ("negative-loss", "success")
 
 
 class Baseline(NamedTuple):
-    """The running average R̄ and how many updates it has seen."""
+    """The running averages R̄ ``[conditions]`` and how many updates each has seen."""
 
     value: Array
     updates: Array
 
 
-def initial_baseline(dtype: jnp.dtype = jnp.float32) -> Baseline:
-    return Baseline(jnp.zeros((), dtype), jnp.zeros((), jnp.int32))
+def initial_baseline(dtype: jnp.dtype = jnp.float32, conditions: int = 1) -> Baseline:
+    return Baseline(jnp.zeros((conditions,), dtype), jnp.zeros((conditions,), jnp.int32))
 
 
 def trial_rewards(objective: Objective, kind: RewardKind, readout: Array, trials: Trials) -> Array:
@@ -48,14 +52,38 @@ def trial_rewards(objective: Objective, kind: RewardKind, readout: Array, trials
     return -per_trial(readout, trials.targets, trials.mask)
 
 
-def advantage(baseline: Baseline, rewards: Array) -> Array:
-    """R_b − R̄ ``[B]``; before the first update R̄ is this batch's mean reward."""
-    reference = jnp.where(baseline.updates > 0, baseline.value, jnp.mean(rewards))
-    return rewards - reference
+def trial_conditions(baseline: Baseline, trials: Trials) -> Array:
+    """Each trial's condition ``[B]``, checked against the number of baselines."""
+    batch = trials.inputs.shape[0]
+    if trials.condition is None or baseline.value.shape[0] == 1:
+        return jnp.zeros((batch,), jnp.int32)
+    return jnp.clip(trials.condition, 0, baseline.value.shape[0] - 1)
 
 
-def update_baseline(baseline: Baseline, rewards: Array, rate: float) -> Baseline:
-    """R̄ ← R̄ + α (mean_b R_b − R̄), starting from the first batch's mean."""
-    mean = jnp.mean(rewards).astype(baseline.value.dtype)
-    value = jnp.where(baseline.updates > 0, baseline.value + rate * (mean - baseline.value), mean)
-    return Baseline(value, baseline.updates + 1)
+def _condition_means(baseline: Baseline, rewards: Array, condition: Array) -> tuple[Array, Array]:
+    """Mean reward of each condition in the batch ``[C]`` and whether it occurred ``[C]``."""
+    n = baseline.value.shape[0]
+    counts = jax.ops.segment_sum(jnp.ones_like(rewards), condition, n)
+    sums = jax.ops.segment_sum(rewards, condition, n)
+    return sums / jnp.maximum(counts, 1), counts > 0
+
+
+def advantage(baseline: Baseline, rewards: Array, condition: Array | None = None) -> Array:
+    """R_b − R̄_{c_b} ``[B]``; a condition not seen before uses this batch's mean for it."""
+    condition = jnp.zeros(rewards.shape, jnp.int32) if condition is None else condition
+    batch_mean, _ = _condition_means(baseline, rewards, condition)
+    reference = jnp.where(baseline.updates > 0, baseline.value, batch_mean)
+    return rewards - reference[condition]
+
+
+def update_baseline(
+    baseline: Baseline, rewards: Array, rate: float, condition: Array | None = None
+) -> Baseline:
+    """R̄_c ← R̄_c + α (batch mean of condition c − R̄_c) for each condition in the batch."""
+    condition = jnp.zeros(rewards.shape, jnp.int32) if condition is None else condition
+    batch_mean, seen = _condition_means(baseline, rewards, condition)
+    batch_mean = batch_mean.astype(baseline.value.dtype)
+    moved = jnp.where(
+        baseline.updates > 0, baseline.value + rate * (batch_mean - baseline.value), batch_mean
+    )
+    return Baseline(jnp.where(seen, moved, baseline.value), baseline.updates + seen)

@@ -30,6 +30,7 @@ def weight_perturbation(
     reward: RewardKind = "negative-loss",
     baseline: BaselineKind = "running",
     baseline_rate: float = 0.1,
+    conditions: int = 1,
 ) -> Rule:
     """The weight-perturbation rule: each weight perturbed by N(0, ``noise_std``²)."""
     spiking = network.neuron.is_spiking
@@ -60,4 +61,5 @@ def weight_perturbation(
         reward=reward,
         baseline=baseline,
         baseline_rate=baseline_rate,
+        conditions=conditions,
     )

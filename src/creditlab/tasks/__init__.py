@@ -2,13 +2,26 @@
 
 from creditlab.tasks.base import Task, Trials
 from creditlab.tasks.delayed_match import DelayedMatch
+from creditlab.tasks.dnms import DelayedNonMatch
 from creditlab.tasks.evidence_accumulation import EvidenceAccumulation
 from creditlab.tasks.sine_waves import SineWaves
+from creditlab.tasks.teacher_student import TeacherStudent
 
 TASKS: dict[str, type] = {
     "sine-waves": SineWaves,
     "evidence-accumulation": EvidenceAccumulation,
     "delayed-match": DelayedMatch,
+    "dnms": DelayedNonMatch,
+    "teacher-student": TeacherStudent,
 }
 
-__all__ = ["TASKS", "DelayedMatch", "EvidenceAccumulation", "SineWaves", "Task", "Trials"]
+__all__ = [
+    "TASKS",
+    "DelayedMatch",
+    "DelayedNonMatch",
+    "EvidenceAccumulation",
+    "SineWaves",
+    "Task",
+    "TeacherStudent",
+    "Trials",
+]

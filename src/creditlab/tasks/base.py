@@ -23,11 +23,14 @@ class Trials(NamedTuple):
         inputs: ``[batch, T, n_in]`` input activity per step (spikes 0/1).
         targets: ``[batch, T, n_out]`` target readout (regression) or one-hot class.
         mask: ``[batch, T]`` 1 where the loss counts (e.g. the recall period).
+        condition: ``[batch]`` int, which of the task's trial types each trial is, or
+            None. Reward-based rules keep one running baseline per condition.
     """
 
     inputs: Array
     targets: Array
     mask: Array
+    condition: Array | None = None
 
 
 class Task(Protocol):
