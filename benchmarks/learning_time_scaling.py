@@ -26,6 +26,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import NullFormatter
 
 from creditlab.analysis.learning_time import METHODS, tuned_learning_time
 
@@ -82,6 +83,7 @@ def plot(by_n: list[dict], by_m: list[dict], path: Path) -> None:
             f"{key} ({'M' if key == 'N' else 'N'} = {rows[0]['M' if key == 'N' else 'N']})"
         )
         ax.set_xticks(sizes, [str(s) for s in sizes])
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylabel("trials to 1 % error (tuned η)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_title("inputs N: WP/NP grows ∝ N")

@@ -60,7 +60,7 @@ def test_dnms_timing_conditions_and_labels() -> None:
         x = np.asarray(trials.inputs[b])
         assert x[:200, first].all() and not x[:200, 1 - first].any()
         assert not x[200:400, :2].any() and x[400:600, second].all() and not x[600:, :2].any()
-        assert x[:, 2].all()  # the bias input
+        assert (x[:, 2] == task.bias).all()
         mask = np.asarray(trials.mask[b])
         assert mask[800:].all() and not mask[:800].any()
         assert int(np.argmax(trials.targets[b, -1])) == int(first == second)

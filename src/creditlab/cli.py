@@ -194,3 +194,84 @@ def demo(
         ),
     )
     console.print(f"report: {report}")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+@app.command()
+def compare(
+    tasks: Annotated[str, typer.Option(help=f"comma-separated tasks: {', '.join(TASK_NAMES)}")],
+    rules: Annotated[str, typer.Option(help=f"comma-separated rules: {', '.join(RULE_NAMES)}")],
+    out: Annotated[Path, typer.Option(help="output folder; the same folder and options resume")],
+    seeds: Annotated[int, typer.Option(help="seeds K trained at each rule's best rate")] = 3,
+    iterations: Annotated[int, typer.Option(help="weight updates per run")] = 100,
+    lr_candidates: Annotated[
+        int, typer.Option(help="learning rates tried per rule and task (two decades)")
+    ] = 3,
+    tuning_iterations: Annotated[
+        int | None, typer.Option(help="updates per tuning run [default: --iterations]")
+    ] = None,
+    batch: Annotated[int | None, typer.Option(help="trials per update [default: per task]")] = None,
+    n_rec: Annotated[int | None, typer.Option(help="recurrent neurons [default: per task]")] = None,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (default: start a local Ray)")
+    ] = None,
+    vmap_seeds: Annotated[
+        bool, typer.Option(help="train the K seeds as one vmapped computation")
+    ] = True,
+) -> None:
+    """Compare rules fairly: tune each rule's learning rate on each task, train K seeds at
+    the best, and write leaderboard.parquet, leaderboard.md and learning_curves.png into
+    OUT. Trials run on Ray; a failed trial is reported and the others go on; running the
+    same command again resumes without redoing finished trials."""
+    from pydantic import ValidationError
+
+    from creditlab.compare import CompareSpec
+    from creditlab.compare import compare as run_compare
+    from creditlab.compare.runner import planned_trials
+    from creditlab.config import describe_errors
+    from creditlab.io.run_directory import OutputExists
+
+    try:
+        spec = CompareSpec(
+            tasks=_names(tasks),
+            rules=_names(rules),
+            seeds=seeds,
+            iterations=iterations,
+            lr_candidates=lr_candidates,
+            tuning_iterations=tuning_iterations,
+            batch=batch,
+            n_rec=n_rec,
+            vmap_seeds=vmap_seeds,
+        )
+    except ValidationError as error:
+        _fail("invalid comparison\n" + describe_errors(error))
+    failures: list[str] = []
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        console=console,
+        refresh_per_second=4,
+    ) as progress:
+        bar = progress.add_task("trials", total=planned_trials(spec), status="")
+
+        def on_event(kind: str, record: dict) -> None:
+            if kind == "failed":
+                failures.append(f"{record['trial_id']}: {record['error']}")
+            if kind in ("ok", "failed", "resumed"):
+                progress.update(bar, advance=1, status=f"{kind}: {record['trial_id']}")
+
+        try:
+            result = run_compare(spec, out, address=address, on_event=on_event)
+        except OutputExists as error:
+            _fail(str(error))
+        except KeyboardInterrupt:
+            console.print(f"[yellow]interrupted[/]: run the same command again to resume ({out})")
+            raise typer.Exit(code=130) from None
+    for failure in failures:
+        console.print(f"[bold red]failed trial[/] {failure}")
+    console.print(f"leaderboard: {result['folder'] / 'leaderboard.md'}")

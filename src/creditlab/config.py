@@ -152,8 +152,8 @@ TASK_DEFAULTS: dict[str, dict] = {
     "dnms": {
         "neuron": {"model": "rate", "tau_m": 30.0, "activation": "tanh"},
         "network": {"n_rec": 200, "tau_out": 30.0, "init_gain": 1.5},
-        "batch": 8,
-        "learning_rate": 1e-3,
+        "batch": 1,  # one trial per update, as in the paper
+        "learning_rate": 1e-4,
         "reward_rule": {
             "exploration": "sparse",
             "noise_std": 16.0,

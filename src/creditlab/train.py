@@ -100,11 +100,24 @@ class TrainingSetup(NamedTuple):
         return self.step(self.network, state, key)
 
 
-def build_training(config: TrainConfig) -> TrainingSetup:
-    """The network, its initial state and the compiled training step of a run.
+class TrainingParts(NamedTuple):
+    """What a run is made of, before anything is drawn or compiled.
 
-    The initialisation runs once, so it is compiled by :func:`run_once`; the training
-    step is compiled here, ahead of the first iteration.
+    ``initial(seed) -> (network, state, data_keys)`` draws a run's network (masks), its
+    initial state and one data key per iteration; ``step`` is :func:`make_train_step`.
+    Both are pure, so several seeds can be ``jax.vmap``-ped through them.
+    """
+
+    task: Task
+    rule_for: Callable[[Network], Rule]
+    initial: Callable[[jax.Array], tuple[Network, TrainState, jax.Array]]
+    step: StepFunction
+
+
+def training_parts(config: TrainConfig, *, key_impl: str = "rbg") -> TrainingParts:
+    """The task, rule, initialisation and training step of ``config``.
+
+    ``key_impl`` is the random generator of every key of the run (:func:`run_key`).
     """
     dtype = set_precision(config.precision)
     task = build_task(config)
@@ -115,23 +128,38 @@ def build_training(config: TrainConfig) -> TrainingSetup:
         return build_rule(config, network, objective, task)
 
     def initial(seed: jax.Array) -> tuple[Network, TrainState, jax.Array]:
-        key_network, key_params, key_rule, key_data = jax.random.split(run_key(seed), 4)
+        root = run_key(seed, impl=key_impl)
+        key_network, key_params, key_rule, key_data = jax.random.split(root, 4)
         network = build_network(config, task, key=key_network)
         params = init_params(network, key=key_params, dtype=dtype, gain=config.network.init_gain)
         rule_state = rule_for(network).init(params, key=key_rule)
         state = TrainState(params, optimizer.init(params), rule_state)
         return network, state, jax.random.split(key_data, config.iterations)
 
-    network, state, data_keys = run_once(initial, config.seed)
     step = make_train_step(task, rule_for, optimizer, config.batch)
-    compiled_step = step.lower(network, state, data_keys[0]).compile()
-    return TrainingSetup(task, network, rule_for(network), state, compiled_step, data_keys)
+    return TrainingParts(task, rule_for, initial, step)
 
 
-def run_key(seed: jax.Array | int) -> jax.Array:
+def build_training(config: TrainConfig) -> TrainingSetup:
+    """The network, its initial state and the compiled training step of a run.
+
+    The initialisation runs once, so it is compiled by :func:`run_once`; the training
+    step is compiled here, ahead of the first iteration.
+    """
+    parts = training_parts(config)
+    network, state, data_keys = run_once(parts.initial, config.seed)
+    compiled_step = parts.step.lower(network, state, data_keys[0]).compile()
+    return TrainingSetup(
+        parts.task, network, parts.rule_for(network), state, compiled_step, data_keys
+    )
+
+
+def run_key(seed: jax.Array | int, impl: str = "rbg") -> jax.Array:
     """The root key of a run. XLA's RngBitGenerator ("rbg") compiles several times faster
-    than threefry on the CPU; it is deterministic for a given seed, machine and JAX."""
-    return jax.random.key(seed, impl="rbg")
+    than threefry on the CPU; it is deterministic for a given seed, machine and JAX.
+    Under ``jax.vmap`` its draws depend on the other lanes, so vmapped seeds use
+    ``"threefry2x32"`` (:mod:`creditlab.seeds`)."""
+    return jax.random.key(seed, impl=impl)
 
 
 def set_precision(precision: str) -> Any:

@@ -1,12 +1,16 @@
 """Delayed non-match-to-sample (``dnms``; Miconi 2017, eLife 6:e20899, Fig. 1).
 
-Two stimulus channels, A and B, and a constant bias input (Miconi clamps three units
-instead). A trial of 1000 ms at dt = 1 ms shows a first stimulus (A or B, input 1 on
-its channel) for ``stimulus_ms`` = 200 ms, a delay of 200 ms, a second stimulus for
-200 ms, and a delay of 200 ms; the network answers during the last ``response_ms`` =
-200 ms, the only time the loss and reward count. The answer is the class of the
-readout averaged over the response window: 0 "non-match" when the stimuli differ (the
-rewarded response in the non-match task), 1 "match" when they are equal. The four
+Two stimulus channels, A and B, and a constant bias input of ``bias`` = 0.25 (Miconi
+clamps three units at ±1 instead, which reach the others through recurrent weights of
+standard deviation G/√N ≈ 0.1; a bias of 1 through input weights of standard deviation
+1/√3 is strong enough to quench the network's chaotic dynamics and with them its
+memory of the first stimulus). A trial of 1000 ms at dt = 1 ms shows a first stimulus
+(A or B, input 1 on its channel) for ``stimulus_ms`` = 200 ms, a delay of 200 ms, a
+second stimulus for 200 ms, and a delay of 200 ms; the network answers during the
+last ``response_ms`` = 200 ms, the only time the loss and reward count. The answer is
+the class of the readout averaged over the response window: 0 "non-match" when the
+stimuli differ (the rewarded response in the non-match task), 1 "match" when they are
+equal. The four
 conditions (AA, AB, BA, BB) are numbered 0–3 in ``Trials.condition``, so reward-based
 rules can keep one baseline per trial type, as Miconi does.
 
@@ -36,6 +40,7 @@ class DelayedNonMatch:
     stimulus_ms: float = 200.0
     delay_ms: float = 200.0
     response_ms: float = 200.0
+    bias: float = 0.25
     conditions: int = 4
 
     @property
@@ -60,11 +65,13 @@ class DelayedNonMatch:
         channel = jnp.where(in_first, first, second)
         shown = in_first | in_second
         stimuli = jnp.stack([shown & (channel == 0), shown & (channel == 1)], axis=1)
-        inputs = jnp.concatenate([stimuli, jnp.ones((self.n_steps, 1), bool)], axis=1)
+        stimuli = stimuli.astype(jnp.float32)
+        bias = jnp.full((self.n_steps, 1), self.bias, jnp.float32)
+        inputs = jnp.concatenate([stimuli, bias], axis=1)
         label = (first == second).astype(jnp.int32)
         targets = jnp.broadcast_to(jax.nn.one_hot(label, 2), (self.n_steps, 2))
         response = t >= self.n_steps - steps(self.response_ms, self.dt)
-        return inputs.astype(jnp.float32), targets, response.astype(jnp.float32)
+        return inputs, targets, response.astype(jnp.float32)
 
     def sample(self, key: Array, batch: int) -> Trials:
         condition = jax.random.randint(key, (batch,), 0, self.conditions)

@@ -1,0 +1,134 @@
+"""What a comparison runs: its validated spec and the trials it is made of.
+
+A comparison of rules R on tasks T has two phases per (task, rule):
+
+1. tuning: C learning rates, log-spaced over two decades centred on the task's default
+   (``make_config(task=...).learning_rate``), each trained with one tuning seed
+   (``TUNING_SEED``, kept apart from the reported seeds so the choice is not fitted to
+   them);
+2. final: the K seeds 0 … K−1 at the learning rate whose tuning run ended with the
+   lowest loss (mean of its last 10 % of iterations; a failed or diverged run never wins).
+
+Every trial is a :class:`TrialSpec`, a plain dict away from JSON, and the unit of work
+Ray schedules, of failure and of resumption.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+from pydantic import Field, field_validator
+
+from creditlab.config import RULE_NAMES, TASK_NAMES, Strict, make_config
+
+TUNING_SEED = 1000
+
+
+class CompareSpec(Strict):
+    """A comparison, validated before anything runs (field names match the CLI's flags)."""
+
+    tasks: tuple[str, ...] = Field(min_length=1)
+    rules: tuple[str, ...] = Field(min_length=1)
+    seeds: int = Field(3, ge=1, le=1000)
+    iterations: int = Field(100, ge=1, le=10_000_000)
+    lr_candidates: int = Field(3, ge=1, le=50)
+    tuning_iterations: int | None = Field(None, ge=1, description="default: iterations")
+    batch: int | None = Field(None, ge=1, description="default: each task's")
+    n_rec: int | None = Field(None, ge=1, description="default: each task's")
+    threshold: float = Field(
+        0.5, gt=0, lt=1, description="iterations to reach this fraction of the initial loss"
+    )
+    alignment_draws: int = Field(8, ge=1, le=10_000)
+    vmap_seeds: bool = Field(True, description="K seeds as one vmapped computation")
+
+    @field_validator("tasks")
+    @classmethod
+    def _known_tasks(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
+        return _known(tasks, TASK_NAMES, "task")
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, rules: tuple[str, ...]) -> tuple[str, ...]:
+        return _known(rules, RULE_NAMES, "rule")
+
+
+def _known(names: tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; allowed: {', '.join(allowed)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"a {what} is listed twice: {list(names)}")
+    return names
+
+
+class TrialSpec(Strict):
+    """One unit of work: a (task, rule, learning rate) trained for some seeds."""
+
+    phase: str
+    task: str
+    rule: str
+    learning_rate: float
+    seeds: tuple[int, ...]
+    iterations: int
+    batch: int | None = None
+    n_rec: int | None = None
+    threshold: float = 0.5
+    alignment_draws: int = 8
+
+    @property
+    def trial_id(self) -> str:
+        """A stable, file-name-safe name (same spec, same id, so a resume finds it)."""
+        digest = hashlib.sha1(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
+        return f"{self.phase}-{self.task}-{self.rule}-lr{self.learning_rate:.3g}-{digest[:8]}"
+
+
+def learning_rates(task: str, candidates: int) -> list[float]:
+    """C rates log-spaced over two decades around the task's default (one: the default)."""
+    default = make_config(task=task, rule="bptt").learning_rate
+    if candidates == 1:
+        return [default]
+    return [float(default * f) for f in np.logspace(-1, 1, candidates)]
+
+
+def plan_tuning(spec: CompareSpec) -> list[TrialSpec]:
+    """The tuning trials of every (task, rule)."""
+    return [
+        TrialSpec(
+            phase="tune",
+            task=task,
+            rule=rule,
+            learning_rate=rate,
+            seeds=(TUNING_SEED,),
+            iterations=spec.tuning_iterations or spec.iterations,
+            batch=spec.batch,
+            n_rec=spec.n_rec,
+            threshold=spec.threshold,
+            alignment_draws=spec.alignment_draws,
+        )
+        for task in spec.tasks
+        for rule in spec.rules
+        for rate in learning_rates(task, spec.lr_candidates)
+    ]
+
+
+def plan_final(spec: CompareSpec, task: str, rule: str, learning_rate: float) -> list[TrialSpec]:
+    """The final trials of one (task, rule): all K seeds in one trial when vmapped."""
+    seeds = tuple(range(spec.seeds))
+    groups = [seeds] if spec.vmap_seeds else [(seed,) for seed in seeds]
+    return [
+        TrialSpec(
+            phase="final",
+            task=task,
+            rule=rule,
+            learning_rate=learning_rate,
+            seeds=group,
+            iterations=spec.iterations,
+            batch=spec.batch,
+            n_rec=spec.n_rec,
+            threshold=spec.threshold,
+            alignment_draws=spec.alignment_draws,
+        )
+        for group in groups
+    ]

@@ -1,0 +1,98 @@
+"""``creditlab compare`` end to end on a local Ray instance: a tiny comparison, resuming
+it, and a failing trial that is reported while the others finish."""
+
+import json
+
+import pandas as pd
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from creditlab.compare import CompareSpec, compare  # noqa: E402
+from creditlab.io.run_directory import OutputExists  # noqa: E402
+
+SPEC = CompareSpec(
+    tasks=("teacher-student",),
+    rules=("bptt", "node-perturbation"),
+    seeds=2,
+    iterations=6,
+    lr_candidates=2,
+    batch=4,
+    n_rec=8,
+    alignment_draws=4,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def events():
+    seen: list[tuple[str, str]] = []
+    return seen, lambda kind, record: seen.append((kind, record.get("trial_id", "")))
+
+
+def test_tiny_compare_writes_a_leaderboard_and_resumes(tmp_path) -> None:
+    out = tmp_path / "compare"
+    seen, on_event = events()
+    result = compare(SPEC, out, on_event=on_event)
+    # 2 rules × 2 learning rates to tune, then one vmapped trial of 2 seeds per rule
+    assert sorted(kind for kind, _ in seen) == ["ok"] * 6
+    board = pd.read_parquet(out / "leaderboard.parquet")
+    assert list(board["rule"]) == ["bptt", "node-perturbation"]
+    assert (board["status"] == "ok").all() and (board["seeds"] == 2).all()
+    assert board.loc[board.rule == "bptt", "cosine_initial_mean"].item() == 1.0
+    assert board["final_loss_mean"].notna().all() and board["final_loss_sem"].notna().all()
+    assert (board["peak_memory_mb"] > 0).all() and (board["wall_time_s"] > 0).all()
+    table = (out / "leaderboard.md").read_text()
+    assert "| teacher-student | node-perturbation |" in table and "±" in table
+    assert (out / "learning_curves.png").stat().st_size > 0
+    assert len(result["rows"]) == 2
+
+    # Resuming redoes nothing ...
+    seen, on_event = events()
+    compare(SPEC, out, on_event=on_event)
+    assert [kind for kind, _ in seen] == ["resumed"] * 6
+    # ... except a trial whose record is missing (interrupted before it finished).
+    final = next(out.glob("trials/final-teacher-student-bptt-*.json"))
+    before = json.loads(final.read_text())["seeds"][0]["final_loss"]
+    final.unlink()
+    seen, on_event = events()
+    compare(SPEC, out, on_event=on_event)
+    assert sorted(kind for kind, _ in seen) == ["ok"] + ["resumed"] * 5
+    assert json.loads(final.read_text())["seeds"][0]["final_loss"] == pytest.approx(before)
+
+
+def test_a_different_comparison_never_overwrites_the_folder(tmp_path) -> None:
+    out = tmp_path / "compare"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputExists):
+        compare(SPEC, out)
+
+
+def test_a_failing_trial_is_reported_and_the_others_finish(tmp_path) -> None:
+    def flaky(fields: dict) -> dict:
+        if fields["rule"] == "node-perturbation" and fields["phase"] == "tune":
+            raise RuntimeError("this trial breaks on purpose")
+        from creditlab.compare.trial import run_trial
+
+        return run_trial(fields)
+
+    out = tmp_path / "compare"
+    seen, on_event = events()
+    compare(SPEC, out, on_event=on_event, trial_function=flaky)
+    kinds = [kind for kind, _ in seen]
+    assert kinds.count("failed") == 2 and kinds.count("ok") == 3
+    board = pd.read_parquet(out / "leaderboard.parquet").set_index("rule")
+    assert board.loc["bptt", "status"] == "ok"
+    assert board.loc["node-perturbation", "status"] == "failed"
+    assert "this trial breaks on purpose" in board.loc["node-perturbation", "error"]
+    assert "this trial breaks on purpose" in (out / "leaderboard.md").read_text()
+    # The failed trials run again on resume; the finished ones do not.
+    seen, on_event = events()
+    compare(SPEC, out, on_event=on_event)
+    assert sorted(kind for kind, _ in seen) == ["ok"] * 3 + ["resumed"] * 3
