@@ -96,3 +96,19 @@ def test_a_failing_trial_is_reported_and_the_others_finish(tmp_path) -> None:
     seen, on_event = events()
     compare(SPEC, out, on_event=on_event)
     assert sorted(kind for kind, _ in seen) == ["ok"] * 3 + ["resumed"] * 3
+
+
+def test_the_command_line_runs_a_comparison_and_names_bad_rules(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from creditlab.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "cli"
+    options = ["compare", "--tasks", "teacher-student", "--seeds", "1", "--iterations", "3"]
+    options += ["--lr-candidates", "1", "--n-rec", "8", "--batch", "4", "--out", str(out)]
+    result = runner.invoke(app, [*options, "--rules", "bptt"])
+    assert result.exit_code == 0, result.output
+    assert "| teacher-student | bptt |" in (out / "leaderboard.md").read_text()
+    bad = runner.invoke(app, [*options[:-1], str(tmp_path / "bad"), "--rules", "bptt,hebb"])
+    assert bad.exit_code == 2 and "unknown rule ['hebb']" in bad.output

@@ -52,6 +52,7 @@ def build_network(config: TrainConfig, task: Task, *, key: jax.Array) -> Network
         readout_scale=net.readout_scale,
         connectivity=net.connectivity,
         excitatory_fraction=net.excitatory_fraction,
+        readout_feedback_gain=getattr(task, "feedback_gain", None),
         key=key,
     )
 

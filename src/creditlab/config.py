@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TaskName = Literal[
-    "sine-waves", "evidence-accumulation", "delayed-match", "dnms", "teacher-student"
+    "sine-waves", "evidence-accumulation", "delayed-match", "dnms", "teacher-student", "reach"
 ]
 RuleName = Literal[
     "bptt",
@@ -161,6 +161,7 @@ TASK_DEFAULTS: dict[str, dict] = {
             "baseline_rate": 0.25,
         },
     },
+    "reach": {**_CUE_TASK, "rate_coefficient": 0.0, "learning_rate": 3e-3},
     "teacher-student": {
         "neuron": {"model": "rate", "current_scale": 1.0},
         "network": {"n_rec": 100, "readout_scale": 1.0},

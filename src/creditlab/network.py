@@ -3,7 +3,7 @@
 A recurrent network of ``n_rec`` neurons of one model (:mod:`creditlab.neurons`) driven
 by ``n_in`` inputs, read out by ``n_out`` leaky readout units (Bellec et al. 2020):
 
-    I_j^t = Σ_i x_i^t W^in_ij + Σ_i z_i^{t−1} W^rec_ij             input current [mV]
+    I_j^t = Σ_i x_i^t W^in_ij + Σ_i z_i^{t−1} W^rec_ij (+ Σ_k y_k^{t−1} F_kj)   current [mV]
     (neuron step)                                                  z^t, ψ^t
     y_k^t = κ y_k^{t−1} + g_out Σ_j z_j^t W^out_jk                 κ = exp(−dt/τ_out)
 
@@ -11,7 +11,9 @@ Weights are stored pre × post (``x @ w_in``). Optional cell types: each recurre
 is excitatory or inhibitory (``sign`` +1/−1) and its outgoing recurrent weights keep
 that sign (Dale's law); ``recurrent_mask`` marks the synapses that exist (no autapses by
 default). Both are enforced by :func:`constrain` after every optimizer step and on
-gradients by :func:`mask_gradient`.
+gradients by :func:`mask_gradient`. In a closed loop (a task whose output moves what
+the network senses, such as a cursor), fixed weights F ``[n_out, n_rec]``
+(``readout_feedback``) feed the previous readout back into every neuron.
 
 ``simulate`` runs one trial (shapes without a batch axis) as one ``jax.lax.scan``;
 batches, seeds and animals are ``jax.vmap`` over it. A learning rule that works online
@@ -99,6 +101,8 @@ class Network:
         readout_scale: g_out (``None`` means ``1 − κ``).
         recurrent_mask: ``[n_rec, n_rec]`` 1 where a synapse exists (pre × post).
         sign: ``[n_rec]`` +1 excitatory / −1 inhibitory, or ``None`` without Dale's law.
+        readout_feedback: F ``[n_out, n_rec]`` [mV per readout unit], fixed, closing the
+            loop from the readout y^{t−1} to the input currents; ``None`` for none.
     """
 
     neuron: Any = field(metadata={"static": True})
@@ -109,6 +113,7 @@ class Network:
     readout_scale: float | None = field(default=1.0, metadata={"static": True})
     recurrent_mask: Array | None = None
     sign: Array | None = None
+    readout_feedback: Array | None = None
 
     @property
     def readout_decay(self) -> float:
@@ -134,12 +139,15 @@ def make_network(
     connectivity: float = 1.0,
     excitatory_fraction: float | None = None,
     autapses: bool = False,
+    readout_feedback_gain: float | None = None,
     key: Array | None = None,
 ) -> Network:
     """Build a network, drawing a sparse mask when ``connectivity < 1``.
 
     ``excitatory_fraction`` (e.g. 0.8) turns on Dale's law: the first
     ``round(fraction · n_rec)`` neurons are excitatory, the rest inhibitory.
+    ``readout_feedback_gain`` closes the loop: F_kj ~ N(0, gain²) [mV], drawn from
+    ``fold_in(key, 1)`` (so the mask's draw does not change).
     """
     mask = jnp.ones((n_rec, n_rec))
     if connectivity < 1.0:
@@ -152,6 +160,12 @@ def make_network(
     if excitatory_fraction is not None:
         n_exc = round(excitatory_fraction * n_rec)
         sign = jnp.where(jnp.arange(n_rec) < n_exc, 1.0, -1.0)
+    feedback = None
+    if readout_feedback_gain is not None:
+        if key is None:
+            raise ValueError("readout_feedback_gain needs a key to draw the feedback weights")
+        draw = jax.random.normal(jax.random.fold_in(key, 1), (n_out, n_rec))
+        feedback = readout_feedback_gain * draw
     return Network(
         neuron=neuron,
         n_in=n_in,
@@ -161,6 +175,7 @@ def make_network(
         readout_scale=readout_scale,
         recurrent_mask=mask,
         sign=sign,
+        readout_feedback=feedback,
     )
 
 
@@ -271,7 +286,8 @@ def simulate(
             the records of the same steps (for example targets and the loss weights).
         record_activity: also return the recurrent outputs ``[T, n_rec]``.
         truncate_recurrent_gradient: stop gradients through every path of z^{t−1} into
-            step t (the recurrent input and the reset): what e-prop computes online.
+            step t (the recurrent input and the reset), and through the closed loop's
+            y^{t−1}: what e-prop computes online.
         current_noise: ξ ``[T, n_rec]`` [mV] added to each neuron's input current I^t
             (node perturbation, exploration noise).
         readout_noise: ξ_out ``[T, n_out]`` added to the readout's input z^t W^out.
@@ -297,6 +313,11 @@ def simulate(
         previous = neuron.output(net_state.neurons)
         recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
         current = input_current + product(recurrent, params.w_rec, back_rec)
+        if network.readout_feedback is not None:
+            sensed = net_state.readout
+            if truncate_recurrent_gradient:
+                sensed = jax.lax.stop_gradient(sensed)
+            current = current + sensed @ network.readout_feedback.astype(dtype)
         neurons, psi = neuron.step(
             net_state.neurons, current, detach_reset=truncate_recurrent_gradient
         )

@@ -1,7 +1,9 @@
 """What reward-based rules share: a scalar reward per trial and its running baseline.
 
     R_b = −E_b                      (``reward="negative-loss"``: E_b the task loss of trial b)
-    R_b = 1[trial b correct]        (``reward="success"``, classification tasks)
+    R_b = 1[trial b correct]        (``reward="success"``: the right class, or for a
+                                     regression task a root-mean-square error over the
+                                     counted steps below ``SUCCESS_TOLERANCE``)
     R̄_c ← R̄_c + α (mean_{b: c_b = c} R_b − R̄_c)
 
 R̄_c is a running average across updates, one per trial condition c (Miconi 2017 keeps
@@ -26,6 +28,7 @@ from creditlab.tasks.base import Trials
 
 RewardKind = Literal["negative-loss", "success"]
 REWARDS = ("negative-loss", "success")
+SUCCESS_TOLERANCE = 0.5
 
 
 class Baseline(NamedTuple):
@@ -43,11 +46,14 @@ def trial_rewards(objective: Objective, kind: RewardKind, readout: Array, trials
     """R_b for each trial ``[B]`` from readouts ``[B, T, n_out]``."""
     if kind not in REWARDS:
         raise ValueError(f"reward must be one of {REWARDS}, got {kind!r}")
-    if kind == "success":
-        if objective.loss != "cross_entropy":
-            raise ValueError("reward='success' needs a classification task (cross_entropy)")
+    if kind == "success" and objective.loss == "cross_entropy":
         correct = jax.vmap(lambda y, t, m: accuracy(y[None], t[None], m[None]))
         return correct(readout, trials.targets, trials.mask)
+    if kind == "success":
+        weights = trials.mask / jnp.maximum(jnp.sum(trials.mask, axis=1, keepdims=True), 1.0)
+        squared = jnp.sum((readout - trials.targets) ** 2, axis=-1)
+        rms = jnp.sqrt(jnp.sum(weights * squared, axis=1))
+        return (rms < SUCCESS_TOLERANCE).astype(readout.dtype)
     per_trial = jax.vmap(lambda y, t, m: objective.task_loss(y[None], t[None], m[None]))
     return -per_trial(readout, trials.targets, trials.mask)
 

@@ -4,6 +4,7 @@ from creditlab.tasks.base import Task, Trials
 from creditlab.tasks.delayed_match import DelayedMatch
 from creditlab.tasks.dnms import DelayedNonMatch
 from creditlab.tasks.evidence_accumulation import EvidenceAccumulation
+from creditlab.tasks.reach import Reach
 from creditlab.tasks.sine_waves import SineWaves
 from creditlab.tasks.teacher_student import TeacherStudent
 
@@ -13,6 +14,7 @@ TASKS: dict[str, type] = {
     "delayed-match": DelayedMatch,
     "dnms": DelayedNonMatch,
     "teacher-student": TeacherStudent,
+    "reach": Reach,
 }
 
 __all__ = [
@@ -20,6 +22,7 @@ __all__ = [
     "DelayedMatch",
     "DelayedNonMatch",
     "EvidenceAccumulation",
+    "Reach",
     "SineWaves",
     "Task",
     "TeacherStudent",
