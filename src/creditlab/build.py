@@ -85,6 +85,8 @@ def build_rule(config: TrainConfig, network: Network, objective: Objective, task
     }
     chosen = {name: value for name, value in chosen.items() if value is not None}
     if config.rule == "three-factor":
+        if options.exploration == "sparse":
+            chosen["noise_std"] = options.kick_mv
         chosen |= {
             "exploration": options.exploration,
             "noise_probability": options.noise_probability,

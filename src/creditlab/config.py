@@ -73,12 +73,15 @@ class RewardRuleConfig(Strict):
     other rules ignore them. ``None`` keeps the rule's own default."""
 
     reward: Literal["negative-loss", "success"] = "negative-loss"
-    noise_std: float | None = Field(None, gt=0, description="σ, or the kick size A (sparse) [mV]")
+    noise_std: float | None = Field(None, gt=0, description="σ of Gaussian exploration [mV]")
     baseline: Literal["running", "unperturbed"] = Field(
         "running", description="R̄: running average, or the noiseless trial (perturbation rules)"
     )
     baseline_rate: float | None = Field(None, gt=0, le=1, description="α of the running R̄")
     exploration: Literal["gaussian", "sparse"] = Field("gaussian", description="three-factor")
+    kick_mv: float = Field(
+        16.0, gt=0, description="size A of a sparse kick, U(−A, A) [mV] (three-factor)"
+    )
     noise_probability: float = Field(
         0.003, gt=0, le=1, description="chance of a sparse kick per unit and step (three-factor)"
     )
@@ -154,12 +157,7 @@ TASK_DEFAULTS: dict[str, dict] = {
         "network": {"n_rec": 200, "tau_out": 30.0, "init_gain": 1.5},
         "batch": 1,  # one trial per update, as in the paper
         "learning_rate": 1e-4,
-        "reward_rule": {
-            "exploration": "sparse",
-            "noise_std": 16.0,
-            "supralinear": True,
-            "baseline_rate": 0.25,
-        },
+        "reward_rule": {"exploration": "sparse", "supralinear": True, "baseline_rate": 0.25},
     },
     "reach": {**_CUE_TASK, "rate_coefficient": 0.0, "learning_rate": 3e-3},
     "teacher-student": {
