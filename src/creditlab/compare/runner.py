@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,10 @@ def compare(
 
     folder = ComparisonFolder(out, spec)
     if not ray.is_initialized():
+        # No metrics agent (it only logs connection errors on a laptop) and no GPU
+        # visibility change for trials that ask for no GPU.
+        os.environ.setdefault("RAY_enable_metrics_collection", "0")
+        os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     remote_trial = ray.remote(num_cpus=1, max_retries=0)(trial_function)
     notify = on_event or (lambda kind, record: None)
