@@ -1,0 +1,1 @@
+"""In-silico versions of published experiments, one package or file each."""
