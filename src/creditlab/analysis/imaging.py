@@ -1,0 +1,126 @@
+"""A simulated two-photon recording: spikes (or dendritic events) → calcium → GCaMP7f
+fluorescence → ΔF/F0 sampled at the frame rate, with the indicator's noise.
+
+Per ROI, at the simulation step dt [ms]:
+
+    a^t  = a^{t−1} e^{−dt/τ_ca} + δ s^t          free calcium above rest [µM], s = events
+    b^t  = b^{t−1} + (dt/τ_on) (c_0 + a^t − b^{t−1})  calcium seen by the indicator [µM]
+    H(c) = cⁿ / (cⁿ + K_dⁿ)                       fraction of indicator bound (Hill)
+    ΔF/F0 = (R − 1) (H(b) − H(c_0)) / (1 + (R − 1) H(c_0))
+
+with R = F_max/F_min. Each imaging frame averages ΔF/F0 over its 1/f_frame s, then
+Gaussian noise of s.d. σ is added.
+
+jGCaMP7f constants:
+- K_d = 0.174 µM, n = 2.3 and R = 30.2: the NAOMi parameter set (Song et al. 2021),
+  from Dana et al. 2019.
+- σ = 0.72 × the GCaMP6s noise (ΔF/F0 per AP 0.133, SNR 4.4), about 0.022. The 0.72
+  is relative to GCaMP6s (Zhang et al. 2023).
+- Resting calcium c_0 = 0.05 µM.
+
+Kinetics, chosen to match jGCaMP7f's half-rise of about 25 ms and half-decay of about
+0.2–0.27 s for one action potential (Dana et al. 2019):
+- τ_on = 40 ms;
+- τ_ca = 0.32 s.
+
+δ = 0.0094 µM per event. That is NAOMi's 7.6 µM of calcium per action potential,
+buffered at rest by the endogenous buffer (κ_S = 110) and by 200 µM of indicator
+(κ_B ≈ 690). It makes one action potential's peak ΔF/F0 about 0.2, close to jGCaMP7f's
+1.71 × GCaMP6s's 0.133 = 0.23 (Dana et al. 2019; Zhang et al. 2023).
+
+The paper images at 15 Hz (Francioni et al. 2026). ``amplitude`` scales δ per ROI: a
+distal dendrite's event can be larger or smaller than the trunk's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A calcium indicator's constants (defaults: jGCaMP7f; module docstring)."""
+
+    dissociation_um: float = 0.174
+    hill: float = 2.3
+    dynamic_range: float = 30.2
+    rest_um: float = 0.05
+    calcium_per_event_um: float = 0.0094
+    calcium_decay_ms: float = 320.0
+    binding_ms: float = 40.0
+    noise_std: float = 0.72 * 0.133 / 4.4
+
+    def bound(self, calcium: Array) -> Array:
+        """H(c), the fraction of indicator bound at calcium ``c`` [µM]."""
+        c = jnp.maximum(calcium, 0.0) ** self.hill
+        return c / (c + self.dissociation_um**self.hill)
+
+    def dff(self, seen_calcium: Array) -> Array:
+        """ΔF/F0 at the calcium the indicator sees."""
+        rest = self.bound(jnp.asarray(self.rest_um))
+        gain = self.dynamic_range - 1.0
+        return gain * (self.bound(seen_calcium) - rest) / (1.0 + gain * rest)
+
+
+GCAMP7F = Indicator()
+
+
+def fluorescence(
+    events: Array, dt_ms: float, indicator: Indicator = GCAMP7F, amplitude: Array | float = 1.0
+) -> Array:
+    """Noise-free ΔF/F0 at every step ``[T, n]`` from events per step ``[T, n]``
+    (spike counts, or dendritic event sizes in units of one action potential)."""
+    decay = math.exp(-dt_ms / indicator.calcium_decay_ms)
+    rate = min(dt_ms / indicator.binding_ms, 1.0)
+    rest = indicator.rest_um
+    influx = indicator.calcium_per_event_um * amplitude * events
+
+    def step(carry: tuple[Array, Array], added: Array) -> tuple[tuple[Array, Array], Array]:
+        free, seen = carry
+        free = decay * free + added
+        seen = seen + rate * (rest + free - seen)
+        return (free, seen), seen
+
+    start = (jnp.zeros(events.shape[1:]), jnp.full(events.shape[1:], rest))
+    _, seen = jax.lax.scan(step, start, influx.astype(jnp.float32))
+    return indicator.dff(seen)
+
+
+def frame_count(n_steps: int, dt_ms: float, frame_rate_hz: float) -> int:
+    """Whole frames in ``n_steps`` steps of ``dt_ms``."""
+    return math.floor(n_steps * dt_ms * 1e-3 * frame_rate_hz + 1e-9)
+
+
+def to_frames(trace: Array, dt_ms: float, frame_rate_hz: float = 15.0) -> Array:
+    """Average a per-step trace ``[T, ...]`` over each frame: ``[frames, ...]``."""
+    if dt_ms > 1e3 / frame_rate_hz:
+        raise ValueError(f"dt = {dt_ms} ms is longer than a frame ({1e3 / frame_rate_hz:.1f} ms)")
+    frames = frame_count(trace.shape[0], dt_ms, frame_rate_hz)
+    index = jnp.floor(jnp.arange(trace.shape[0]) * dt_ms * 1e-3 * frame_rate_hz + 1e-9)
+    index = index.astype(jnp.int32)
+    inside = index < frames
+    flat = trace.reshape(trace.shape[0], -1)
+    sums = jax.ops.segment_sum(
+        jnp.where(inside[:, None], flat, 0.0), jnp.where(inside, index, 0), frames
+    )
+    counts = jax.ops.segment_sum(inside.astype(flat.dtype), jnp.where(inside, index, 0), frames)
+    return (sums / counts[:, None]).reshape(frames, *trace.shape[1:])
+
+
+def record(
+    key: Array,
+    events: Array,
+    dt_ms: float,
+    *,
+    frame_rate_hz: float = 15.0,
+    indicator: Indicator = GCAMP7F,
+    amplitude: Array | float = 1.0,
+) -> Array:
+    """ΔF/F0 ``[frames, n]`` as a two-photon microscope would record it."""
+    clean = to_frames(fluorescence(events, dt_ms, indicator, amplitude), dt_ms, frame_rate_hz)
+    return clean + indicator.noise_std * jax.random.normal(key, clean.shape, clean.dtype)
