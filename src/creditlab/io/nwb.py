@@ -1,0 +1,194 @@
+"""Imaging sessions as NWB files (Neurodata Without Borders, via pynwb), written by the
+simulated BCI experiment and read back for analysis. A real recording laid out the same
+way can be analysed just like a simulated one.
+
+The layout of one mouse on one day:
+
+    /general/subject, /general/devices, imaging plane (GCaMP7f at ``frame_rate_hz``)
+    processing/ophys/ImageSegmentation/soma        one ROI per neuron (proximal trunk)
+    processing/ophys/ImageSegmentation/dendrite    one ROI per neuron (distal dendrite)
+        both with a ``population`` column: "P+", "P-" or "P0"
+    processing/ophys/DfOverF/soma, /dendrite       ΔF/F0 ``[frames, neurons]``
+    intervals/trials                               start_time, stop_time, success,
+                                                   reward_time (NaN without reward),
+                                                   time_to_target (NaN on failure)
+
+Files are HDF5, so reading one never runs code from it (no pickle). :func:`read_session`
+checks that the layout is present and says what is missing when it is not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+POPULATIONS = ("P+", "P-", "P0")
+ROI_KINDS = ("soma", "dendrite")
+
+
+class ImagingSession(NamedTuple):
+    """One mouse on one day.
+
+    Attributes:
+        mouse: subject id.
+        day: training day (1 = first).
+        frame_rate_hz: imaging rate.
+        soma, dendrite: ΔF/F0 ``[frames, neurons]`` of each neuron's two ROIs.
+        population: ``[neurons]`` "P+", "P-" or "P0".
+        trial_start, trial_stop: ``[trials]`` [s from the session start].
+        success: ``[trials]`` bool.
+        reward_time: ``[trials]`` [s], NaN when there was no reward.
+        time_to_target: ``[trials]`` [s from the trial start], NaN on failure.
+    """
+
+    mouse: str
+    day: int
+    frame_rate_hz: float
+    soma: np.ndarray
+    dendrite: np.ndarray
+    population: np.ndarray
+    trial_start: np.ndarray
+    trial_stop: np.ndarray
+    success: np.ndarray
+    reward_time: np.ndarray
+    time_to_target: np.ndarray
+
+
+class NWBLayoutError(ValueError):
+    """An NWB file lacks part of the layout :func:`read_session` needs."""
+
+
+def _start_time(day: int) -> dt.datetime:
+    """A fixed date per training day, so the same simulation writes the same file."""
+    return dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC) + dt.timedelta(days=day - 1)
+
+
+def write_session(path: Path | str, session: ImagingSession) -> Path:
+    """Write ``session`` to ``path`` (refusing to overwrite an existing file)."""
+    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb.file import Subject
+    from pynwb.ophys import DfOverF, ImageSegmentation, OpticalChannel, RoiResponseSeries
+
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} exists; a session file is never overwritten")
+    n = session.soma.shape[1]
+    if session.dendrite.shape != session.soma.shape or len(session.population) != n:
+        raise ValueError("soma, dendrite and population must describe the same neurons")
+    unknown = set(map(str, session.population)) - set(POPULATIONS)
+    if unknown:
+        raise ValueError(f"population labels must be {POPULATIONS}, got {sorted(unknown)}")
+
+    nwb = NWBFile(
+        session_description=(
+            f"creditlab simulated BCI session, mouse {session.mouse}, day {session.day}"
+        ),
+        identifier=f"creditlab-{session.mouse}-day{session.day}",
+        session_start_time=_start_time(session.day),
+        subject=Subject(subject_id=session.mouse, species="Mus musculus"),
+    )
+    device = nwb.create_device(name="microscope", description="simulated two-photon microscope")
+    channel = OpticalChannel(name="green", description="GCaMP7f", emission_lambda=510.0)
+    plane = nwb.create_imaging_plane(
+        name="plane",
+        optical_channel=channel,
+        description="layer 5 pyramidal neurons, retrosplenial cortex (simulated)",
+        device=device,
+        excitation_lambda=920.0,
+        imaging_rate=float(session.frame_rate_hz),
+        indicator="GCaMP7f",
+        location="RSC",
+    )
+    ophys = nwb.create_processing_module(name="ophys", description="ROIs and ΔF/F0")
+    segmentation = ImageSegmentation(name="ImageSegmentation")
+    ophys.add(segmentation)
+    dff = DfOverF(name="DfOverF")
+    ophys.add(dff)
+    for kind, traces in zip(ROI_KINDS, (session.soma, session.dendrite), strict=True):
+        rois = segmentation.create_plane_segmentation(
+            name=kind, description=f"{kind} ROIs, one per neuron", imaging_plane=plane
+        )
+        rois.add_column(name="population", description="P+, P- or P0")
+        for i in range(n):
+            rois.add_roi(
+                pixel_mask=[(i, 0 if kind == "soma" else 1, 1.0)],
+                population=str(session.population[i]),
+            )
+        region = rois.create_roi_table_region(region=list(range(n)), description=f"all {kind} ROIs")
+        dff.add_roi_response_series(
+            RoiResponseSeries(
+                name=kind,
+                data=np.asarray(traces, dtype=np.float32),
+                rois=region,
+                unit="n.a.",
+                rate=float(session.frame_rate_hz),
+                starting_time=0.0,
+            )
+        )
+    nwb.add_trial_column(name="success", description="the target was reached within 28 s")
+    nwb.add_trial_column(name="reward_time", description="reward delivery [s]; NaN if none")
+    nwb.add_trial_column(name="time_to_target", description="from trial start [s]; NaN on failure")
+    for i in range(len(session.trial_start)):
+        nwb.add_trial(
+            start_time=float(session.trial_start[i]),
+            stop_time=float(session.trial_stop[i]),
+            success=bool(session.success[i]),
+            reward_time=float(session.reward_time[i]),
+            time_to_target=float(session.time_to_target[i]),
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with NWBHDF5IO(str(path), "w") as io:
+        io.write(nwb)
+    return path
+
+
+def read_session(path: Path | str) -> ImagingSession:
+    """Read a session written by :func:`write_session`, or a real one in the same layout."""
+    from pynwb import NWBHDF5IO
+
+    with NWBHDF5IO(str(path), "r") as io:
+        nwb = io.read()
+        ophys = nwb.processing.get("ophys")
+        if ophys is None or "DfOverF" not in ophys.data_interfaces:
+            raise NWBLayoutError(f"{path}: no processing/ophys/DfOverF")
+        series = ophys["DfOverF"].roi_response_series
+        missing = [kind for kind in ROI_KINDS if kind not in series]
+        if missing:
+            raise NWBLayoutError(f"{path}: DfOverF lacks the series {missing}")
+        soma, dendrite = (np.asarray(series[kind].data[:]) for kind in ROI_KINDS)
+        table = series["soma"].rois.table
+        if "population" not in table.colnames:
+            raise NWBLayoutError(f"{path}: the soma ROIs have no 'population' column")
+        population = np.asarray(table["population"][:], dtype=str)
+        trials = nwb.trials
+        if trials is None:
+            raise NWBLayoutError(f"{path}: no trials table")
+        for column in ("success", "reward_time", "time_to_target"):
+            if column not in trials.colnames:
+                raise NWBLayoutError(f"{path}: the trials table has no '{column}' column")
+        rate = series["soma"].rate
+        day = (nwb.session_start_time.date() - _start_time(1).date()).days + 1
+        return ImagingSession(
+            mouse=nwb.subject.subject_id if nwb.subject is not None else "unknown",
+            day=day,
+            frame_rate_hz=float(rate),
+            soma=soma,
+            dendrite=dendrite,
+            population=population,
+            trial_start=np.asarray(trials["start_time"][:], dtype=float),
+            trial_stop=np.asarray(trials["stop_time"][:], dtype=float),
+            success=np.asarray(trials["success"][:], dtype=bool),
+            reward_time=np.asarray(trials["reward_time"][:], dtype=float),
+            time_to_target=np.asarray(trials["time_to_target"][:], dtype=float),
+        )
+
+
+def validate_session(path: Path | str) -> list:
+    """pynwb's schema validation of ``path``: the list of errors (empty when valid)."""
+    from pynwb import validate
+
+    result = validate(path=str(path))
+    return list(result[0] if isinstance(result, tuple) else result)
