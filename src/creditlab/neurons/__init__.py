@@ -4,5 +4,16 @@ from creditlab.neurons.alif import ALIF, ALIFState
 from creditlab.neurons.base import NeuronModel
 from creditlab.neurons.lif import LIF, LIFState
 from creditlab.neurons.rate import Rate, RateState
+from creditlab.neurons.two_compartment import TwoCompartment, TwoCompartmentState
 
-__all__ = ["ALIF", "LIF", "ALIFState", "LIFState", "NeuronModel", "Rate", "RateState"]
+__all__ = [
+    "ALIF",
+    "LIF",
+    "ALIFState",
+    "LIFState",
+    "NeuronModel",
+    "Rate",
+    "RateState",
+    "TwoCompartment",
+    "TwoCompartmentState",
+]
