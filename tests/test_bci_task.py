@@ -95,3 +95,8 @@ def test_mice_run_as_one_vmapped_protocol() -> None:
         alone = run_protocol(Protocol(), angles[mouse])
         np.testing.assert_array_equal(together.reached[mouse], alone.reached)
         np.testing.assert_array_equal(together.trial[mouse], alone.trial)
+
+
+def test_a_reward_after_the_grating_is_refused() -> None:
+    with pytest.raises(ValueError, match="while the grating shows"):
+        Protocol(reward_delay_s=2.5)

@@ -65,6 +65,15 @@ class Protocol:
     black_after_success_s: float = 1.0
     black_after_failure_s: float = 3.0
 
+    def __post_init__(self) -> None:
+        if min(self.frame_rate_hz, self.time_limit_s, self.grating_s) <= 0:
+            raise ValueError("frame rate, time limit and grating time must be positive")
+        if not 0 <= self.reward_delay_s < self.grating_s:
+            raise ValueError(
+                f"the reward ({self.reward_delay_s} s after reaching) must come while the "
+                f"grating shows ({self.grating_s} s)"
+            )
+
     def frames(self, seconds: float) -> int:
         return round(seconds * self.frame_rate_hz)
 
