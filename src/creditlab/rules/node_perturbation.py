@@ -23,7 +23,7 @@ from jax import Array
 from creditlab.network import Network, Params, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
-from creditlab.rules.perturbation import BaselineKind, perturbation_rule
+from creditlab.rules.perturbation import BaselineKind, inverse_variance, perturbation_rule
 from creditlab.rules.reward import RewardKind
 from creditlab.tasks.base import Trials
 
@@ -71,7 +71,7 @@ def node_perturbation(
         network,
         objective,
         perturbed_run,
-        noise_std=noise_std,
+        eligibility_scale=inverse_variance(noise_std),
         reward=reward,
         baseline=baseline,
         baseline_rate=baseline_rate,

@@ -1,17 +1,20 @@
-"""The estimator that node and weight perturbation share (Werfel, Xie & Seung 2005).
+"""The estimator that the reward-based rules share: node and weight perturbation (Werfel,
+Xie & Seung 2005) and the three-factor rule.
 
-A perturbation rule runs each trial b with its own noise and returns, per trial, the
-readout, the recurrent activity and an eligibility e_b (same pytree as the parameters)
-whose expectation, times the change in reward the noise caused, is σ² times the reward's
-gradient. The update (the sign of a gradient: a descent step subtracts it) is
+Such a rule runs each trial b with its own noise and returns, per trial, the readout,
+the recurrent activity and an eligibility e_b (same pytree as the parameters). The
+update (the sign of a gradient: a descent step subtracts it) is
 
-    Δ = −(1/B) Σ_b (R_b − R̄) e_b / σ²
+    Δ = −(c/B) Σ_b (R_b − R̄) e_b
 
-with R the trial's reward and R̄ the baseline: the running average (``"running"``, the
+with c = ``eligibility_scale``: 1/σ² for the perturbation rules, whose e_b times the
+change in reward the noise caused has expectation σ² times the reward's gradient, and
+the trace's decay over the reward's delay for the three-factor rule. R is the trial's
+reward and R̄ the baseline: the running average (``"running"``, the
 biological default; one per trial condition when ``conditions`` > 1) or the reward of
 the same trial without noise (``"unperturbed"``, Werfel et al.'s setting; one extra
-noiseless run per trial). Rewards and the running
-average are those of :mod:`creditlab.rules.reward`.
+noiseless run per trial). Rewards and the running average are those of
+:mod:`creditlab.rules.reward`.
 
 Metrics (``loss`` etc.) are those of the perturbed trials, the behaviour that is rewarded.
 """
@@ -51,12 +54,19 @@ class PerturbationState(NamedTuple):
     baseline: Baseline
 
 
+def inverse_variance(noise_std: float) -> float:
+    """1/σ², the ``eligibility_scale`` of a perturbation rule with noise σ."""
+    if noise_std <= 0:
+        raise ValueError(f"noise_std must be positive, got {noise_std}")
+    return 1.0 / noise_std**2
+
+
 def perturbation_rule(
     network: Network,
     objective: Objective,
     perturbed_run: PerturbedRun,
     *,
-    noise_std: float,
+    eligibility_scale: float,
     reward: RewardKind,
     baseline: BaselineKind,
     baseline_rate: float,
@@ -65,8 +75,6 @@ def perturbation_rule(
     """The rule of the module docstring around one rule's ``perturbed_run``."""
     if baseline not in BASELINES:
         raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}")
-    if noise_std <= 0:
-        raise ValueError(f"noise_std must be positive, got {noise_std}")
 
     def init(params: Params, *, key: Array | None = None) -> PerturbationState:
         return PerturbationState(initial_baseline(params.w_in.dtype, conditions))
@@ -75,7 +83,7 @@ def perturbation_rule(
         params: Params, state: PerturbationState, trials: Trials, *, key: Array | None = None
     ) -> tuple[Params, PerturbationState, Metrics]:
         if key is None:
-            raise ValueError("a perturbation rule needs a key for its noise")
+            raise ValueError("a reward-based rule needs a key for its noise")
         readout, activity, eligibility = perturbed_run(params, trials, key)
         rewards = trial_rewards(objective, reward, readout, trials)
         condition = trial_conditions(state.baseline, trials)
@@ -84,7 +92,7 @@ def perturbation_rule(
             gain = rewards - trial_rewards(objective, reward, clean, trials)
         else:
             gain = advantage(state.baseline, rewards, condition)
-        scale = -gain.astype(params.w_in.dtype) / (rewards.shape[0] * noise_std**2)
+        scale = -eligibility_scale * gain.astype(params.w_in.dtype) / rewards.shape[0]
         updates = jax.tree.map(lambda e: jnp.tensordot(scale, e, axes=1), eligibility)
         rate = None if activity is None else jnp.mean(activity, axis=1)
         metrics = {**trial_metrics(objective, readout, trials, rate), "reward": jnp.mean(rewards)}

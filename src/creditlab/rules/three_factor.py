@@ -16,9 +16,9 @@ with f(u) = u (EH) or u³ (Miconi's supralinear variant; (pre·d)³ = pre³ d³,
 form is one outer product per step). pre is x^t for input weights, z^{t−1} for recurrent
 weights and z^t for readout weights; post is the unit's output z^t (the readout's y^t).
 R is the trial's reward, −loss or 1[correct], arriving ``reward_delay_ms`` after the
-trial; R̄_c the running average of the rewards of the trial's condition
-(:mod:`creditlab.rules.reward`). The update returned has the sign of a gradient,
-−(1/B) Σ_b (R_b − R̄) E_b, for any optax optimizer.
+trial; R̄_c the running average of the rewards of the trial's condition. The update
+returned has the sign of a gradient, −(1/B) Σ_b (R_b − R̄) E_b(T + delay), for any optax
+optimizer: the reward-gated estimator of :mod:`creditlab.rules.perturbation`.
 
 Nothing but pre, post and R enters: no derivative, no noise value. The trace runs
 inside the network's scan, a chunk of K steps per matrix product; a trial keeps
@@ -39,16 +39,9 @@ from jax import Array
 
 from creditlab.network import Network, Params, StepRecord, chunk_length, simulate
 from creditlab.objective import Objective
-from creditlab.rules.base import Metrics, Rule, trial_metrics
-from creditlab.rules.perturbation import PerturbationState
-from creditlab.rules.reward import (
-    RewardKind,
-    advantage,
-    initial_baseline,
-    trial_conditions,
-    trial_rewards,
-    update_baseline,
-)
+from creditlab.rules.base import Rule
+from creditlab.rules.perturbation import perturbation_rule
+from creditlab.rules.reward import RewardKind
 from creditlab.tasks.base import Trials
 
 Exploration = Literal["gaussian", "sparse"]
@@ -159,31 +152,23 @@ def three_factor(
         )
         return trajectory.readout, trajectory.activity, traces
 
-    def init(params: Params, *, key: Array | None = None) -> PerturbationState:
-        return PerturbationState(initial_baseline(params.w_in.dtype, conditions))
-
-    def update(
-        params: Params, state: PerturbationState, trials: Trials, *, key: Array | None = None
-    ) -> tuple[Params, PerturbationState, Metrics]:
-        if key is None:
-            raise ValueError("the three-factor rule needs a key for its exploration noise")
+    def perturbed_run(params: Params, trials: Trials, key: Array) -> tuple:
+        """Every trial with its own exploration noise: readouts, activity and traces."""
         dtype = params.w_in.dtype
         batch, n_steps = trials.inputs.shape[:2]
         k_rec, k_out = jax.random.split(key)
         draw = (exploration, noise_std, noise_probability, dtype)
         noise = exploration_noise(k_rec, (batch, n_steps, network.n_rec), *draw)
         out_noise = exploration_noise(k_out, (batch, n_steps, network.n_out), *draw)
-        readout, activity, traces = jax.vmap(run, in_axes=(None, 0, 0, 0))(
-            params, trials.inputs, noise, out_noise
-        )
-        rewards = trial_rewards(objective, reward, readout, trials)
-        condition = trial_conditions(state.baseline, trials)
-        gain = advantage(state.baseline, rewards, condition).astype(dtype)
-        scale = -delay_factor * gain / batch
-        updates = jax.tree.map(lambda e: jnp.tensordot(scale, e, axes=1), traces)
-        rate = None if activity is None else jnp.mean(activity, axis=1)
-        metrics = {**trial_metrics(objective, readout, trials, rate), "reward": jnp.mean(rewards)}
-        baseline = update_baseline(state.baseline, rewards, baseline_rate, condition)
-        return updates, PerturbationState(baseline), metrics
+        return jax.vmap(run, in_axes=(None, 0, 0, 0))(params, trials.inputs, noise, out_noise)
 
-    return Rule(init=init, update=update)
+    return perturbation_rule(
+        network,
+        objective,
+        perturbed_run,
+        eligibility_scale=delay_factor,
+        reward=reward,
+        baseline="running",
+        baseline_rate=baseline_rate,
+        conditions=conditions,
+    )
