@@ -35,26 +35,30 @@ def noise_level(dff: np.ndarray) -> np.ndarray:
 
 
 def detect_events(dff: np.ndarray, *, threshold: float = 4.0) -> Events:
-    """Events in ``dff [frames, n]`` (module docstring)."""
+    """Events in ``dff [frames, n]`` (module docstring), without a loop over frames.
+
+    A stretch of consecutive frames at or above σ holds at most one event: it starts at
+    the stretch's first frame above ``threshold`` · σ and ends with the stretch."""
     dff = np.asarray(dff, dtype=float)
     if dff.ndim == 1:
         dff = dff[:, None]
     sigma = noise_level(dff)
-    high, low = threshold * sigma, sigma
     onsets = np.zeros(dff.shape, bool)
     sizes = np.zeros(dff.shape)
     for roi in range(dff.shape[1]):
-        trace, inside, start = dff[:, roi], False, 0
-        for frame, value in enumerate(trace):
-            if not inside and value > high[roi]:
-                inside, start = True, frame
-                onsets[frame, roi] = True
-                sizes[frame, roi] = value
-            elif inside:
-                if value < low[roi]:
-                    inside = False
-                else:
-                    sizes[start, roi] = max(sizes[start, roi], value)
+        trace = dff[:, roi]
+        stretch = np.concatenate([trace >= sigma[roi], [False]])
+        starts = stretch & ~np.concatenate([[False], stretch[:-1]])
+        ends = np.flatnonzero(stretch[:-1] & ~stretch[1:]) + 1  # one past each stretch
+        label = np.cumsum(starts)[:-1]  # the stretch a frame belongs to, counting from 1
+        above = np.flatnonzero(trace > threshold * sigma[roi])
+        labels, first = np.unique(label[above], return_index=True)
+        onset, end = above[first], ends[labels - 1]
+        padded = np.concatenate([trace, [-np.inf]])
+        bounds = np.ravel(np.column_stack([onset, end]))
+        peaks = np.maximum.reduceat(padded, bounds)[::2] if bounds.size else []
+        onsets[onset, roi] = True
+        sizes[onset, roi] = peaks
     return Events(onsets, sizes, sigma)
 
 

@@ -34,11 +34,9 @@ def paired_event_sizes(events: Events, dendrite: np.ndarray, window: int = 3) ->
     """Pair each somatic event (``events`` of the soma ROIs) with the dendrite's peak
     ΔF/F0 ``[frames, n]`` from its onset to ``window`` frames after it."""
     frames, neurons = np.nonzero(events.onsets)
-    stops = np.minimum(frames + window + 1, dendrite.shape[0])
-    peaks = np.array(
-        [dendrite[f:stop, n].max() for f, stop, n in zip(frames, stops, neurons, strict=True)]
-    )
-    return PairedEvents(neurons, frames, events.sizes[frames, neurons], peaks.reshape(-1))
+    padded = np.pad(np.asarray(dendrite, float), ((0, window), (0, 0)), constant_values=-np.inf)
+    ahead = np.lib.stride_tricks.sliding_window_view(padded, window + 1, axis=0).max(axis=-1)
+    return PairedEvents(neurons, frames, events.sizes[frames, neurons], ahead[frames, neurons])
 
 
 class Residuals(NamedTuple):
