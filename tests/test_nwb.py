@@ -30,6 +30,7 @@ def session() -> ImagingSession:
         success=np.array([True, False, True]),
         reward_time=np.array([10.0, np.nan, 53.0]),
         time_to_target=np.array([9.0, np.nan, 9.0]),
+        angle=np.where(np.arange(frames) % 100 < 90, 15.0 * (np.arange(frames) % 7), np.nan),
     )
 
 
@@ -39,7 +40,15 @@ def test_round_trip_and_validation(tmp_path) -> None:
     assert validate_session(path) == []
     back = read_session(path)
     assert back.mouse == "m3" and back.day == 5 and back.frame_rate_hz == 15.0
-    for name in ("soma", "dendrite", "trial_start", "trial_stop", "reward_time", "time_to_target"):
+    for name in (
+        "soma",
+        "dendrite",
+        "angle",
+        "trial_start",
+        "trial_stop",
+        "reward_time",
+        "time_to_target",
+    ):
         np.testing.assert_array_equal(getattr(back, name), getattr(original, name))
     np.testing.assert_array_equal(back.population, original.population)
     np.testing.assert_array_equal(back.success, original.success)

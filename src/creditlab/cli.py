@@ -275,3 +275,130 @@ def compare(
     for failure in failures:
         console.print(f"[bold red]failed trial[/] {failure}")
     console.print(f"leaderboard: {result['folder'] / 'leaderboard.md'}")
+
+
+def _bci_config(**fields):
+    from pydantic import ValidationError
+
+    from creditlab.config import describe_errors
+    from creditlab.experiments.bci.experiment import BCIConfig
+
+    try:
+        return BCIConfig(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as error:
+        _fail("invalid BCI configuration\n" + describe_errors(error))
+
+
+def _day_progress(progress: Progress, label: str, days: int):
+    bar = progress.add_task(label, total=days, loss="")
+    return lambda day: progress.update(bar, completed=day)
+
+
+@app.command()
+def bci(
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    rule: Annotated[str, typer.Option(help="dendritic, three-factor or none")] = "dendritic",
+    mice: Annotated[int, typer.Option(help="simulated mice, each its own random circuit")] = 6,
+    days: Annotated[int, typer.Option(help="training days")] = 14,
+    session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
+    apical_inhibition: Annotated[
+        str, typer.Option(help="NDNF-like activation: none, all (days) or alternate")
+    ] = "none",
+    seed: Annotated[int, typer.Option(help="random seed (circuits, noise)")] = 0,
+    nwb: Annotated[bool, typer.Option(help="write one NWB file per mouse and day")] = True,
+) -> None:
+    """Run the in-silico BCI experiment of Francioni et al. 2026 under one learning rule;
+    writes NWB sessions, trials/daily/neurons/events.parquet, findings, figures
+    (performance.png, activity.png, dendrites.png) and report.html into OUT."""
+    from creditlab.experiments.bci.outputs import run_condition
+    from creditlab.io.run_directory import OutputExists
+
+    config = _bci_config(
+        rule=rule,
+        mice=mice,
+        days=days,
+        session_minutes=session_minutes,
+        apical_inhibition=apical_inhibition,
+        seed=seed,
+    )
+    _enable_compilation_cache()
+    try:
+        with _progress() as progress:
+            on_day = _day_progress(progress, f"{rule}: days", config.days)
+            _, found = run_condition(config, out, nwb=nwb, on_day=on_day)
+    except OutputExists as error:
+        _fail(str(error))
+    for row in found.itertuples(index=False):
+        mark = "[green]yes[/]" if row.reproduced else "[red]no[/]"
+        console.print(f"{mark}  {row.description}: {row.detail}")
+    console.print(f"report: {out / 'report.html'}")
+
+
+@app.command("bci-compare")
+def bci_compare(
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    rules: Annotated[str, typer.Option(help="comma-separated: dendritic, three-factor, none")] = (
+        "dendritic,three-factor,none"
+    ),
+    mice: Annotated[int, typer.Option(help="simulated mice per condition")] = 6,
+    days: Annotated[int, typer.Option(help="training days")] = 14,
+    session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
+    seed: Annotated[int, typer.Option(help="random seed: the same mice for every condition")] = 0,
+    nwb: Annotated[bool, typer.Option(help="also write NWB files for every condition")] = False,
+) -> None:
+    """Run every rule with and without apical inhibition on the same mice and write
+    signatures.md and signatures.parquet: which rule reproduces which finding."""
+    import pandas as pd
+
+    from creditlab.experiments.bci.outputs import run_condition
+    from creditlab.experiments.bci.signatures import signature_rows, write_signatures
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+
+    names = _names(rules)
+    configs = {
+        (rule, inhibition): _bci_config(
+            rule=rule,
+            mice=mice,
+            days=days,
+            session_minutes=session_minutes,
+            apical_inhibition=inhibition,
+            seed=seed,
+        )
+        for rule in names
+        for inhibition in ("none", "all")
+    }
+    try:
+        directory = RunDirectory(out)
+    except OutputExists as error:
+        _fail(str(error))
+    _enable_compilation_cache()
+    outcomes = {}
+    with _progress() as progress:
+        for (rule, inhibition), config in configs.items():
+            label = f"{rule}{' + inhibition' if inhibition == 'all' else ''}"
+            on_day = _day_progress(progress, label, days)
+            folder = directory.path / (rule if inhibition == "none" else f"{rule}-inhibited")
+            outcomes[rule, inhibition] = run_condition(config, folder, nwb=nwb, on_day=on_day)
+    table = pd.concat(
+        [
+            signature_rows(
+                rule,
+                outcomes[rule, "none"][1],
+                outcomes[rule, "all"][1],
+                outcomes[rule, "none"][0].daily,
+                outcomes[rule, "all"][0].daily,
+            )
+            for rule in names
+        ],
+        ignore_index=True,
+    )
+    path = write_signatures(
+        directory.path,
+        table,
+        description=(
+            f"{mice} mice × {days} days × {session_minutes:g} min per condition, seed {seed}; "
+            "the same simulated mice under every rule. 'with inhibition': NDNF-like "
+            "activation on all days."
+        ),
+    )
+    console.print(path.read_text())

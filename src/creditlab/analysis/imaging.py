@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -70,24 +71,43 @@ class Indicator:
 GCAMP7F = Indicator()
 
 
+class Calcium(NamedTuple):
+    """Free calcium above rest ``a`` and calcium seen by the indicator ``b`` [µM], ``[n]``."""
+
+    free: Array
+    seen: Array
+
+
+def resting_calcium(shape: tuple[int, ...], indicator: Indicator = GCAMP7F) -> Calcium:
+    return Calcium(jnp.zeros(shape), jnp.full(shape, indicator.rest_um))
+
+
+def calcium_step(
+    calcium: Calcium,
+    events: Array,
+    dt_ms: float,
+    indicator: Indicator = GCAMP7F,
+    amplitude: Array | float = 1.0,
+) -> Calcium:
+    """One step of dt [ms] of the calcium model (module docstring) given ``events [n]``."""
+    decay = math.exp(-dt_ms / indicator.calcium_decay_ms)
+    rate = min(dt_ms / indicator.binding_ms, 1.0)
+    free = decay * calcium.free + indicator.calcium_per_event_um * amplitude * events
+    return Calcium(free, calcium.seen + rate * (indicator.rest_um + free - calcium.seen))
+
+
 def fluorescence(
     events: Array, dt_ms: float, indicator: Indicator = GCAMP7F, amplitude: Array | float = 1.0
 ) -> Array:
     """Noise-free ΔF/F0 at every step ``[T, n]`` from events per step ``[T, n]``
     (spike counts, or dendritic event sizes in units of one action potential)."""
-    decay = math.exp(-dt_ms / indicator.calcium_decay_ms)
-    rate = min(dt_ms / indicator.binding_ms, 1.0)
-    rest = indicator.rest_um
-    influx = indicator.calcium_per_event_um * amplitude * events
 
-    def step(carry: tuple[Array, Array], added: Array) -> tuple[tuple[Array, Array], Array]:
-        free, seen = carry
-        free = decay * free + added
-        seen = seen + rate * (rest + free - seen)
-        return (free, seen), seen
+    def step(calcium: Calcium, added: Array) -> tuple[Calcium, Array]:
+        calcium = calcium_step(calcium, added, dt_ms, indicator, amplitude)
+        return calcium, calcium.seen
 
-    start = (jnp.zeros(events.shape[1:]), jnp.full(events.shape[1:], rest))
-    _, seen = jax.lax.scan(step, start, influx.astype(jnp.float32))
+    start = resting_calcium(events.shape[1:], indicator)
+    _, seen = jax.lax.scan(step, start, events.astype(jnp.float32))
     return indicator.dff(seen)
 
 

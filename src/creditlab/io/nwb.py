@@ -12,6 +12,8 @@ The layout of one mouse on one day:
     intervals/trials                               start_time, stop_time, success,
                                                    reward_time (NaN without reward),
                                                    time_to_target (NaN on failure)
+    stimulus/grating_angle                         optional: the angle shown per frame
+                                                   [degrees], NaN while the screen is black
 
 Files are HDF5, so reading one never runs code from it (no pickle). :func:`read_session`
 checks that the layout is present and says what is missing when it is not.
@@ -42,6 +44,8 @@ class ImagingSession(NamedTuple):
         success: ``[trials]`` bool.
         reward_time: ``[trials]`` [s], NaN when there was no reward.
         time_to_target: ``[trials]`` [s from the trial start], NaN on failure.
+        angle: ``[frames]`` grating angle shown [degrees], NaN on a black screen; None
+            when the recording lacks it.
     """
 
     mouse: str
@@ -55,6 +59,7 @@ class ImagingSession(NamedTuple):
     success: np.ndarray
     reward_time: np.ndarray
     time_to_target: np.ndarray
+    angle: np.ndarray | None = None
 
 
 class NWBLayoutError(ValueError):
@@ -68,7 +73,7 @@ def _start_time(day: int) -> dt.datetime:
 
 def write_session(path: Path | str, session: ImagingSession) -> Path:
     """Write ``session`` to ``path`` (refusing to overwrite an existing file)."""
-    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
     from pynwb.file import Subject
     from pynwb.ophys import DfOverF, ImageSegmentation, OpticalChannel, RoiResponseSeries
 
@@ -139,6 +144,17 @@ def write_session(path: Path | str, session: ImagingSession) -> Path:
             reward_time=float(session.reward_time[i]),
             time_to_target=float(session.time_to_target[i]),
         )
+    if session.angle is not None:
+        nwb.add_stimulus(
+            TimeSeries(
+                name="grating_angle",
+                data=np.asarray(session.angle, dtype=np.float32),
+                unit="degrees",
+                rate=float(session.frame_rate_hz),
+                starting_time=0.0,
+                description="BCI grating angle shown per frame; NaN on a black screen",
+            )
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     with NWBHDF5IO(str(path), "w") as io:
         io.write(nwb)
@@ -170,6 +186,7 @@ def read_session(path: Path | str) -> ImagingSession:
             if column not in trials.colnames:
                 raise NWBLayoutError(f"{path}: the trials table has no '{column}' column")
         rate = series["soma"].rate
+        angle = nwb.stimulus.get("grating_angle")
         day = (nwb.session_start_time.date() - _start_time(1).date()).days + 1
         return ImagingSession(
             mouse=nwb.subject.subject_id if nwb.subject is not None else "unknown",
@@ -183,6 +200,7 @@ def read_session(path: Path | str) -> ImagingSession:
             success=np.asarray(trials["success"][:], dtype=bool),
             reward_time=np.asarray(trials["reward_time"][:], dtype=float),
             time_to_target=np.asarray(trials["time_to_target"][:], dtype=float),
+            angle=None if angle is None else np.asarray(angle.data[:], dtype=float),
         )
 
 

@@ -8,12 +8,16 @@ between trials consume frames as they would in a session.
 
 from __future__ import annotations
 
+from functools import partial
+
+import jax
 from jax import Array
 
 from creditlab.experiments.bci.decoder import Decoder, decode_angle
 from creditlab.experiments.bci.protocol import Protocol, accuracy, run_protocol
 
 
+@partial(jax.jit, static_argnames="protocol")
 def chance_accuracy(decoder: Decoder, plus: Array, minus: Array, protocol: Protocol) -> Array:
     """Fraction of trials that baseline ΔF/F0 ``plus [frames, n_plus]``, ``minus [frames,
     n_minus]`` would win, replayed through ``decoder`` and ``protocol``."""

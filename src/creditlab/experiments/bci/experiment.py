@@ -1,0 +1,263 @@
+"""The in-silico BCI experiment as a pure function of its config: mice, days, sessions.
+
+1. Each mouse gets its own random circuit (one ``jax.vmap`` over mice throughout).
+2. Two baseline recordings are made without learning or feedback, ``baseline_minutes``
+   each. The first chooses P+ and P− and calibrates the decoder
+   (:mod:`creditlab.experiments.bci.calibration`). The second, held out, is replayed
+   through the same decoder and protocol to give the chance level.
+3. Every day, each mouse does one closed-loop session under the learning rule (with
+   NDNF-like apical inhibition on all days, on alternate days (days 2, 4, ...), or on
+   none), and the session is reduced to tables
+   (:mod:`creditlab.experiments.bci.measurements`). ``on_session`` receives each
+   session in the NWB layout, for example to write it to disk.
+
+Identical config and seed give identical numbers on the same machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Literal, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from creditlab.analysis.events import detect_events, event_rate_per_minute
+from creditlab.analysis.populations import activity_matched
+from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
+from creditlab.experiments.bci.chance import chance_accuracy
+from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams, make_circuit
+from creditlab.experiments.bci.decoder import Decoder
+from creditlab.experiments.bci.learning import LearningConfig
+from creditlab.experiments.bci.measurements import session_tables, with_residuals
+from creditlab.experiments.bci.protocol import Protocol
+from creditlab.experiments.bci.session import Control, Frames, fresh_learning_state, run_sessions
+from creditlab.io.nwb import ImagingSession
+
+Inhibition = Literal["none", "all", "alternate"]
+PROTOCOL = Protocol()  # the paper's trial timing, at 15 Hz
+
+
+def _overrides(kind: type, values: dict, exclude: tuple[str, ...] = ()) -> dict:
+    allowed = {f.name for f in dataclasses.fields(kind)} - set(exclude)
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValueError(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+    kind(**values)  # raises with the rule that a value breaks
+    return values
+
+
+class BCIConfig(BaseModel):
+    """One condition of the BCI experiment. ``circuit`` and ``learning`` override fields
+    of :class:`CircuitConfig` and :class:`LearningConfig`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: Literal["dendritic", "three-factor", "none"] = "dendritic"
+    mice: int = Field(6, ge=1, le=1000)
+    days: int = Field(14, ge=1, le=365)
+    session_minutes: float = Field(30.0, gt=0, le=600)
+    apical_inhibition: Inhibition = "none"
+    seed: int = Field(0, ge=0)
+    control_neurons: int = Field(5, ge=1, le=20, description="neurons in each of P+ and P−")
+    baseline_minutes: float = Field(10.0, gt=0, le=600)
+    chance: float = Field(0.25, gt=0, lt=1, description="target success rate at baseline")
+    circuit: dict[str, float | int] = Field(default_factory=dict)
+    learning: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("circuit")
+    @classmethod
+    def _circuit_fields(cls, values: dict) -> dict:
+        return _overrides(CircuitConfig, values)
+
+    @field_validator("learning")
+    @classmethod
+    def _learning_fields(cls, values: dict) -> dict:
+        return _overrides(LearningConfig, values, exclude=("rule",))
+
+    def circuit_config(self) -> CircuitConfig:
+        return CircuitConfig(**self.circuit)
+
+    def learning_config(self) -> LearningConfig:
+        return LearningConfig(rule=self.rule, **self.learning)
+
+    def inhibited(self, day: int) -> bool:
+        """Whether the NDNF-like cells are activated on ``day`` (1 = first)."""
+        return self.apical_inhibition == "all" or (
+            self.apical_inhibition == "alternate" and day % 2 == 0
+        )
+
+
+class Mice(NamedTuple):
+    """The mice after calibration: circuits and BCIs (leading axis: mouse), population
+    labels ``[mice, n]`` and the chance level of each ``[mice]``."""
+
+    params: CircuitParams
+    control: Control
+    population: np.ndarray
+    chance: np.ndarray
+
+
+class Results(NamedTuple):
+    """Everything the experiment measured, as tables (see ``measurements``)."""
+
+    daily: pd.DataFrame
+    trials: pd.DataFrame
+    neurons: pd.DataFrame
+    events: pd.DataFrame
+
+
+def _frames(minutes: float, protocol: Protocol) -> int:
+    return max(1, round(minutes * 60 * protocol.frame_rate_hz))
+
+
+def _stack(items: list) -> object:
+    return jax.tree.map(lambda *leaves: jnp.stack(leaves), *items)
+
+
+def set_up(config: BCIConfig, protocol: Protocol = PROTOCOL) -> Mice:
+    """Circuits, baseline recordings, control populations, decoders, chance levels."""
+    circuit = config.circuit_config()
+    baseline_key = jax.random.key(config.seed)
+    params = _stack(
+        [
+            make_circuit(np.random.default_rng([config.seed, mouse]), circuit)
+            for mouse in range(config.mice)
+        ]
+    )
+    n, k = circuit.n_pyramidal, config.control_neurons
+    placeholder = Control(
+        jnp.zeros((config.mice, k), jnp.int32),
+        jnp.ones((config.mice, k), jnp.int32),
+        Decoder(
+            *(jnp.ones((config.mice, k)),) * 4, jnp.zeros(config.mice), jnp.full(config.mice, 1e9)
+        ),
+        jnp.zeros((config.mice, n)),
+    )
+    frames = _frames(config.baseline_minutes, protocol)
+    recordings = []
+    for recording_key in jax.random.split(baseline_key, 2):
+        _, _, recording = run_sessions(
+            circuit,
+            LearningConfig(rule="none"),
+            protocol,
+            frames,
+            params,
+            placeholder,
+            jax.random.split(recording_key, config.mice),
+            jnp.zeros(config.mice),
+            fresh_learning_state(circuit, config.mice),
+        )
+        recordings.append(np.asarray(recording.soma_dff))
+    calibration, held_out = recordings
+
+    controls, labels, chances = [], [], []
+    for mouse in range(config.mice):
+        rates = event_rate_per_minute(detect_events(calibration[mouse]), protocol.frame_rate_hz)
+        rng = np.random.default_rng([config.seed, mouse, 1])
+        plus, minus = choose_control(rates, k, rng)
+        decoder = calibrate_to_chance(
+            calibration[mouse][:, plus],
+            calibration[mouse][:, minus],
+            protocol,
+            chance=config.chance,
+        )
+        roles = np.zeros(n)
+        roles[plus], roles[minus] = 1.0, -1.0
+        population = np.full(n, "P0")
+        population[plus], population[minus] = "P+", "P-"
+        held = held_out[mouse]
+        chances.append(float(chance_accuracy(decoder, held[:, plus], held[:, minus], protocol)))
+        controls.append(Control(jnp.asarray(plus), jnp.asarray(minus), decoder, jnp.asarray(roles)))
+        labels.append(population)
+    return Mice(params, _stack(controls), np.stack(labels), np.asarray(chances))
+
+
+def imaging_session(
+    frames: Frames, mouse: int, day: int, population: np.ndarray, protocol: Protocol
+) -> ImagingSession:
+    """One mouse's session ``frames`` (already sliced to that mouse, numpy) in the NWB layout."""
+    events, rate = frames.events, protocol.frame_rate_hz
+    finished = np.flatnonzero(np.asarray(events.reached) | np.asarray(events.failed))
+    trial_ids = np.asarray(events.trial)[finished]
+    starts = np.searchsorted(np.asarray(events.trial), trial_ids, side="left")
+    stops = np.searchsorted(np.asarray(events.trial), trial_ids, side="right")
+    success = np.asarray(events.reached)[finished]
+    rewarded = np.flatnonzero(np.asarray(events.rewarded))
+    reward_time = np.full(len(finished), np.nan)
+    reward_trial = np.asarray(events.trial)[rewarded]
+    position = np.searchsorted(trial_ids, reward_trial)
+    valid = (position < len(trial_ids)) & (
+        trial_ids[np.minimum(position, len(trial_ids) - 1)] == reward_trial
+    )
+    reward_time[position[valid]] = rewarded[valid] / rate
+    shown = np.asarray(events.shown, float)
+    return ImagingSession(
+        mouse=f"mouse{mouse + 1}",
+        day=day,
+        frame_rate_hz=rate,
+        soma=np.asarray(frames.soma_dff),
+        dendrite=np.asarray(frames.dendrite_dff),
+        population=population,
+        trial_start=starts / rate,
+        trial_stop=stops / rate,
+        success=success,
+        reward_time=reward_time,
+        time_to_target=np.asarray(events.time_to_target_s, float)[finished],
+        angle=np.where(shown < 0, np.nan, shown),
+    )
+
+
+def run_experiment(
+    config: BCIConfig,
+    *,
+    on_session: Callable[[ImagingSession], None] | None = None,
+    on_day: Callable[[int], None] | None = None,
+    protocol: Protocol = PROTOCOL,
+) -> Results:
+    """Run every day of every mouse (module docstring) and return the tables."""
+    circuit, learning = config.circuit_config(), config.learning_config()
+    mice = set_up(config, protocol)
+    params, state = mice.params, fresh_learning_state(circuit, config.mice)
+    frames = _frames(config.session_minutes, protocol)
+    days_key = jax.random.fold_in(jax.random.key(config.seed), 1)
+    tables: list = []
+    for day in range(1, config.days + 1):
+        inhibited = jnp.full(config.mice, float(config.inhibited(day)))
+        keys = jax.random.split(jax.random.fold_in(days_key, day), config.mice)
+        w_in, state, recorded = run_sessions(
+            circuit, learning, protocol, frames, params, mice.control, keys, inhibited, state
+        )
+        params = params._replace(w_in=w_in)
+        recorded = jax.tree.map(np.asarray, recorded)
+        for mouse in range(config.mice):
+            mine = jax.tree.map(lambda leaf, m=mouse: leaf[m], recorded)
+            session = imaging_session(mine, mouse, day, mice.population[mouse], protocol)
+            if on_session is not None:
+                on_session(session)
+            reduced = session_tables(session, time_limit_s=protocol.time_limit_s)
+            reduced.daily["chance_accuracy"] = mice.chance[mouse]
+            reduced.daily["inhibited"] = config.inhibited(day)
+            tables.append(reduced)
+        if on_day is not None:
+            on_day(day)
+    daily, trials, neurons, events = (
+        pd.concat([t[i] for t in tables], ignore_index=True) for i in range(4)
+    )
+    return Results(daily, trials, _with_matched(neurons), with_residuals(events))
+
+
+def _with_matched(neurons: pd.DataFrame) -> pd.DataFrame:
+    """Mark the P0 neurons whose day-1 rates match the control neurons' (``matched``)."""
+    neurons = neurons.copy()
+    neurons["matched"] = False
+    first = neurons["day"].min()
+    for mouse, rows in neurons[neurons["day"] == first].groupby("mouse", sort=False):
+        chosen = activity_matched(rows["rate_per_min"].to_numpy(), rows["population"].to_numpy())
+        picked = rows["neuron"].to_numpy()[chosen]
+        neurons.loc[(neurons["mouse"] == mouse) & neurons["neuron"].isin(picked), "matched"] = True
+    return neurons

@@ -1,0 +1,105 @@
+"""Figures of the BCI experiment, in the style of Francioni et al. 2026: performance over
+days (Fig. 1g), transient frequency per population normalised to day 1 (Fig. 1i), and
+the somato-dendritic residual (Fig. 2-style panels). Each takes the experiment's tables
+and writes a PNG; mean ± s.e.m. over mice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from creditlab.experiments.bci.findings import rate_ratios, residual_and_change
+from creditlab.report import _figure
+
+COLOURS = {"P+": "#d62728", "P-": "#1f77b4", "P0": "#7f7f7f", "P0-matched": "#2ca02c"}
+
+
+def _mean_sem(table: pd.DataFrame, value: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    grouped = table.groupby("day")[value]
+    mean, sem = grouped.mean(), grouped.sem().fillna(0.0)
+    return mean.index.to_numpy(), mean.to_numpy(), sem.to_numpy()
+
+
+def _band(axis, days, mean, sem, colour, label, style="-") -> None:
+    axis.plot(days, mean, style, color=colour, label=label)
+    axis.fill_between(days, mean - sem, mean + sem, color=colour, alpha=0.2, linewidth=0)
+
+
+def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> None:
+    """Accuracy (with the chance level, dashed) and rewards per minute over days."""
+    fig = _figure(8, 3.2)
+    accuracy_axis, speed_axis = fig.subplots(1, 2)
+    _band(accuracy_axis, *_mean_sem(daily, "accuracy"), "black", "accuracy")
+    accuracy_axis.axhline(daily.chance_accuracy.mean(), color="red", linestyle="--", label="chance")
+    accuracy_axis.set(xlabel="day", ylabel="fraction of successful trials", ylim=(0, 1.02))
+    accuracy_axis.legend(frameon=False)
+    _band(speed_axis, *_mean_sem(daily, "rewards_per_min"), "black", "rewards/min")
+    speed_axis.set(xlabel="day", ylabel="rewards per minute")
+    fig.suptitle(title or f"BCI performance (n = {daily.mouse.nunique()} mice)")
+    fig.savefig(path, dpi=120)
+
+
+def plot_activity(neurons: pd.DataFrame, path: Path, *, title: str = "") -> None:
+    """Transient frequency of P+, P−, P0 and activity-matched P0, normalised to day 1."""
+    ratios = rate_ratios(neurons).reset_index()
+    fig = _figure(4.6, 3.4)
+    axis = fig.subplots()
+    for label, colour in COLOURS.items():
+        style = "--" if label == "P0-matched" else "-"
+        _band(axis, *_mean_sem(ratios, label), colour, label.replace("-", "−", 1), style)
+    axis.axhline(1.0, color="black", linewidth=0.5)
+    axis.set(xlabel="day", ylabel="transient frequency / day 1")
+    axis.legend(frameon=False, fontsize=8)
+    fig.suptitle(title or "Activity by population")
+    fig.savefig(path, dpi=120)
+
+
+def plot_dendrites(
+    events: pd.DataFrame, neurons: pd.DataFrame, path: Path, *, title: str = ""
+) -> None:
+    """(a) dendritic vs somatic event size of one P+ neuron, with its fit; (b) mean
+    residual of P+ and P− while the error falls, per day; (c) early residual against
+    the later change in transient rate, one point per control neuron."""
+    fig = _figure(12, 3.6)
+    scatter_axis, sign_axis, change_axis = fig.subplots(1, 3)
+    control = events[events.population.isin(["P+", "P-"]) & events.residual.notna()]
+    if not control.empty:
+        example = control[control.population == control.population.iloc[0]]
+        mouse, neuron = example.mouse.iloc[0], example.neuron.iloc[0]
+        mine = control[(control.mouse == mouse) & (control.neuron == neuron)]
+        scatter_axis.scatter(mine.soma, mine.dendrite, s=3, alpha=0.3, color="black")
+        fit = mine.dendrite - mine.residual
+        order = np.argsort(mine.soma.to_numpy())
+        scatter_axis.plot(mine.soma.to_numpy()[order], fit.to_numpy()[order], color="orange")
+        scatter_axis.set(
+            xlabel="somatic event size (ΔF/F0)",
+            ylabel="dendritic event size (ΔF/F0)",
+            title=f"{mouse}, neuron {neuron}: fit and residual",
+        )
+        falling = control[control.error_falling]
+        for label in ("P+", "P-"):
+            per_mouse = (
+                falling[falling.population == label].groupby(["mouse", "day"]).residual.mean()
+            )
+            _band(
+                sign_axis,
+                *_mean_sem(per_mouse.reset_index(), "residual"),
+                COLOURS[label],
+                label.replace("-", "−"),
+            )
+        sign_axis.axhline(0.0, color="black", linewidth=0.5)
+        sign_axis.set(xlabel="day", ylabel="mean residual (ΔF/F0)", title="while the error falls")
+        sign_axis.legend(frameon=False)
+        table = residual_and_change(events, neurons)
+        for label in ("P+", "P-"):
+            mine = table[table.population == label]
+            change_axis.scatter(mine.residual, mine.change, color=COLOURS[label], s=12)
+        change_axis.set(
+            xlabel="early residual in trials (ΔF/F0)",
+            ylabel="log(late / early transient rate)",
+            title="residual predicts later change",
+        )
+    fig.suptitle(title or "Somato-dendritic residual")
+    fig.savefig(path, dpi=120)

@@ -1,0 +1,107 @@
+"""Writing one BCI condition's results into its output folder:
+
+config.json        the validated config and seed, with software versions
+nwb/               one NWB file per mouse and day (``mouse3_day07.nwb``), if asked
+trials.parquet     mouse, day, trial, success, time_to_target_s, ...
+daily.parquet      mouse, day, accuracy, rewards_per_min, chance_accuracy,
+                   rate_P+, rate_P-, rate_P0 (transients/min), inhibited
+neurons.parquet    mouse, day, neuron, population, matched, rates
+events.parquet     every somatic transient with its dendritic pair and residual
+findings.parquet   the paper's findings tested on this condition
+performance.png, activity.png, dendrites.png, report.html
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from creditlab.experiments.bci.experiment import Results
+from creditlab.experiments.bci.figures import plot_activity, plot_dendrites, plot_performance
+from creditlab.experiments.bci.findings import FINDINGS, Finding, findings
+from creditlab.io.nwb import ImagingSession, write_session
+
+TABLES = ("daily", "trials", "neurons", "events")
+
+
+def nwb_writer(directory: Path):
+    """A callback writing each session to ``directory/nwb/mouseM_dayDD.nwb``."""
+
+    def write(session: ImagingSession) -> None:
+        write_session(directory / "nwb" / f"{session.mouse}_day{session.day:02d}.nwb", session)
+
+    return write
+
+
+def findings_table(rows: list[Finding]) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=Finding._fields)
+    table.insert(1, "description", [FINDINGS[name] for name in table.finding])
+    return table
+
+
+def _html_table(table: pd.DataFrame) -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in table.itertuples(index=False)
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    return str(value)
+
+
+STYLE = (
+    "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
+)
+
+
+def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFrame:
+    """Tables, figures and ``report.html`` of one condition; returns its findings."""
+    for name in TABLES:
+        getattr(results, name).to_parquet(directory / f"{name}.parquet", index=False)
+    found = findings_table(findings(*results))
+    found.to_parquet(directory / "findings.parquet", index=False)
+    plot_performance(results.daily, directory / "performance.png", title=title)
+    plot_activity(results.neurons, directory / "activity.png")
+    plot_dendrites(results.events, results.neurons, directory / "dendrites.png")
+    per_day = results.daily.groupby("day")[
+        ["accuracy", "rewards_per_min", "chance_accuracy", "rate_P+", "rate_P-", "rate_P0"]
+    ].mean()
+    page = (
+        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>{STYLE}"
+        f"<h1>{html.escape(title)}</h1>"
+        "<h2>Findings</h2>"
+        + _html_table(found)
+        + "<h2>Performance (Fig. 1g)</h2><img src=performance.png>"
+        "<h2>Activity by population (Fig. 1i)</h2><img src=activity.png>"
+        "<h2>Somato-dendritic residual</h2><img src=dendrites.png>"
+        "<h2>Mean over mice per day</h2>" + _html_table(per_day.reset_index())
+    )
+    (directory / "report.html").write_text(page)
+    return found
+
+
+def run_condition(config, directory: Path, *, nwb: bool, on_day=None, title: str = "") -> tuple:
+    """Run one condition into ``directory`` (which must not hold results): config.json
+    first, then NWB files as sessions finish, then tables, figures and the report.
+    Returns ``(results, findings)``."""
+    from creditlab.experiments.bci.experiment import run_experiment
+    from creditlab.io.run_directory import RunDirectory
+
+    run = RunDirectory(directory)
+    run.write_config(config.model_dump())
+    results = run_experiment(
+        config, on_session=nwb_writer(run.path) if nwb else None, on_day=on_day
+    )
+    inhibition = {"none": "", "all": ", apical inhibition on all days"}.get(
+        config.apical_inhibition, ", apical inhibition on alternate days"
+    )
+    title = title or f"BCI, rule {config.rule}{inhibition}: {config.mice} mice × {config.days} days"
+    return results, write_results(run.path, results, title=title)

@@ -1,0 +1,142 @@
+"""One imaging session of the BCI experiment as a single scan: circuit → microscope →
+decoder → screen → reward → plasticity, once per frame, for a batch of mice at once.
+
+Each frame:
+1. the feedback f that the last frame's error calls for reaches the tufts;
+2. the circuit steps, and the microscope reads both ROIs of every neuron;
+3. the decoder turns the P+ and P− somatic ΔF/F0 into an angle;
+4. the protocol shows it, and rewards or fails the trial;
+5. the error e = 1 − angle/90° (during a trial, else 0) is kept for the next frame;
+6. the learning rule changes W_in.
+
+Noise is drawn one chunk of frames at a time (a minute by default), so the random draws
+are bulk operations and memory stays small. ``run_sessions`` is jitted and ``vmap``-ed
+over mice; its frames are returned as arrays ``[mice, frames, ...]``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import Array
+
+from creditlab.experiments.bci import circuit as bci_circuit
+from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams
+from creditlab.experiments.bci.decoder import Decoder, decode_angle
+from creditlab.experiments.bci.learning import (
+    LearningConfig,
+    LearningState,
+    feedback,
+    initial_learning_state,
+    update,
+)
+from creditlab.experiments.bci.protocol import TARGET_DEGREES, TRIAL, FrameEvents, Protocol
+
+
+class Control(NamedTuple):
+    """One mouse's BCI: indices of P+ and P− ``[n_control]`` into the neurons, the
+    calibrated decoder, and each neuron's role B ``[n]`` (+1, −1, 0)."""
+
+    plus: Array
+    minus: Array
+    decoder: Decoder
+    roles: Array
+
+
+class Frames(NamedTuple):
+    """What a session leaves, per frame: both ROIs' ΔF/F0 ``[frames, n]`` (float32), the
+    protocol's events, and the error e ``[frames]``."""
+
+    soma_dff: Array
+    dendrite_dff: Array
+    events: FrameEvents
+    error: Array
+
+
+def _chunk_length(frames: int, longest: int) -> int:
+    """The longest chunk ≤ ``longest`` frames that divides ``frames``."""
+    return next(size for size in range(min(longest, frames), 0, -1) if frames % size == 0)
+
+
+def _one_session(
+    circuit: CircuitConfig,
+    learning: LearningConfig,
+    protocol: Protocol,
+    frames: int,
+    chunk: int,
+    params: CircuitParams,
+    control: Control,
+    key: Array,
+    inhibited: Array,
+    learning_state: LearningState,
+) -> tuple[Array, LearningState, Frames]:
+    inhibition = bci_circuit.apical_inhibition(circuit, params, inhibited)
+
+    def frame(carry, noise):
+        state, screen, w_in, plastic, error = carry
+        mouse = params._replace(w_in=w_in)
+        drive = feedback(learning, control.roles, error)
+        state, activity = bci_circuit.step(circuit, mouse, state, noise, drive, inhibition)
+        angle = decode_angle(
+            control.decoder, activity.soma_dff[control.plus], activity.soma_dff[control.minus]
+        )
+        screen, events = protocol.step(screen, angle)
+        in_trial = (events.phase == TRIAL) & ~events.reached
+        error = jnp.where(in_trial, 1.0 - angle / TARGET_DEGREES, 0.0)
+        outcome = (events.rewarded | events.failed).astype(error.dtype)
+        w_in, plastic = update(
+            learning,
+            circuit,
+            mouse,
+            plastic,
+            activity,
+            events.rewarded.astype(error.dtype),
+            outcome,
+        )
+        record = Frames(activity.soma_dff, activity.dendrite_dff, events, error)
+        return (state, screen, w_in, plastic, error), record
+
+    def one_chunk(carry, chunk_key):
+        noise = bci_circuit.draw_noise(chunk_key, chunk, circuit)
+        return jax.lax.scan(frame, carry, noise)
+
+    start = (
+        bci_circuit.initial_state(circuit),
+        protocol.init(),
+        params.w_in,
+        learning_state,
+        jnp.asarray(0.0),
+    )
+    keys = jax.random.split(key, frames // chunk)
+    (_, _, w_in, plastic, _), records = jax.lax.scan(one_chunk, start, keys)
+    records = jax.tree.map(lambda leaf: leaf.reshape(frames, *leaf.shape[2:]), records)
+    return w_in, plastic, records
+
+
+@partial(jax.jit, static_argnums=(0, 1, 2, 3))
+def run_sessions(
+    circuit: CircuitConfig,
+    learning: LearningConfig,
+    protocol: Protocol,
+    frames: int,
+    params: CircuitParams,
+    control: Control,
+    keys: Array,
+    inhibited: Array,
+    learning_state: LearningState,
+) -> tuple[Array, LearningState, Frames]:
+    """One session of ``frames`` frames for every mouse (leading axis of ``params``,
+    ``control``, ``keys``, ``inhibited`` and ``learning_state``). Returns the new W_in
+    ``[mice, n, inputs]``, the learning state, and the frames ``[mice, frames, ...]``."""
+    chunk = _chunk_length(frames, round(60 * protocol.frame_rate_hz))
+    session = partial(_one_session, circuit, learning, protocol, frames, chunk)
+    return jax.vmap(session)(params, control, keys, inhibited, learning_state)
+
+
+def fresh_learning_state(circuit: CircuitConfig, mice: int) -> LearningState:
+    """The learning state of ``mice`` mice before the first session."""
+    one = initial_learning_state(circuit)
+    return jax.tree.map(lambda leaf: jnp.broadcast_to(leaf, (mice, *leaf.shape)), one)

@@ -1,0 +1,96 @@
+"""The experiment's answer: which learning rule reproduces which finding of Francioni et
+al. 2026. Every rule runs on the same mice (same seed) without and with apical
+inhibition; each finding is tested on the run without it, the same test on the run
+with it is shown beside it, and the two runs together test whether apical inhibition
+impairs learning.
+
+``signatures.parquet`` and ``signatures.md`` hold one row per rule × finding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
+
+
+def signature_rows(
+    rule: str,
+    without: pd.DataFrame,
+    with_inhibition: pd.DataFrame,
+    daily_without: pd.DataFrame,
+    daily_with: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rows of one rule from its two findings tables and daily tables."""
+    inhibited = with_inhibition.set_index("finding")
+    rows = []
+    for finding in without.itertuples(index=False):
+        rows.append(
+            {
+                "rule": rule,
+                "finding": finding.finding,
+                "description": FINDINGS[finding.finding],
+                "statistic": finding.statistic,
+                "value": finding.value,
+                "p": finding.p,
+                "reproduced": bool(finding.reproduced),
+                "detail": finding.detail,
+                "value_with_inhibition": float(inhibited.loc[finding.finding, "value"]),
+                "reproduced_with_inhibition": bool(inhibited.loc[finding.finding, "reproduced"]),
+            }
+        )
+    impaired = inhibition_impairs(daily_without, daily_with)
+    rows.append(
+        {
+            "rule": rule,
+            "finding": impaired.finding,
+            "description": FINDINGS[impaired.finding],
+            "statistic": impaired.statistic,
+            "value": impaired.value,
+            "p": impaired.p,
+            "reproduced": bool(impaired.reproduced),
+            "detail": impaired.detail,
+            "value_with_inhibition": float("nan"),
+            "reproduced_with_inhibition": False,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) -> Path:
+    """``signatures.parquet`` and ``signatures.md`` (a matrix of yes/no, then details)."""
+    table.to_parquet(directory / "signatures.parquet", index=False)
+    matrix = table.pivot(index="description", columns="rule", values="reproduced")
+    matrix = matrix.reindex([FINDINGS[name] for name in FINDINGS if FINDINGS[name] in matrix.index])
+    lines = [
+        "# Which rule reproduces which finding (Francioni et al. 2026)",
+        "",
+        description,
+        "",
+        "| finding | " + " | ".join(matrix.columns) + " |",
+        "|---|" + "---|" * len(matrix.columns),
+    ]
+    for finding, row in matrix.iterrows():
+        lines.append(f"| {finding} | " + " | ".join("yes" if v else "no" for v in row) + " |")
+    lines += [
+        "",
+        "## Statistics",
+        "",
+        "| rule | finding | statistic | value | p | reproduced | detail | with inhibition |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples(index=False):
+        verdict = "yes" if row.reproduced_with_inhibition else "no"
+        inhibited = (
+            "" if row.finding == "inhibition-impairs"
+            else f"{row.value_with_inhibition:.3g} ({verdict})"
+        )
+        lines.append(
+            f"| {row.rule} | {row.description} | {row.statistic} | {row.value:.3g} | {row.p:.2g} | "
+            f"{'yes' if row.reproduced else 'no'} | {row.detail} | {inhibited} |"
+        )
+    path = directory / "signatures.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,203 @@
+"""The in-silico BCI experiment end to end on a small configuration: the circuit's
+apical inhibition, the calibration, determinism, the command line and its files."""
+
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pandas as pd
+import pytest
+
+from creditlab.analysis.events import detect_events, event_rate_per_minute
+from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
+from creditlab.experiments.bci.chance import chance_accuracy
+from creditlab.experiments.bci.circuit import CircuitConfig, make_circuit
+from creditlab.experiments.bci.experiment import BCIConfig, run_experiment, set_up
+from creditlab.experiments.bci.learning import LearningConfig
+from creditlab.experiments.bci.protocol import Protocol
+from creditlab.experiments.bci.session import fresh_learning_state, run_sessions
+from creditlab.io.nwb import read_session, validate_session
+
+SMALL = dict(mice=2, days=2, session_minutes=1.0, baseline_minutes=2.0)
+
+
+def record(inhibited: float, feedback_roles: np.ndarray | None = None, minutes: float = 4.0):
+    """A few minutes of 3 mice without learning, with NDNF activation or not."""
+    circuit, mice = CircuitConfig(), 3
+    params = jax.tree.map(
+        lambda *a: jnp.stack(a),
+        *[make_circuit(np.random.default_rng([0, m]), circuit) for m in range(mice)],
+    )
+    setup = set_up(BCIConfig(mice=mice, baseline_minutes=2.0))
+    frames = round(minutes * 60 * 15)
+    _, _, recorded = run_sessions(
+        circuit,
+        LearningConfig(rule="none"),
+        Protocol(),
+        frames,
+        params,
+        setup.control,
+        jax.random.split(jax.random.key(1), mice),
+        jnp.full(mice, inhibited),
+        fresh_learning_state(circuit, mice),
+    )
+    return np.asarray(recorded.soma_dff), np.asarray(recorded.dendrite_dff)
+
+
+def rates(dff: np.ndarray) -> float:
+    return float(np.mean([event_rate_per_minute(detect_events(m)).mean() for m in dff]))
+
+
+def test_apical_inhibition_silences_dendrites_and_lowers_somatic_activity_somewhat() -> None:
+    soma, dendrite = record(0.0)
+    soma_inhibited, dendrite_inhibited = record(1.0)
+    somatic_ratio = rates(soma_inhibited) / rates(soma)
+    assert 0.5 < somatic_ratio < 0.97
+    # what the dendrites do beyond the soma: dendritic minus somatic transients
+    assert rates(dendrite_inhibited) - rates(soma_inhibited) < rates(dendrite) - rates(soma)
+
+
+def test_calibration_hits_the_chance_level_and_control_rates_match() -> None:
+    rng = np.random.default_rng(0)
+
+    def smooth_noise(frames: int, n: int) -> jnp.ndarray:
+        x = np.zeros((frames, n))
+        noise = rng.normal(size=(frames, n))
+        for t in range(1, frames):
+            x[t] = 0.9 * x[t - 1] + noise[t]
+        return jnp.asarray(x)
+
+    protocol = Protocol()
+    plus, minus = smooth_noise(30_000, 5), smooth_noise(30_000, 5)
+    decoder = calibrate_to_chance(plus, minus, protocol, chance=0.3)
+    assert 0.15 <= float(chance_accuracy(decoder, plus, minus, protocol)) <= 0.3
+    held_plus, held_minus = smooth_noise(30_000, 5), smooth_noise(30_000, 5)
+    assert 0.1 <= float(chance_accuracy(decoder, held_plus, held_minus, protocol)) <= 0.5
+
+    rates_per_neuron = rng.uniform(1, 30, 120)
+    chosen_plus, chosen_minus = choose_control(rates_per_neuron, 5, rng)
+    assert len(set(chosen_plus) | set(chosen_minus)) == 10
+    assert np.all(np.abs(rates_per_neuron[chosen_plus] - rates_per_neuron[chosen_minus]) < 2.0)
+    assert np.all(rates_per_neuron[chosen_plus] >= np.median(rates_per_neuron))
+
+
+def test_same_config_and_seed_give_identical_tables() -> None:
+    first = run_experiment(BCIConfig(**SMALL, seed=3))
+    second = run_experiment(BCIConfig(**SMALL, seed=3))
+    other = run_experiment(BCIConfig(**SMALL, seed=4))
+    pd.testing.assert_frame_equal(first.daily, second.daily)
+    pd.testing.assert_frame_equal(first.events, second.events)
+    assert not first.events.soma.equals(other.events.soma)
+    assert set(first.daily.columns) >= {
+        "mouse",
+        "day",
+        "accuracy",
+        "rewards_per_min",
+        "chance_accuracy",
+        "rate_P+",
+        "rate_P-",
+        "rate_P0",
+    }
+    populations = first.neurons[first.neurons.day == 1].groupby("mouse").population.value_counts()
+    assert (populations.xs("P+", level="population") == 5).all()
+
+
+def test_bad_config_names_the_field() -> None:
+    with pytest.raises(ValueError, match="rule"):
+        BCIConfig(rule="backprop")
+    with pytest.raises(ValueError, match="n_pyramidal"):
+        BCIConfig(circuit={"n_pyramidal": 50})
+    with pytest.raises(ValueError, match="unknown field"):
+        BCIConfig(learning={"learning_rat": 1e-6})
+
+
+def test_command_writes_nwb_tables_figures_and_report(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from creditlab.cli import app
+
+    out = tmp_path / "run"
+    arguments = [
+        "bci",
+        "--out",
+        str(out),
+        "--mice",
+        "2",
+        "--days",
+        "2",
+        "--session-minutes",
+        "1",
+        "--apical-inhibition",
+        "alternate",
+    ]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    for name in (
+        "config.json",
+        "trials.parquet",
+        "daily.parquet",
+        "neurons.parquet",
+        "events.parquet",
+        "findings.parquet",
+        "performance.png",
+        "activity.png",
+        "dendrites.png",
+        "report.html",
+    ):
+        assert (out / name).exists(), name
+    files = sorted((out / "nwb").glob("*.nwb"))
+    assert [f.name for f in files] == [
+        "mouse1_day01.nwb",
+        "mouse1_day02.nwb",
+        "mouse2_day01.nwb",
+        "mouse2_day02.nwb",
+    ]
+    assert validate_session(files[0]) == []
+    session = read_session(files[0])
+    assert session.soma.shape == (900, 120) and session.angle is not None
+    daily = pd.read_parquet(out / "daily.parquet")
+    assert daily.inhibited.tolist() == [False, False, True, True]
+    assert (
+        json.loads((out / "config.json").read_text())["config"]["apical_inhibition"] == "alternate"
+    )
+    trials = pd.read_parquet(out / "trials.parquet")
+    assert {"mouse", "day", "trial", "success", "time_to_target_s"} <= set(trials.columns)
+    again = CliRunner().invoke(app, arguments)
+    assert again.exit_code != 0 and "already holds results" in " ".join(again.output.split())
+
+
+def test_compare_writes_signatures(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from creditlab.cli import app
+
+    out = tmp_path / "compare"
+    result = CliRunner().invoke(
+        app,
+        [
+            "bci-compare",
+            "--out",
+            str(out),
+            "--rules",
+            "dendritic,none",
+            "--mice",
+            "2",
+            "--days",
+            "2",
+            "--session-minutes",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out / "signatures.parquet")
+    assert len(table) == 2 * 7
+    assert set(table.finding) >= {
+        "learns",
+        "sparsification",
+        "residual-sign",
+        "residual-outcome",
+        "residual-predicts-change",
+        "inhibition-impairs",
+    }
+    assert "| finding | dendritic | none |" in (out / "signatures.md").read_text()
