@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   creates .venv, installs creditlab, trains BPTT and e-prop, writes a report
+#   make demo   creates .venv, installs creditlab, runs a reduced in-silico BCI comparison, writes its report
 #   make test   installs the dev tools, runs ruff and pytest
 PYTHON ?= python3
 VENV := .venv
@@ -21,7 +21,8 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/creditlab demo --out $(DEMO_OUT)
+	$(BIN)/creditlab bci-compare --rules dendritic,three-factor --mice 6 --days 7 \
+		--session-minutes 10 --out $(DEMO_OUT)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests benchmarks
