@@ -1,6 +1,8 @@
-"""The mouse neurofeedback BCI task of Francioni et al. (Nature, 2026): the decoder that
-maps P+ and P− activity to a grating angle, and the trial protocol (issue 5, in
-progress: the circuit, imaging model, rules and measurements are still to come)."""
+"""The mouse neurofeedback BCI experiment of Francioni et al. (Nature, 2026), in silico:
+the circuit (``circuit``), the learning conditions (``learning``), one session as one
+scan (``session``), the decoder and its calibration, the trial protocol, the experiment
+over mice and days (``experiment``), the measurements and findings, and the outputs
+(``outputs``, ``signatures``)."""
 
 from creditlab.experiments.bci.chance import chance_accuracy
 from creditlab.experiments.bci.decoder import Decoder, calibrate, decode_angle
