@@ -182,19 +182,16 @@ def imaging_session(
 ) -> ImagingSession:
     """One mouse's session ``frames`` (already sliced to that mouse, numpy) in the NWB layout."""
     events, rate = frames.events, protocol.frame_rate_hz
+    trial = np.asarray(events.trial)
     finished = np.flatnonzero(np.asarray(events.reached) | np.asarray(events.failed))
-    trial_ids = np.asarray(events.trial)[finished]
-    starts = np.searchsorted(np.asarray(events.trial), trial_ids, side="left")
-    stops = np.searchsorted(np.asarray(events.trial), trial_ids, side="right")
+    trial_ids = trial[finished]
+    starts = np.searchsorted(trial, trial_ids, side="left")
+    stops = np.searchsorted(trial, trial_ids, side="right")
     success = np.asarray(events.reached)[finished]
     rewarded = np.flatnonzero(np.asarray(events.rewarded))
-    reward_time = np.full(len(finished), np.nan)
-    reward_trial = np.asarray(events.trial)[rewarded]
-    position = np.searchsorted(trial_ids, reward_trial)
-    valid = (position < len(trial_ids)) & (
-        trial_ids[np.minimum(position, len(trial_ids) - 1)] == reward_trial
-    )
-    reward_time[position[valid]] = rewarded[valid] / rate
+    reward_by_trial = np.full(trial[-1] + 1, np.nan)
+    reward_by_trial[trial[rewarded]] = rewarded / rate
+    reward_time = reward_by_trial[trial_ids]
     shown = np.asarray(events.shown, float)
     return ImagingSession(
         mouse=f"mouse{mouse + 1}",

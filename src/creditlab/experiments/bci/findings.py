@@ -78,24 +78,18 @@ def _significant(p: float) -> bool:
 
 def learns(daily: pd.DataFrame) -> Finding:
     early, late = early_and_late_days(daily["day"].to_numpy())
-    gain = (
-        daily[daily.day.isin(late)].accuracy.mean() - daily[daily.day.isin(early)].accuracy.mean()
-    )
+    before = daily[daily.day.isin(early)].accuracy.mean()
+    after = daily[daily.day.isin(late)].accuracy.mean()
     p, statistic = np.nan, "late − early accuracy"
     if daily.mouse.nunique() >= 2 and daily.day.nunique() >= 2:
         table = daily[["mouse", "day", "accuracy"]].fillna({"accuracy": 0.0})
         effect = repeated_measures_anova(table, "accuracy", "mouse", ["day"])["day"]
-        p, statistic = (
-            effect.p,
-            f"F({effect.df_effect:.0f}, {effect.df_error:.0f}) = {effect.F:.2f}",
-        )
-    detail = (
-        f"accuracy {daily[daily.day.isin(early)].accuracy.mean():.2f} → "
-        f"{daily[daily.day.isin(late)].accuracy.mean():.2f}; {statistic}"
-    )
-    return Finding(
-        "learns", "late − early accuracy", float(gain), p, _significant(p) and gain > 0, detail
-    )
+        p = effect.p
+        statistic = f"F({effect.df_effect:.0f}, {effect.df_error:.0f}) = {effect.F:.2f}"
+    gain = float(after - before)
+    detail = f"accuracy {before:.2f} → {after:.2f}; {statistic}"
+    reproduced = _significant(p) and gain > 0
+    return Finding("learns", "late − early accuracy", gain, p, reproduced, detail)
 
 
 def rate_ratios(neurons: pd.DataFrame) -> pd.DataFrame:

@@ -116,6 +116,6 @@ def update(
         surprise = outcome * (reward - state.expected_reward)
         change = learning.reward_learning_rate * surprise * eligibility - energy
         expected = state.expected_reward + learning.reward_baseline_rate * surprise
-        new_state = LearningState(eligibility, expected, mean_rate)
+        new_state = state._replace(eligibility=eligibility, expected_reward=expected)
     w_in = jnp.clip(params.w_in + change, 0.0, circuit.max_input_weight) * params.mask_in
     return w_in.astype(params.w_in.dtype), new_state

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
+from creditlab.experiments.bci.outputs import findings_table
 
 
 def signature_rows(
@@ -23,40 +24,16 @@ def signature_rows(
     daily_without: pd.DataFrame,
     daily_with: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Rows of one rule from its two findings tables and daily tables."""
-    inhibited = with_inhibition.set_index("finding")
-    rows = []
-    for finding in without.itertuples(index=False):
-        rows.append(
-            {
-                "rule": rule,
-                "finding": finding.finding,
-                "description": FINDINGS[finding.finding],
-                "statistic": finding.statistic,
-                "value": finding.value,
-                "p": finding.p,
-                "reproduced": bool(finding.reproduced),
-                "detail": finding.detail,
-                "value_with_inhibition": float(inhibited.loc[finding.finding, "value"]),
-                "reproduced_with_inhibition": bool(inhibited.loc[finding.finding, "reproduced"]),
-            }
-        )
-    impaired = inhibition_impairs(daily_without, daily_with)
-    rows.append(
-        {
-            "rule": rule,
-            "finding": impaired.finding,
-            "description": FINDINGS[impaired.finding],
-            "statistic": impaired.statistic,
-            "value": impaired.value,
-            "p": impaired.p,
-            "reproduced": bool(impaired.reproduced),
-            "detail": impaired.detail,
-            "value_with_inhibition": float("nan"),
-            "reproduced_with_inhibition": False,
-        }
+    """Rows of one rule from its two findings tables (``outputs.findings_table``) and
+    its two daily tables."""
+    impaired = findings_table([inhibition_impairs(daily_without, daily_with)])
+    inhibited = with_inhibition.set_index("finding")[["value", "reproduced"]].add_suffix(
+        "_with_inhibition"
     )
-    return pd.DataFrame(rows)
+    table = pd.concat([without, impaired], ignore_index=True).join(inhibited, on="finding")
+    table["reproduced_with_inhibition"] = table.reproduced_with_inhibition.fillna(False)
+    table.insert(0, "rule", rule)
+    return table.astype({"reproduced": bool, "reproduced_with_inhibition": bool})
 
 
 def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) -> Path:
@@ -84,7 +61,8 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
     for row in table.itertuples(index=False):
         verdict = "yes" if row.reproduced_with_inhibition else "no"
         inhibited = (
-            "" if row.finding == "inhibition-impairs"
+            ""
+            if row.finding == "inhibition-impairs"
             else f"{row.value_with_inhibition:.3g} ({verdict})"
         )
         lines.append(
