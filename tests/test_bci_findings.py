@@ -125,6 +125,9 @@ def test_inhibition_impairs_compares_the_same_mice() -> None:
     control, impaired = daily(0.08), daily(0.01)
     assert inhibition_impairs(control, impaired).reproduced
     assert not inhibition_impairs(control, daily(0.08)).reproduced
+    lower = daily(0.08)
+    lower["accuracy"] -= 0.2  # worse every day, but learning just as fast
+    assert not inhibition_impairs(control, lower).reproduced
 
 
 def test_session_tables_count_trials_events_and_falling_error() -> None:

@@ -21,8 +21,9 @@ reproduced. The criteria:
 - ``residual-predicts-change``: a control neuron's early mean residual in trials
   predicts its later change in transient rate (log late/early), Spearman ρ > 0 with
   p < 0.05, neurons pooled over mice.
-- ``inhibition-impairs``: late accuracy is lower with apical inhibition than without,
-  for the same mice (paired t-test, p < 0.05).
+- ``inhibition-impairs``: the learning gain (late − early accuracy) is smaller with
+  apical inhibition than without, for the same mice (paired t-test, p < 0.05); a
+  uniform drop in accuracy from the lower somatic activity does not count.
 """
 
 from __future__ import annotations
@@ -253,19 +254,30 @@ def residual_predicts_change(events: pd.DataFrame, neurons: pd.DataFrame) -> Fin
     )
 
 
+def learning_gain(daily: pd.DataFrame) -> pd.Series:
+    """Per mouse: mean accuracy over the last third of days minus over the first third."""
+    early, late = early_and_late_days(daily.day.to_numpy())
+    before = daily[daily.day.isin(early)].groupby("mouse").accuracy.mean()
+    after = daily[daily.day.isin(late)].groupby("mouse").accuracy.mean()
+    return after - before
+
+
 def inhibition_impairs(control: pd.DataFrame, inhibited: pd.DataFrame) -> Finding:
-    """Compare the ``daily`` tables of the same mice without and with apical inhibition."""
-    _, late = early_and_late_days(control.day.to_numpy())
-    without = control[control.day.isin(late)].groupby("mouse").accuracy.mean()
-    with_inhibition = inhibited[inhibited.day.isin(late)].groupby("mouse").accuracy.mean()
+    """Compare the ``daily`` tables of the same mice without and with apical inhibition.
+
+    The statistic is the difference in learning gain (late − early accuracy, per mouse),
+    paired over mice, so that a uniform drop in performance caused by the lower somatic
+    activity under inhibition is not mistaken for impaired learning.
+    """
+    without, with_inhibition = learning_gain(control), learning_gain(inhibited)
     difference, p = _t_test((without - with_inhibition).dropna().to_numpy())
     detail = (
-        f"late accuracy {without.mean():.2f} without, {with_inhibition.mean():.2f} with "
+        f"accuracy gain {without.mean():+.2f} without, {with_inhibition.mean():+.2f} with "
         f"apical inhibition (paired p = {p:.2g})"
     )
     return Finding(
         "inhibition-impairs",
-        "late accuracy, without − with",
+        "accuracy gain, without − with",
         difference,
         p,
         _significant(p) and difference > 0,
