@@ -167,30 +167,16 @@ def test_command_writes_nwb_tables_figures_and_report(tmp_path) -> None:
     assert again.exit_code != 0 and "already holds results" in " ".join(again.output.split())
 
 
-def test_compare_writes_signatures(tmp_path) -> None:
+def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
     from typer.testing import CliRunner
 
     from creditlab.cli import app
 
-    out = tmp_path / "compare"
-    result = CliRunner().invoke(
-        app,
-        [
-            "bci-compare",
-            "--out",
-            str(out),
-            "--rules",
-            "dendritic,none",
-            "--mice",
-            "2",
-            "--days",
-            "2",
-            "--session-minutes",
-            "1",
-        ],
-    )
+    size = ["--rules", "dendritic,none", "--mice", "2", "--days", "2", "--session-minutes", "1"]
+    here, on_ray = tmp_path / "here", tmp_path / "ray"
+    result = CliRunner().invoke(app, ["bci-compare", "--out", str(here), *size])
     assert result.exit_code == 0, result.output
-    table = pd.read_parquet(out / "signatures.parquet")
+    table = pd.read_parquet(here / "signatures.parquet")
     assert len(table) == 2 * 7
     assert set(table.finding) >= {
         "learns",
@@ -200,4 +186,15 @@ def test_compare_writes_signatures(tmp_path) -> None:
         "residual-predicts-change",
         "inhibition-impairs",
     }
-    assert "| finding | dendritic | none |" in (out / "signatures.md").read_text()
+    assert "| finding | dendritic | none |" in (here / "signatures.md").read_text()
+    assert (here / "none-inhibited" / "config.json").exists()
+
+    result = CliRunner().invoke(
+        app, ["bci-compare", "--out", str(on_ray), "--address", "local", *size]
+    )
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_parquet(on_ray / "signatures.parquet"), table)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(on_ray / "dendritic" / "events.parquet"),
+        pd.read_parquet(here / "dendritic" / "events.parquet"),
+    )

@@ -14,8 +14,13 @@ SIZE = dict(mice=6, days=10, session_minutes=20.0)
 def test_dendritic_rule_reproduces_the_findings(seed: int) -> None:
     control = run_experiment(BCIConfig(rule="dendritic", seed=seed, **SIZE))
     found = {row.finding: row for row in findings(*control)}
-    for name in ("learns", "sparsification", "residual-sign", "residual-outcome",
-                 "residual-predicts-change"):
+    for name in (
+        "learns",
+        "sparsification",
+        "residual-sign",
+        "residual-outcome",
+        "residual-predicts-change",
+    ):
         assert found[name].reproduced, found[name].detail
     inhibited = run_experiment(
         BCIConfig(rule="dendritic", seed=seed, apical_inhibition="all", **SIZE)

@@ -289,6 +289,10 @@ def _bci_config(**fields):
         _fail("invalid BCI configuration\n" + describe_errors(error))
 
 
+def _condition_label(rule: str, inhibition: str) -> str:
+    return f"{rule}{' + inhibition' if inhibition == 'all' else ''}"
+
+
 def _day_progress(progress: Progress, label: str, days: int):
     bar = progress.add_task(label, total=days, loss="")
     return lambda day: progress.update(bar, completed=day)
@@ -345,12 +349,24 @@ def bci_compare(
     session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
     seed: Annotated[int, typer.Option(help="random seed: the same mice for every condition")] = 0,
     nwb: Annotated[bool, typer.Option(help="also write NWB files for every condition")] = False,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="run the conditions as Ray tasks: 'local' starts Ray here, 'auto' or "
+            "ray://host:port joins a cluster (with --nwb the output folder must be shared)"
+        ),
+    ] = None,
 ) -> None:
     """Run every rule with and without apical inhibition on the same mice and write
     signatures.md and signatures.parquet: which rule reproduces which finding."""
     import pandas as pd
 
-    from creditlab.experiments.bci.outputs import run_condition
+    from creditlab.experiments.bci.outputs import (
+        condition_title,
+        open_condition,
+        simulate_condition,
+        write_results,
+    )
     from creditlab.experiments.bci.signatures import signature_rows, write_signatures
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
@@ -371,14 +387,36 @@ def bci_compare(
         directory = RunDirectory(out)
     except OutputExists as error:
         _fail(str(error))
+    folders = {
+        (rule, inhibition): open_condition(
+            config, directory.path / (rule if inhibition == "none" else f"{rule}-inhibited")
+        )
+        for (rule, inhibition), config in configs.items()
+    }
     _enable_compilation_cache()
     outcomes = {}
     with _progress() as progress:
-        for (rule, inhibition), config in configs.items():
-            label = f"{rule}{' + inhibition' if inhibition == 'all' else ''}"
-            on_day = _day_progress(progress, label, days)
-            folder = directory.path / (rule if inhibition == "none" else f"{rule}-inhibited")
-            outcomes[rule, inhibition] = run_condition(config, folder, nwb=nwb, on_day=on_day)
+        if address is None:  # one after another, in this process, with a bar per condition
+
+            def finished():
+                for key, config in configs.items():
+                    on_day = _day_progress(progress, _condition_label(*key), days)
+                    yield key, simulate_condition(config, folders[key] if nwb else None, on_day)
+
+        else:
+            from creditlab.experiments.bci.cluster import simulate_on_ray
+
+            bar = progress.add_task("conditions on Ray", total=len(configs), loss="")
+
+            def finished():
+                jobs = {key: (configs[key], folders[key] if nwb else None) for key in configs}
+                for key, results in simulate_on_ray(jobs, address):
+                    progress.update(bar, advance=1, loss=f"{_condition_label(*key)} done")
+                    yield key, results
+
+        for key, results in finished():
+            title = condition_title(configs[key])
+            outcomes[key] = results, write_results(folders[key], results, title=title)
     table = pd.concat(
         [
             signature_rows(

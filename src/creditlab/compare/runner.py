@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from creditlab.cluster import connect
 from creditlab.compare.leaderboard import write_leaderboard
 from creditlab.compare.plan import CompareSpec, TrialSpec, plan_final, plan_tuning
 from creditlab.compare.trial import run_trial, tail_mean
@@ -95,12 +95,7 @@ def compare(
     import ray
 
     folder = ComparisonFolder(out, spec)
-    if not ray.is_initialized():
-        # No metrics agent (it only logs connection errors on a laptop) and no GPU
-        # visibility change for trials that ask for no GPU.
-        os.environ.setdefault("RAY_enable_metrics_collection", "0")
-        os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    connect(address)
     remote_trial = ray.remote(num_cpus=1, max_retries=0)(trial_function)
     notify = on_event or (lambda kind, record: None)
 

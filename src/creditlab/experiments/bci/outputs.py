@@ -77,20 +77,35 @@ def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFr
     return found
 
 
-def run_condition(config, directory: Path, *, nwb: bool, on_day=None, title: str = "") -> tuple:
-    """Run one condition into ``directory`` (which must not hold results): config.json
-    first, then NWB files as sessions finish, then tables, figures and the report.
-    Returns ``(results, findings)``."""
-    from creditlab.experiments.bci.experiment import run_experiment
+def condition_title(config) -> str:
+    inhibition = {"none": "", "all": ", apical inhibition on all days"}.get(
+        config.apical_inhibition, ", apical inhibition on alternate days"
+    )
+    return f"BCI, rule {config.rule}{inhibition}: {config.mice} mice × {config.days} days"
+
+
+def open_condition(config, directory: Path) -> Path:
+    """Create ``directory`` (refusing one that holds results) and write config.json."""
     from creditlab.io.run_directory import RunDirectory
 
     run = RunDirectory(directory)
     run.write_config(config.model_dump())
-    results = run_experiment(
-        config, on_session=nwb_writer(run.path) if nwb else None, on_day=on_day
-    )
-    inhibition = {"none": "", "all": ", apical inhibition on all days"}.get(
-        config.apical_inhibition, ", apical inhibition on alternate days"
-    )
-    title = title or f"BCI, rule {config.rule}{inhibition}: {config.mice} mice × {config.days} days"
-    return results, write_results(run.path, results, title=title)
+    return run.path
+
+
+def simulate_condition(config, directory: Path | None, on_day=None) -> Results:
+    """Run the experiment; with a ``directory``, write each session's NWB file into
+    ``directory/nwb`` as it finishes."""
+    from creditlab.experiments.bci.experiment import run_experiment
+
+    on_session = nwb_writer(Path(directory)) if directory is not None else None
+    return run_experiment(config, on_session=on_session, on_day=on_day)
+
+
+def run_condition(config, directory: Path, *, nwb: bool, on_day=None) -> tuple:
+    """Run one condition into ``directory`` (which must not hold results): config.json
+    first, then NWB files as sessions finish, then tables, figures and the report.
+    Returns ``(results, findings)``."""
+    path = open_condition(config, directory)
+    results = simulate_condition(config, path if nwb else None, on_day=on_day)
+    return results, write_results(path, results, title=condition_title(config))
