@@ -440,3 +440,87 @@ def bci_compare(
         ),
     )
     console.print(path.read_text())
+
+
+@app.command()
+def song(
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    birds: Annotated[int, typer.Option(help="birds per condition, each its own circuit")] = 10,
+    renditions: Annotated[int, typer.Option(help="song renditions per bird")] = 3000,
+    lesion: Annotated[
+        str | None, typer.Option(help="lman (no variability) or dopamine (no RPE)")
+    ] = None,
+    swap_compartments: Annotated[
+        bool, typer.Option(help="HVC on MSN shafts and LMAN on spines")
+    ] = False,
+    route: Annotated[
+        str, typer.Option(help="how Area X's bias reaches the song: loop (via LMAN) or direct")
+    ] = "loop",
+    seed: Annotated[int, typer.Option(help="random seed: the same birds in every condition")] = 0,
+) -> None:
+    """Song learning by node perturbation in Area X, with lesions and swapped compartments,
+    and the synapse table the trained model predicts for the Area X connectome.
+
+    Without --lesion or --swap-compartments, runs the intact model and every
+    manipulation (LMAN lesion, dopamine lesion, swapped compartments); with one, runs
+    the intact model and that manipulation."""
+    from pydantic import ValidationError
+
+    from creditlab.config import describe_errors
+    from creditlab.experiments.song.experiment import SongConfig
+    from creditlab.experiments.song.outputs import run_song_conditions
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+
+    common = dict(birds=birds, renditions=renditions, route=route, seed=seed)
+    if lesion is None and not swap_compartments:
+        variants = [{}, {"lesion": "lman"}, {"lesion": "dopamine"}, {"swap_compartments": True}]
+    else:
+        chosen = {"lesion": lesion or "none", "swap_compartments": swap_compartments}
+        variants = [chosen, {}]
+    try:
+        configs = [SongConfig(**common, **variant) for variant in variants]
+    except ValidationError as error:
+        _fail("invalid song configuration\n" + describe_errors(error))
+    try:
+        directory = RunDirectory(out)
+    except OutputExists as error:
+        _fail(str(error))
+    directory.write_config({"conditions": [config.model_dump() for config in configs]})
+    _enable_compilation_cache()
+    with _progress() as progress:
+        bars = [progress.add_task(c.label, total=c.renditions, loss="") for c in configs]
+        summary = run_song_conditions(
+            configs, directory.path, lambda i, done: progress.update(bars[i], completed=done)
+        )
+    for row in summary.itertuples(index=False):
+        console.print(
+            f"{row.condition}: final error {row.final_error:.2f} of the juvenile's "
+            f"(± {row.final_error_sem:.2f} s.e.m.), median learning time "
+            f"{row.median_learning_time:.0f} renditions"
+        )
+    console.print((directory.path / "connectome_stats.md").read_text())
+    console.print(f"report: {directory.path / 'report.html'}")
+
+
+@app.command("connectome-stats")
+def connectome_stats(
+    table: Annotated[Path, typer.Argument(help="synapse table: .csv, .parquet or .json")],
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+) -> None:
+    """Compartment fractions, area per cell type and pair size similarity of a synapse
+    table (for example from the Area X connectome), as `creditlab song` reports them."""
+    from creditlab.experiments.song.outputs import write_connectome_stats
+    from creditlab.io.connectome import SynapseTableError, read_synapse_table
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+
+    try:
+        synapses = read_synapse_table(table)
+    except SynapseTableError as error:
+        _fail(str(error))
+    try:
+        directory = RunDirectory(out)
+    except OutputExists as error:
+        _fail(str(error))
+    directory.write_config({"table": str(table.resolve()), "synapses": len(synapses)})
+    write_connectome_stats(directory.path, synapses, str(table))
+    console.print((directory.path / "connectome_stats.md").read_text())

@@ -87,7 +87,7 @@ class CircuitConfig:
     apical_gain: float = 0.5
     plateau_size: float = 1.5
     ndnf_rate: float = 1.0
-    ndnf_activation: float = 4.0
+    ndnf_activation: float = 10.0  # extra NDNF rate when activated; see RESULTS §7
     ndnf_weight: float = 0.02
     ndnf_half_shunt: float = 1.0
     ndnf_threshold_shift: float = 0.5

@@ -1,0 +1,68 @@
+"""Figures of the song experiment: learning curves per condition (mean ± s.e.m. over
+birds), tutor vs juvenile vs learned song, and spine/shaft fractions of HVC and LMAN
+synapses onto MSNs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from creditlab.report import _figure
+
+BIN = 20  # renditions averaged per point of a learning curve
+
+
+def plot_learning(learning: pd.DataFrame, path: Path) -> None:
+    """Relative song error (to the juvenile song's) against renditions, per condition."""
+    fig = _figure(5.2, 3.4)
+    axis = fig.subplots()
+    for condition, rows in learning.groupby("condition", sort=False):
+        binned = rows.assign(block=(rows.rendition - 1) // BIN)
+        per_bird = binned.groupby(["block", "bird"]).relative_error.mean().unstack()
+        x = (per_bird.index.to_numpy() + 0.5) * BIN
+        mean = per_bird.mean(axis=1).to_numpy()
+        sem = per_bird.sem(axis=1).fillna(0.0).to_numpy()
+        (line,) = axis.plot(x, mean, label=f"{condition} (n = {per_bird.shape[1]})")
+        axis.fill_between(x, mean - sem, mean + sem, color=line.get_color(), alpha=0.2, lw=0)
+    axis.axhline(1.0, color="black", linewidth=0.5)
+    axis.set(xlabel="rendition", ylabel="song error / juvenile error", ylim=(0, None))
+    axis.legend(frameon=False, fontsize=8)
+    fig.savefig(path, dpi=120)
+
+
+def plot_song(
+    tutor: np.ndarray, juvenile: np.ndarray, learned: np.ndarray, path: Path, bin_ms: float
+) -> None:
+    """Each motor feature over the motif: tutor, juvenile and learned (one bird)."""
+    features = tutor.shape[1]
+    fig = _figure(2.6 * features, 2.6)
+    axes = np.atleast_1d(fig.subplots(1, features, sharey=True))
+    time = np.arange(tutor.shape[0]) * bin_ms
+    for feature, axis in enumerate(axes):
+        axis.plot(time, tutor[:, feature], color="black", label="tutor")
+        axis.plot(time, juvenile[:, feature], color="0.6", linestyle="--", label="juvenile")
+        axis.plot(time, learned[:, feature], color="#d62728", label="learned")
+        axis.set(xlabel="time in motif [ms]", title=f"motor feature {feature + 1}")
+    axes[0].set_ylabel("song (a.u.)")
+    axes[0].legend(frameon=False, fontsize=8)
+    fig.savefig(path, dpi=120)
+
+
+def plot_compartments(fractions: pd.DataFrame, path: Path, title: str = "") -> None:
+    """Stacked fractions of each presynaptic type's synapses onto MSNs by compartment."""
+    fig = _figure(3.6, 3.2)
+    axis = fig.subplots()
+    bottom = np.zeros(len(fractions))
+    colours = {"spine_head": "#d62728", "spine_neck": "#ff9896", "shaft": "#1f77b4",
+               "soma": "#7f7f7f", "other": "#c7c7c7"}  # fmt: skip
+    for part, colour in colours.items():
+        values = fractions[part].fillna(0.0).to_numpy()
+        axis.bar(fractions.pre_type, values, bottom=bottom, color=colour, label=part)
+        bottom += values
+    axis.set(ylabel="fraction of synapses onto MSNs", ylim=(0, 1))
+    axis.legend(frameon=False, fontsize=7, loc="upper right")
+    if title:
+        axis.set_title(title, fontsize=9)
+    fig.savefig(path, dpi=120)

@@ -1,0 +1,187 @@
+"""Writing the song experiment and connectome statistics into an output folder.
+
+config.json            the validated config(s) and seed, with software versions
+learning.parquet       condition, bird, rendition, error, clean_error, relative_error, ...
+synapses.parquet       the synapse table the trained (first) condition predicts
+connectome_stats.md    compartment fractions, area percentages, pair similarity
+learning.png, song.png, compartments.png, report.html
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from creditlab.analysis.connectome import area_percentages, compartment_fractions, pair_similarity
+
+STYLE = (
+    "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
+)
+
+
+def _markdown(table: pd.DataFrame, index: bool = False) -> str:
+    table = table.reset_index() if index else table
+    header = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "---|" * len(table.columns)
+    rows = [
+        "| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row) + " |"
+        for row in table.itertuples(index=False)
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def connectome_statistics(table: pd.DataFrame, shuffles: int = 1000) -> dict:
+    """The three analyses of :mod:`creditlab.analysis.connectome` on one table."""
+    return {
+        "fractions": compartment_fractions(table),
+        "areas": area_percentages(table),
+        "pairs": pair_similarity(table, shuffles=shuffles, rng=np.random.default_rng(0)),
+    }
+
+
+def write_connectome_stats(directory: Path, table: pd.DataFrame, source: str) -> dict:
+    """``connectome_stats.md`` (and ``compartments.png``) for ``table``; returns the stats."""
+    from creditlab.experiments.song.figures import plot_compartments
+
+    stats = connectome_statistics(table)
+    pairs = stats["pairs"]
+    text = "\n".join(
+        [
+            "# Synapse statistics",
+            "",
+            f"Source: {source}. {len(table):,} synapses.",
+            "",
+            "## HVC and LMAN synapses onto MSNs, by compartment (fractions)",
+            "",
+            _markdown(stats["fractions"]),
+            "",
+            "## Synaptic area per presynaptic (rows) and postsynaptic type (% of all area)",
+            "",
+            _markdown(stats["areas"].round(2), index=True),
+            "",
+            "## Size similarity of synapse pairs sharing one HVC axon and one MSN dendrite",
+            "",
+            f"{pairs.pairs} pairs; median |ln a₁ − ln a₂| = {pairs.median_log_difference:.3f} "
+            f"against {pairs.shuffled_median:.3f} with areas shuffled (1000 shuffles); "
+            f"p = {pairs.p:.3g} (one-sided: pairs more similar than shuffled).",
+            "",
+        ]
+    )
+    (directory / "connectome_stats.md").write_text(text)
+    plot_compartments(stats["fractions"], directory / "compartments.png", source)
+    return stats
+
+
+def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict) -> None:
+    pairs = stats["pairs"]
+    page = (
+        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>{STYLE}"
+        f"<h1>{html.escape(title)}</h1><h2>Learning per condition</h2>"
+        + summary.to_html(index=False, float_format="{:.3g}".format, border=0)
+        + "<img src=learning.png><h2>Tutor, juvenile and learned song (bird 0)</h2>"
+        "<img src=song.png><h2>Predicted synapse placement</h2><img src=compartments.png>"
+        + stats["fractions"].to_html(index=False, float_format="{:.3g}".format, border=0)
+        + "<h2>Synaptic area per type (% of all)</h2>"
+        + stats["areas"].to_html(float_format="{:.2f}".format, border=0)
+        + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: median "
+        f"|ln a₁ − ln a₂| {pairs.median_log_difference:.3f} vs {pairs.shuffled_median:.3f} "
+        f"shuffled (p = {pairs.p:.3g}).</p>"
+    )
+    (directory / "report.html").write_text(page)
+
+
+def learning_summary(learning: pd.DataFrame) -> pd.DataFrame:
+    """Per condition: birds, final relative error (mean, s.e.m.), the fraction of birds
+    reaching half the juvenile error, and their median learning time [renditions]."""
+    from creditlab.experiments.song.experiment import CRITERION, final_error, learning_time
+
+    rows = []
+    for condition, rows_ in learning.groupby("condition", sort=False):
+        final, times = final_error(rows_), learning_time(rows_)
+        rows.append(
+            {
+                "condition": condition,
+                "birds": len(final),
+                "final_error": final.mean(),
+                "final_error_sem": final.sem() if len(final) > 1 else np.nan,
+                f"birds_reaching_{CRITERION:g}": float(times.notna().mean()),
+                "median_learning_time": float(times.median()) if times.notna().any() else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.DataFrame:
+    """Run every config (condition) into ``directory`` (an open, empty run folder): the
+    tables, figures and report; the synapse table comes from the first config's birds.
+    ``on_progress(index, renditions done)``. Returns the learning summary."""
+    from creditlab.experiments.song.experiment import run_song
+    from creditlab.experiments.song.figures import plot_learning, plot_song
+    from creditlab.experiments.song.synapses import synapse_table
+
+    tables, first = [], None
+    for index, config in enumerate(configs):
+        results = run_song(config, lambda done, i=index: on_progress and on_progress(i, done))
+        tables.append(results.learning)
+        first = first or (config, results)
+        pd.concat(tables).to_parquet(directory / "learning.parquet", index=False)  # as it goes
+    learning = pd.concat(tables, ignore_index=True)
+    config, results = first
+    model = config.model_config_()
+    rng = np.random.default_rng([config.seed, 7])
+    synapses = pd.concat(
+        [
+            synapse_table(
+                rng,
+                _bird(results.birds, b),
+                np.asarray(results.weights[b]),
+                model,
+                swap=config.swap_compartments,
+                bird_index=b,
+            )
+            for b in range(config.birds)
+        ],
+        ignore_index=True,
+    )
+    synapses.to_parquet(directory / "synapses.parquet", index=False)
+    stats = write_connectome_stats(directory, synapses, f"model, {config.label}")
+    summary = learning_summary(learning)
+    plot_learning(learning, directory / "learning.png")
+    bird = _bird(results.birds, 0)
+    learned = _learned_song(model, config, bird, results.weights[0])
+    plot_song(
+        np.asarray(bird.tutor),
+        np.asarray(bird.juvenile),
+        learned,
+        directory / "song.png",
+        model.bin_ms,
+    )
+    write_report(directory, "Song learning by node perturbation in Area X", summary, stats)
+    return summary
+
+
+def _bird(birds, index: int):
+    return type(birds)(*(np.asarray(leaf[index]) for leaf in birds))
+
+
+def _learned_song(model, config, bird, weights) -> np.ndarray:
+    """The song bird ``bird`` sings with its final weights and LMAN silent but intact."""
+    import jax.numpy as jnp
+
+    from creditlab.experiments.song.model import sing
+
+    silent = jnp.zeros_like(jnp.asarray(bird.juvenile))
+    sung = sing(
+        model,
+        bird,
+        jnp.asarray(weights),
+        silent,
+        swap=config.swap_compartments,
+        route=config.route,
+        lman_intact=config.lesion != "lman",
+    )
+    return np.asarray(sung.song)
