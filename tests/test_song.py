@@ -9,7 +9,6 @@ import pytest
 
 from creditlab.experiments.song.experiment import SongConfig, final_error, run_song
 from creditlab.experiments.song.hvc import burst_onsets, timing_code
-from creditlab.experiments.song.model import SongModelConfig
 from creditlab.experiments.song.reward import Critic, eligibility_decay, judge, reward_time_ms
 
 SMALL = dict(birds=4, renditions=1500)
