@@ -75,7 +75,6 @@ def synapse_table(
         "GPi": base + 400_000 + np.arange(channels),
     }
     lman_channel = np.repeat(np.arange(channels), anatomy.lman_axons_per_channel)
-    spine, shaft = ("spine_head", "shaft") if not swap else ("shaft", "spine_head")
     parts = []
 
     def add(pre_type, post_type, compartment, pre, post, strength, plastic, fixed=None, rate=None):
@@ -101,15 +100,15 @@ def synapse_table(
     if swap:  # HVC on shafts where U connects them, fixed; LMAN on spines, plastic
         connected = np.asarray(bird.shaft_hvc) > 0
         i, j = msn_index[connected], hvc_index[connected]
-        add("HVC", "MSN", shaft, j, i, np.zeros(len(i)), False)
+        add("HVC", "MSN", "shaft", j, i, np.zeros(len(i)), False)
         i, k = np.meshgrid(np.arange(msns), np.arange(n_lman), indexing="ij")
         i, k = i.ravel(), k.ravel()
-        add("LMAN", "MSN", spine, k, i, weights[i, lman_channel[k]], True)
+        add("LMAN", "MSN", "spine_head", k, i, weights[i, lman_channel[k]], True)
     else:  # HVC on spines, plastic; LMAN of the MSN's channel on shafts, fixed
         i, j = msn_index.ravel(), hvc_index.ravel()
-        add("HVC", "MSN", spine, j, i, weights[i, j], True)
+        add("HVC", "MSN", "spine_head", j, i, weights[i, j], True)
         i, k = np.nonzero(channel[:, None] == lman_channel[None, :])
-        add("LMAN", "MSN", shaft, k, i, np.zeros(len(i)), False)
+        add("LMAN", "MSN", "shaft", k, i, np.zeros(len(i)), False)
     i, d = np.meshgrid(np.arange(msns), np.arange(anatomy.dopamine_axons), indexing="ij")
     add("DA", "MSN", "spine_neck", d.ravel(), i.ravel(), np.zeros(i.size), False, 0.1, 1.0)
     add("MSN", "GPi", "soma", np.arange(msns), channel, np.zeros(msns), False, 0.3, 2.0)
