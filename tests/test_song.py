@@ -133,3 +133,25 @@ def test_song_command_writes_tables_figures_and_refuses_an_existing_folder(tmp_p
     assert again.exit_code != 0 and "already holds results" in " ".join(again.output.split())
     bad = CliRunner().invoke(app, ["song", "--out", str(tmp_path / "x"), "--route", "ring"])
     assert bad.exit_code == 2 and "route" in bad.output
+
+
+@pytest.mark.parametrize("route", ["loop", "direct"])
+def test_lesioning_lman_after_learning_reverts_the_song_only_on_the_loop_route(route) -> None:
+    import jax.numpy as jnp
+
+    from creditlab.experiments.song.model import sing, song_error
+
+    config = SongConfig(**SMALL, route=route)
+    model, results = config.model_config_(), run_song(config)
+
+    def relative_error(bird: int, lman_intact: bool) -> float:
+        mine = type(results.birds)(*(leaf[bird] for leaf in results.birds))
+        silent = jnp.zeros_like(mine.juvenile)
+        weights = results.weights[bird]
+        song = sing(model, mine, weights, silent, swap=False, route=route, lman_intact=lman_intact)
+        return float(song_error(song.song, mine.tutor) / song_error(mine.juvenile, mine.tutor))
+
+    for bird in range(config.birds):
+        learned, lesioned = relative_error(bird, True), relative_error(bird, False)
+        assert learned < 0.5
+        assert lesioned == pytest.approx(1.0 if route == "loop" else learned)
