@@ -21,7 +21,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from creditlab.experiments.song.learning import Condition, Learner, renditions, start
-from creditlab.experiments.song.model import Bird, Route, SongModelConfig, initial_weights
+from creditlab.experiments.song.model import (
+    Bird,
+    Route,
+    SongModelConfig,
+    initial_weights,
+    song_error,
+)
 from creditlab.experiments.song.model import make_bird as draw_bird
 
 Lesion = Literal["none", "lman", "dopamine"]
@@ -113,10 +119,13 @@ def run_song(config: SongConfig, on_progress: Callable[[int], None] | None = Non
         if on_progress is not None:
             on_progress(min(first + CHUNK, config.renditions))
     record = jax.tree.map(lambda *parts: np.concatenate(parts, axis=1), *records)
-    return Results(learning_table(config, record), birds, learner.weights)
+    juvenile = np.asarray(jax.vmap(lambda bird: song_error(bird.juvenile, bird.tutor))(birds))
+    return Results(learning_table(config, record, juvenile), birds, learner.weights)
 
 
-def learning_table(config: SongConfig, record) -> pd.DataFrame:
+def learning_table(config: SongConfig, record, juvenile_error: np.ndarray) -> pd.DataFrame:
+    """One row per bird and rendition; ``relative_error`` is the clean error divided by
+    the bird's juvenile error ``juvenile_error [birds]``."""
     birds, renditions_ = record.error.shape
     clean = record.clean_error
     return pd.DataFrame(
@@ -126,7 +135,7 @@ def learning_table(config: SongConfig, record) -> pd.DataFrame:
             "rendition": np.tile(np.arange(1, renditions_ + 1), birds),
             "error": record.error.ravel(),
             "clean_error": clean.ravel(),
-            "relative_error": (clean / clean[:, :1]).ravel(),
+            "relative_error": (clean / juvenile_error[:, None]).ravel(),
             "reward": record.reward.ravel(),
             "dopamine": record.dopamine.ravel(),
         }

@@ -18,13 +18,15 @@ def plot_learning(learning: pd.DataFrame, path: Path) -> None:
     """Relative song error (to the juvenile song's) against renditions, per condition."""
     fig = _figure(5.2, 3.4)
     axis = fig.subplots()
-    for condition, rows in learning.groupby("condition", sort=False):
+    styles = ["-", "--", ":", "-."]  # conditions that overlap (e.g. two lesions) stay visible
+    for index, (condition, rows) in enumerate(learning.groupby("condition", sort=False)):
         binned = rows.assign(block=(rows.rendition - 1) // BIN)
         per_bird = binned.groupby(["block", "bird"]).relative_error.mean().unstack()
         x = (per_bird.index.to_numpy() + 0.5) * BIN
         mean = per_bird.mean(axis=1).to_numpy()
         sem = per_bird.sem(axis=1).fillna(0.0).to_numpy()
-        (line,) = axis.plot(x, mean, label=f"{condition} (n = {per_bird.shape[1]})")
+        label = f"{condition} (n = {per_bird.shape[1]})"
+        (line,) = axis.plot(x, mean, styles[index % len(styles)], label=label)
         axis.fill_between(x, mean - sem, mean + sem, color=line.get_color(), alpha=0.2, lw=0)
     axis.axhline(1.0, color="black", linewidth=0.5)
     axis.set(xlabel="rendition", ylabel="song error / juvenile error", ylim=(0, None))
