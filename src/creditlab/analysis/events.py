@@ -35,30 +35,33 @@ def noise_level(dff: np.ndarray) -> np.ndarray:
 
 
 def detect_events(dff: np.ndarray, *, threshold: float = 4.0) -> Events:
-    """Events in ``dff [frames, n]`` (module docstring), without a loop over frames.
+    """Events in ``dff [frames, n]`` (module docstring), without a loop over frames or ROIs.
 
     A stretch of consecutive frames at or above σ holds at most one event: it starts at
-    the stretch's first frame above ``threshold`` · σ and ends with the stretch."""
+    the stretch's first frame above ``threshold`` · σ (≥ 1) and ends with the stretch.
+    All ROIs are scanned as one long trace, each followed by a frame at −∞ so that no
+    stretch runs from one ROI into the next."""
     dff = np.asarray(dff, dtype=float)
     if dff.ndim == 1:
         dff = dff[:, None]
+    frames, n = dff.shape
     sigma = noise_level(dff)
+    trace = np.concatenate([dff.T, np.full((n, 1), -np.inf)], axis=1).ravel()
+    level = np.repeat(sigma, frames + 1)
+    stretch = trace >= level
+    starts = stretch & ~np.concatenate([[False], stretch[:-1]])
+    ends = np.flatnonzero(stretch & ~np.concatenate([stretch[1:], [False]])) + 1  # one past
+    label = np.cumsum(starts)  # the stretch a frame belongs to, counting from 1
+    above = np.flatnonzero(trace > threshold * level)
+    labels, first = np.unique(label[above], return_index=True)
+    onset, end = above[first], ends[labels - 1]
+    bounds = np.ravel(np.column_stack([onset, end]))
+    peaks = np.maximum.reduceat(trace, bounds)[::2] if bounds.size else np.zeros(0)
+    roi, frame = np.divmod(onset, frames + 1)
     onsets = np.zeros(dff.shape, bool)
     sizes = np.zeros(dff.shape)
-    for roi in range(dff.shape[1]):
-        trace = dff[:, roi]
-        stretch = np.concatenate([trace >= sigma[roi], [False]])
-        starts = stretch & ~np.concatenate([[False], stretch[:-1]])
-        ends = np.flatnonzero(stretch[:-1] & ~stretch[1:]) + 1  # one past each stretch
-        label = np.cumsum(starts)[:-1]  # the stretch a frame belongs to, counting from 1
-        above = np.flatnonzero(trace > threshold * sigma[roi])
-        labels, first = np.unique(label[above], return_index=True)
-        onset, end = above[first], ends[labels - 1]
-        padded = np.concatenate([trace, [-np.inf]])
-        bounds = np.ravel(np.column_stack([onset, end]))
-        peaks = np.maximum.reduceat(padded, bounds)[::2] if bounds.size else []
-        onsets[onset, roi] = True
-        sizes[onset, roi] = peaks
+    onsets[frame, roi] = True
+    sizes[frame, roi] = peaks
     return Events(onsets, sizes, sigma)
 
 

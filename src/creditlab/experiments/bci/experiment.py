@@ -17,6 +17,7 @@ Identical config and seed give identical numbers on the same machine.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Literal, NamedTuple
 
@@ -120,7 +121,20 @@ def _stack(items: list) -> object:
 
 
 def set_up(config: BCIConfig, protocol: Protocol = PROTOCOL) -> Mice:
-    """Circuits, baseline recordings, control populations, decoders, chance levels."""
+    """Circuits, baseline recordings, control populations, decoders, chance levels.
+
+    They depend on neither the rule nor the training days nor apical inhibition (the
+    baselines are recorded without them), so conditions that differ only there share
+    one set-up: ``bci-compare`` computes it once (the last two are kept)."""
+    shared = config.model_copy(
+        update={"rule": "none", "apical_inhibition": "none", "days": 1, "learning": {}}
+    )
+    return _set_up(shared.model_dump_json(), protocol)
+
+
+@functools.lru_cache(maxsize=2)
+def _set_up(config_json: str, protocol: Protocol) -> Mice:
+    config = BCIConfig.model_validate_json(config_json)
     circuit = config.circuit_config()
     baseline_key = jax.random.key(config.seed)
     params = _stack(
@@ -219,17 +233,24 @@ def run_experiment(
     """Run every day of every mouse (module docstring) and return the tables."""
     circuit, learning = config.circuit_config(), config.learning_config()
     mice = set_up(config, protocol)
-    params, state = mice.params, fresh_learning_state(circuit, config.mice)
     frames = _frames(config.session_minutes, protocol)
     days_key = jax.random.fold_in(jax.random.key(config.seed), 1)
-    tables: list = []
-    for day in range(1, config.days + 1):
+
+    def start_day(day: int, params: CircuitParams, state) -> tuple:
+        """Dispatch one day's sessions; JAX computes them while Python goes on."""
         inhibited = jnp.full(config.mice, float(config.inhibited(day)))
         keys = jax.random.split(jax.random.fold_in(days_key, day), config.mice)
         w_in, state, recorded = run_sessions(
             circuit, learning, protocol, frames, params, mice.control, keys, inhibited, state
         )
-        params = params._replace(w_in=w_in)
+        return params._replace(w_in=w_in), state, recorded
+
+    tables: list = []
+    running = start_day(1, mice.params, fresh_learning_state(circuit, config.mice))
+    for day in range(1, config.days + 1):
+        params, state, recorded = running
+        if day < config.days:  # the next day runs while this one is analysed
+            running = start_day(day + 1, params, state)
         recorded = jax.tree.map(np.asarray, recorded)
         for mouse in range(config.mice):
             mine = jax.tree.map(lambda leaf, m=mouse: leaf[m], recorded)
