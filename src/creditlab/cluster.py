@@ -6,7 +6,9 @@ Every command that scales out (``compare``, ``bci-compare --address``) connects 
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 
 def connect(address: str | None = None) -> None:
@@ -22,3 +24,17 @@ def connect(address: str | None = None) -> None:
     os.environ.setdefault("RAY_enable_metrics_collection", "0")
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
     ray.init(address=address, include_dashboard=False, log_to_driver=False)
+
+
+@contextlib.contextmanager
+def connected(address: str | None = None) -> Iterator[None]:
+    """:func:`connect` for a ``with`` block; shuts Ray down afterwards if it started it."""
+    import ray
+
+    started = not ray.is_initialized()
+    connect(address)
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()

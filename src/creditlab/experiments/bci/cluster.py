@@ -35,17 +35,16 @@ def simulate_on_ray(
     import jax
     import ray
 
-    from creditlab.cluster import connect
+    from creditlab.cluster import connected
 
-    connect(address)
-    remote = ray.remote(num_cpus=CPUS_PER_CONDITION, max_retries=0)(_simulate)
-    pending = {
-        remote.remote(
-            config.model_dump(), None if folder is None else str(folder), jax.config.jax_enable_x64
-        ): key
-        for key, (config, folder) in jobs.items()
-    }
-    while pending:
-        (ready,), _ = ray.wait(list(pending), num_returns=1)
-        key = pending.pop(ready)
-        yield key, ray.get(ready)
+    with connected(address):
+        remote = ray.remote(num_cpus=CPUS_PER_CONDITION, max_retries=0)(_simulate)
+        x64 = jax.config.jax_enable_x64
+        pending = {
+            remote.remote(config.model_dump(), None if folder is None else str(folder), x64): key
+            for key, (config, folder) in jobs.items()
+        }
+        while pending:
+            (ready,), _ = ray.wait(list(pending), num_returns=1)
+            key = pending.pop(ready)
+            yield key, ray.get(ready)
