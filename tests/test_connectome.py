@@ -75,9 +75,8 @@ def test_pair_similarity_detects_shared_sizes_only() -> None:
 
 
 def model_table(swap: bool, trained: bool) -> pd.DataFrame:
-    from creditlab.experiments.song.experiment import SongConfig, make_birds, run_song
+    from creditlab.experiments.song.experiment import SongConfig, make_birds, one_bird, run_song
     from creditlab.experiments.song.model import initial_weights
-    from creditlab.experiments.song.outputs import _bird
     from creditlab.experiments.song.synapses import synapse_table
 
     config = SongConfig(birds=1, renditions=1500, swap_compartments=swap)
@@ -87,7 +86,7 @@ def model_table(swap: bool, trained: bool) -> pd.DataFrame:
         birds, weights = results.birds, np.asarray(results.weights[0])
     else:
         birds, weights = make_birds(config), np.asarray(initial_weights(model, swap))
-    return synapse_table(np.random.default_rng(0), _bird(birds, 0), weights, model, swap=swap)
+    return synapse_table(np.random.default_rng(0), one_bird(birds, 0), weights, model, swap=swap)
 
 
 def test_the_model_places_hvc_on_spines_and_lman_on_shafts_and_swapped_the_reverse() -> None:

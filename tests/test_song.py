@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creditlab.experiments.song.experiment import SongConfig, final_error, run_song
+from creditlab.experiments.song.experiment import SongConfig, final_error, one_bird, run_song
 from creditlab.experiments.song.hvc import burst_onsets, timing_code
 from creditlab.experiments.song.reward import Critic, eligibility_decay, judge, reward_time_ms
 
@@ -145,7 +145,7 @@ def test_lesioning_lman_after_learning_reverts_the_song_only_on_the_loop_route(r
     model, results = config.model_config_(), run_song(config)
 
     def relative_error(bird: int, lman_intact: bool) -> float:
-        mine = type(results.birds)(*(leaf[bird] for leaf in results.birds))
+        mine = one_bird(results.birds, bird)
         silent = jnp.zeros_like(mine.juvenile)
         weights = results.weights[bird]
         song = sing(model, mine, weights, silent, swap=False, route=route, lman_intact=lman_intact)

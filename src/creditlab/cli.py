@@ -472,7 +472,7 @@ def song(
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
     common = dict(birds=birds, renditions=renditions, route=route, seed=seed)
-    if lesion is None and not swap_compartments:
+    if lesion in (None, "none") and not swap_compartments:
         variants = [{}, {"lesion": "lman"}, {"lesion": "dopamine"}, {"swap_compartments": True}]
     else:
         chosen = {"lesion": lesion or "none", "swap_compartments": swap_compartments}
@@ -493,10 +493,11 @@ def song(
             configs, directory.path, lambda i, done: progress.update(bars[i], completed=done)
         )
     for row in summary.itertuples(index=False):
+        time = row.median_learning_time
+        learned = f"median learning time {time:.0f} renditions" if time == time else "not learned"
         console.print(
             f"{row.condition}: final error {row.final_error:.2f} of the juvenile's "
-            f"(± {row.final_error_sem:.2f} s.e.m.), median learning time "
-            f"{row.median_learning_time:.0f} renditions"
+            f"(± {row.final_error_sem:.2f} s.e.m.); {learned}"
         )
     console.print((directory.path / "connectome_stats.md").read_text())
     console.print(f"report: {directory.path / 'report.html'}")

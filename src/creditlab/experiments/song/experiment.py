@@ -97,6 +97,11 @@ def make_birds(config: SongConfig) -> Bird:
     return jax.tree.map(lambda *leaves: jnp.stack(leaves), *birds)
 
 
+def one_bird(birds: Bird, index: int) -> Bird:
+    """Bird ``index`` of a stack of birds (numpy leaves)."""
+    return Bird(*(np.asarray(leaf[index]) for leaf in birds))
+
+
 def run_song(config: SongConfig, on_progress: Callable[[int], None] | None = None) -> Results:
     """Every bird's renditions under ``config``'s condition."""
     model, condition = config.model_config_(), config.condition()

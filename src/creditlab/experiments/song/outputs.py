@@ -119,7 +119,7 @@ def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.
     """Run every config (condition) into ``directory`` (an open, empty run folder): the
     tables, figures and report; the synapse table comes from the first config's birds.
     ``on_progress(index, renditions done)``. Returns the learning summary."""
-    from creditlab.experiments.song.experiment import run_song
+    from creditlab.experiments.song.experiment import one_bird, run_song
     from creditlab.experiments.song.figures import plot_learning, plot_song
     from creditlab.experiments.song.synapses import synapse_table
 
@@ -137,7 +137,7 @@ def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.
         [
             synapse_table(
                 rng,
-                _bird(results.birds, b),
+                one_bird(results.birds, b),
                 np.asarray(results.weights[b]),
                 model,
                 swap=config.swap_compartments,
@@ -151,7 +151,7 @@ def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.
     stats = write_connectome_stats(directory, synapses, f"model, {config.label}")
     summary = learning_summary(learning)
     plot_learning(learning, directory / "learning.png")
-    bird = _bird(results.birds, 0)
+    bird = one_bird(results.birds, 0)
     learned = _learned_song(model, config, bird, results.weights[0])
     plot_song(
         np.asarray(bird.tutor),
@@ -162,10 +162,6 @@ def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.
     )
     write_report(directory, "Song learning by node perturbation in Area X", summary, stats)
     return summary
-
-
-def _bird(birds, index: int):
-    return type(birds)(*(np.asarray(leaf[index]) for leaf in birds))
 
 
 def _learned_song(model, config, bird, weights) -> np.ndarray:
