@@ -495,9 +495,10 @@ def song(
     for row in summary.itertuples(index=False):
         time = row.median_learning_time
         learned = f"median learning time {time:.0f} renditions" if time == time else "not learned"
+        spread = f" ± {row.final_error_sem:.2f} s.e.m." if row.birds > 1 else ""
         console.print(
-            f"{row.condition}: final error {row.final_error:.2f} of the juvenile's "
-            f"(± {row.final_error_sem:.2f} s.e.m.); {learned}"
+            f"{row.condition}: final error {row.final_error:.2f}{spread} of the juvenile's "
+            f"({row.birds} birds); {learned}"
         )
     console.print((directory.path / "connectome_stats.md").read_text())
     console.print(f"report: {directory.path / 'report.html'}")
