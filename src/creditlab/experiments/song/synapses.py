@@ -66,6 +66,8 @@ def synapse_table(
     channel = np.asarray(bird.channel)
     msns, n_hvc, channels = config.msns, config.hvc_neurons, config.channels
     n_lman = channels * anatomy.lman_axons_per_channel
+    if max(msns, n_hvc, n_lman, anatomy.dopamine_axons) >= 100_000:
+        raise ValueError("cell ids are unique per type only below 100 000 cells of a type")
     base = bird_index * 1_000_000
     ids = {
         "MSN": base + np.arange(msns),
