@@ -72,6 +72,23 @@ def markdown_table(rows: Sequence[Mapping[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def frame_markdown(table) -> str:
+    """A pandas DataFrame as a markdown table (floats to 3 significant digits)."""
+
+    def cell(value) -> str:
+        return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+    records = table.to_dict("records")
+    return markdown_table([{str(k): cell(v) for k, v in row.items()} for row in records])
+
+
+def plot_band(axis, x, mean, sem, colour=None, label=None, style="-"):
+    """A mean line with a shaded ± s.e.m. band; returns the line."""
+    (line,) = axis.plot(x, mean, style, color=colour, label=label)
+    axis.fill_between(x, mean - sem, mean + sem, color=line.get_color(), alpha=0.2, linewidth=0)
+    return line
+
+
 def write_comparison_report(
     directory: Path,
     runs: Mapping[str, Sequence[Mapping[str, float]]],

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from creditlab.experiments.bci.findings import rate_ratios, residual_and_change
-from creditlab.report import _figure
+from creditlab.report import _figure, plot_band
 
 COLOURS = {"P+": "#d62728", "P-": "#1f77b4", "P0": "#7f7f7f", "P0-matched": "#2ca02c"}
 
@@ -22,20 +22,15 @@ def _mean_sem(table: pd.DataFrame, value: str) -> tuple[np.ndarray, np.ndarray, 
     return mean.index.to_numpy(), mean.to_numpy(), sem.to_numpy()
 
 
-def _band(axis, days, mean, sem, colour, label, style="-") -> None:
-    axis.plot(days, mean, style, color=colour, label=label)
-    axis.fill_between(days, mean - sem, mean + sem, color=colour, alpha=0.2, linewidth=0)
-
-
 def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> None:
     """Accuracy (with the chance level, dashed) and rewards per minute over days."""
     fig = _figure(8, 3.2)
     accuracy_axis, speed_axis = fig.subplots(1, 2)
-    _band(accuracy_axis, *_mean_sem(daily, "accuracy"), "black", "accuracy")
+    plot_band(accuracy_axis, *_mean_sem(daily, "accuracy"), "black", "accuracy")
     accuracy_axis.axhline(daily.chance_accuracy.mean(), color="red", linestyle="--", label="chance")
     accuracy_axis.set(xlabel="day", ylabel="fraction of successful trials", ylim=(0, 1.02))
     accuracy_axis.legend(frameon=False)
-    _band(speed_axis, *_mean_sem(daily, "rewards_per_min"), "black", "rewards/min")
+    plot_band(speed_axis, *_mean_sem(daily, "rewards_per_min"), "black", "rewards/min")
     speed_axis.set(xlabel="day", ylabel="rewards per minute")
     fig.suptitle(title or f"BCI performance (n = {daily.mouse.nunique()} mice)")
     fig.savefig(path, dpi=120)
@@ -48,7 +43,7 @@ def plot_activity(neurons: pd.DataFrame, path: Path, *, title: str = "") -> None
     axis = fig.subplots()
     for label, colour in COLOURS.items():
         style = "--" if label == "P0-matched" else "-"
-        _band(axis, *_mean_sem(ratios, label), colour, label.replace("-", "−", 1), style)
+        plot_band(axis, *_mean_sem(ratios, label), colour, label.replace("-", "−", 1), style)
     axis.axhline(1.0, color="black", linewidth=0.5)
     axis.set(xlabel="day", ylabel="transient frequency / day 1")
     axis.legend(frameon=False, fontsize=8)
@@ -83,7 +78,7 @@ def plot_dendrites(
             per_mouse = (
                 falling[falling.population == label].groupby(["mouse", "day"]).residual.mean()
             )
-            _band(
+            plot_band(
                 sign_axis,
                 *_mean_sem(per_mouse.reset_index(), "residual"),
                 COLOURS[label],

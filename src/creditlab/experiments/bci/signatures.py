@@ -15,6 +15,7 @@ import pandas as pd
 
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
 from creditlab.experiments.bci.outputs import findings_table
+from creditlab.report import markdown_table
 
 
 def signature_rows(
@@ -41,34 +42,37 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
     table.to_parquet(directory / "signatures.parquet", index=False)
     matrix = table.pivot(index="description", columns="rule", values="reproduced")
     matrix = matrix.reindex([FINDINGS[name] for name in FINDINGS if FINDINGS[name] in matrix.index])
+    reproduced = [
+        {"finding": finding, **{rule: "yes" if v else "no" for rule, v in row.items()}}
+        for finding, row in matrix.iterrows()
+    ]
+    statistics = [
+        {
+            "rule": row.rule,
+            "finding": row.description,
+            "statistic": row.statistic,
+            "value": f"{row.value:.3g}",
+            "p": f"{row.p:.2g}",
+            "reproduced": "yes" if row.reproduced else "no",
+            "detail": row.detail,
+            "with inhibition": ""
+            if row.finding == "inhibition-impairs"
+            else f"{row.value_with_inhibition:.3g} "
+            f"({'yes' if row.reproduced_with_inhibition else 'no'})",
+        }
+        for row in table.itertuples(index=False)
+    ]
     lines = [
         "# Which rule reproduces which finding (Francioni et al. 2026)",
         "",
         description,
         "",
-        "| finding | " + " | ".join(matrix.columns) + " |",
-        "|---|" + "---|" * len(matrix.columns),
-    ]
-    for finding, row in matrix.iterrows():
-        lines.append(f"| {finding} | " + " | ".join("yes" if v else "no" for v in row) + " |")
-    lines += [
+        markdown_table(reproduced),
         "",
         "## Statistics",
         "",
-        "| rule | finding | statistic | value | p | reproduced | detail | with inhibition |",
-        "|---|---|---|---|---|---|---|---|",
+        markdown_table(statistics),
     ]
-    for row in table.itertuples(index=False):
-        verdict = "yes" if row.reproduced_with_inhibition else "no"
-        inhibited = (
-            ""
-            if row.finding == "inhibition-impairs"
-            else f"{row.value_with_inhibition:.3g} ({verdict})"
-        )
-        lines.append(
-            f"| {row.rule} | {row.description} | {row.statistic} | {row.value:.3g} | {row.p:.2g} | "
-            f"{'yes' if row.reproduced else 'no'} | {row.detail} | {inhibited} |"
-        )
     path = directory / "signatures.md"
     path.write_text("\n".join(lines) + "\n")
     return path

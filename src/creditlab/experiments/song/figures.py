@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from creditlab.report import _figure
+from creditlab.report import _figure, plot_band
 
 BIN = 20  # renditions averaged per point of a learning curve
 
@@ -26,8 +26,7 @@ def plot_learning(learning: pd.DataFrame, path: Path) -> None:
         mean = per_bird.mean(axis=1).to_numpy()
         sem = per_bird.sem(axis=1).fillna(0.0).to_numpy()
         label = f"{condition} (n = {per_bird.shape[1]})"
-        (line,) = axis.plot(x, mean, styles[index % len(styles)], label=label)
-        axis.fill_between(x, mean - sem, mean + sem, color=line.get_color(), alpha=0.2, lw=0)
+        plot_band(axis, x, mean, sem, label=label, style=styles[index % len(styles)])
     axis.axhline(1.0, color="black", linewidth=0.5)
     axis.set(xlabel="rendition", ylabel="song error / juvenile error", ylim=(0, None))
     axis.legend(frameon=False, fontsize=8)

@@ -16,22 +16,12 @@ import numpy as np
 import pandas as pd
 
 from creditlab.analysis.connectome import area_percentages, compartment_fractions, pair_similarity
+from creditlab.report import frame_markdown
 
 STYLE = (
     "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
 )
-
-
-def _markdown(table: pd.DataFrame, index: bool = False) -> str:
-    table = table.reset_index() if index else table
-    header = "| " + " | ".join(map(str, table.columns)) + " |"
-    rule = "|" + "---|" * len(table.columns)
-    rows = [
-        "| " + " | ".join(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row) + " |"
-        for row in table.itertuples(index=False)
-    ]
-    return "\n".join([header, rule, *rows])
 
 
 def connectome_statistics(table: pd.DataFrame, shuffles: int = 1000) -> dict:
@@ -57,11 +47,11 @@ def write_connectome_stats(directory: Path, table: pd.DataFrame, source: str) ->
             "",
             "## HVC and LMAN synapses onto MSNs, by compartment (fractions)",
             "",
-            _markdown(stats["fractions"]),
+            frame_markdown(stats["fractions"]),
             "",
             "## Synaptic area per presynaptic (rows) and postsynaptic type (% of all area)",
             "",
-            _markdown(stats["areas"].round(2), index=True),
+            frame_markdown(stats["areas"].round(2).reset_index()),
             "",
             "## Size similarity of synapse pairs sharing one HVC axon and one MSN dendrite",
             "",
