@@ -7,12 +7,13 @@ from typing import Any
 import jax
 import optax
 
+from creditlab import cell_types as ct
 from creditlab.config import TrainConfig
 from creditlab.network import Network, make_network
 from creditlab.neurons import ALIF, LIF, Rate
 from creditlab.objective import Objective
 from creditlab.optimizers import adam_epsilon_hat
-from creditlab.rules import RULES, Rule
+from creditlab.rules import MDGL_RULES, RULES, Rule
 from creditlab.tasks import TASKS, Task
 
 
@@ -20,8 +21,19 @@ def build_task(config: TrainConfig) -> Task:
     return TASKS[config.task]()
 
 
+def build_cell_types(config: TrainConfig) -> ct.CellTypes | None:
+    """The configured cell types (a preset or the listed types), or None."""
+    chosen = config.network.cell_types
+    if chosen is None:
+        return None
+    if isinstance(chosen, str):
+        return ct.PRESETS[chosen]
+    return ct.validate(tuple(ct.CellType(**t.model_dump()) for t in chosen))
+
+
 def build_neuron(config: TrainConfig, dt: float) -> Any:
-    """The neuron model; ``alif`` with ``adaptive_fraction < 1`` makes the first neurons LIF."""
+    """The neuron model; ``alif`` with ``adaptive_fraction < 1`` makes the first neurons LIF.
+    With cell types, each type's model decides: β for ALIF types, 0 (LIF) for the others."""
     spec, n = config.neuron, config.network.n_rec
     common = {
         "dt": dt,
@@ -32,6 +44,13 @@ def build_neuron(config: TrainConfig, dt: float) -> Any:
         "surrogate_height": spec.surrogate_height,
         "surrogate_width": spec.surrogate_width,
     }
+    types = build_cell_types(config)
+    if types is not None:
+        adaptive = ct.per_neuron(types, n, "model") == "alif"
+        if not adaptive.any():
+            return LIF(**common)
+        beta = tuple(float(spec.beta) if a else 0.0 for a in adaptive)
+        return ALIF(**common, tau_a=spec.tau_a, beta=beta)
     if spec.model == "lif":
         return LIF(**common)
     if spec.model == "alif":
@@ -43,6 +62,7 @@ def build_neuron(config: TrainConfig, dt: float) -> Any:
 
 def build_network(config: TrainConfig, task: Task, *, key: jax.Array) -> Network:
     net = config.network
+    types = build_cell_types(config)
     return make_network(
         build_neuron(config, task.dt),
         task.n_in,
@@ -53,6 +73,10 @@ def build_network(config: TrainConfig, task: Task, *, key: jax.Array) -> Network
         connectivity=net.connectivity,
         excitatory_fraction=net.excitatory_fraction,
         readout_feedback_gain=getattr(task, "feedback_gain", None),
+        input_connectivity=net.input_connectivity,
+        output_connectivity=net.output_connectivity,
+        sign=None if types is None else ct.signs(types, net.n_rec),
+        readout_cells=None if types is None else ct.per_neuron(types, net.n_rec, "readout"),
         key=key,
     )
 
@@ -74,6 +98,8 @@ def build_rule(config: TrainConfig, network: Network, objective: Objective, task
     reward baselines)."""
     if config.rule == "eprop":
         return RULES["eprop"](network, objective, feedback=config.feedback)
+    if config.rule in MDGL_RULES:
+        return RULES[config.rule](network, objective, cell_types=build_cell_types(config))
     if config.rule not in REWARD_RULES:
         return RULES[config.rule](network, objective)
     options = config.reward_rule

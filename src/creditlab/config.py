@@ -8,6 +8,7 @@ A run is fully described by :class:`TrainConfig`; it is written beside the resul
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -15,7 +16,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TaskName = Literal[
-    "sine-waves", "evidence-accumulation", "delayed-match", "dnms", "teacher-student", "reach"
+    "sine-waves",
+    "evidence-accumulation",
+    "evidence-accumulation-liu",
+    "delayed-match",
+    "dnms",
+    "teacher-student",
+    "reach",
 ]
 RuleName = Literal[
     "bptt",
@@ -25,6 +32,11 @@ RuleName = Literal[
     "feedback-alignment",
     "direct-feedback-alignment",
     "three-factor",
+    "mdgl",
+    "mdgl-cell-specific",
+    "mdgl-shuffled-receptors",
+    "mdgl-single-type",
+    "mdgl-no-modulation",
 ]
 TASK_NAMES: tuple[str, ...] = TaskName.__args__
 RULE_NAMES: tuple[str, ...] = RuleName.__args__
@@ -53,8 +65,25 @@ class NeuronConfig(Strict):
     surrogate_width: float = Field(1.0, gt=0)
 
 
+class CellTypeConfig(Strict):
+    """One recurrent cell type (:class:`creditlab.cell_types.CellType`)."""
+
+    name: str = Field(min_length=1)
+    fraction: float = Field(gt=0, le=1, description="share of the recurrent neurons")
+    sign: Literal["E", "I"] = "E"
+    model: Literal["lif", "alif"] = "lif"
+    releases: tuple[str, ...] = Field((), description="local modulators its cells release")
+    receptors: tuple[str, ...] = Field((), description="modulators its cells respond to")
+    readout: bool = Field(True, description="its cells may project to the readout")
+
+
 class NetworkConfig(Strict):
-    """Sizes and structure of the recurrent network."""
+    """Sizes and structure of the recurrent network.
+
+    ``cell_types`` (a preset name of :mod:`creditlab.cell_types` or a list of types) sets
+    each neuron's sign (Dale's law), LIF/ALIF model and readout access; it replaces
+    ``excitatory_fraction`` and the neuron's ``adaptive_fraction``.
+    """
 
     n_rec: int = Field(100, ge=1, le=100_000)
     tau_out: float = Field(20.0, gt=0, description="readout time constant [ms]")
@@ -66,6 +95,27 @@ class NetworkConfig(Strict):
         None, gt=0, lt=1, description="enables Dale's law with this fraction of E cells"
     )
     init_gain: float = Field(1.0, gt=0)
+    input_connectivity: float = Field(
+        1.0, gt=0, le=1, description="probability of an input synapse"
+    )
+    output_connectivity: float = Field(
+        1.0, gt=0, le=1, description="probability of a readout synapse"
+    )
+    cell_types: Literal["liu-ei", "six-types"] | tuple[CellTypeConfig, ...] | None = None
+
+    @model_validator(mode="after")
+    def _cell_types_valid(self) -> NetworkConfig:
+        if self.cell_types is None:
+            return self
+        if self.excitatory_fraction is not None:
+            raise ValueError("give cell_types or excitatory_fraction, not both")
+        if not isinstance(self.cell_types, str):
+            from creditlab import cell_types
+
+            cell_types.validate(
+                tuple(cell_types.CellType(**t.model_dump()) for t in self.cell_types)
+            )
+        return self
 
 
 class RewardRuleConfig(Strict):
@@ -119,6 +169,11 @@ class TrainConfig(Strict):
     def _rule_fits_network(self) -> TrainConfig:
         if self.feedback == "random" and self.rule != "eprop":
             raise ValueError("feedback='random' is an e-prop option; use rule='eprop'")
+        if self.network.cell_types is not None:
+            if self.neuron.model == "rate":
+                raise ValueError("cell_types need spiking neurons: set neuron.model to lif or alif")
+            if self.neuron.adaptive_fraction != 1.0:
+                raise ValueError("with cell_types each type sets lif/alif; drop adaptive_fraction")
         return self
 
 
@@ -150,6 +205,34 @@ TASK_DEFAULTS: dict[str, dict] = {
     },
     "evidence-accumulation": _CUE_TASK,
     "delayed-match": _CUE_TASK,
+    # Liu et al. 2021 (their released code): 50 LIF + 50 ALIF, 19 % inhibitory (all LIF),
+    # 10 % input, recurrent and readout connectivity, thr 0.01, β 1.8 in Bellec's units
+    # (a_Bellec = (1 − ρ) a here, so β here = 1.8 (1 − e^{−dt/τ_a})), v ← αv + (1 − α)I,
+    # Adam 0.0025, batch 64, no rate regulariser. Weights are drawn at 1/√(p·fan-in).
+    "evidence-accumulation-liu": {
+        "neuron": {
+            "model": "alif",
+            "tau_m": 20.0,
+            "v_th": 0.01,
+            "t_ref": 5.0,
+            "tau_a": 2000.0,
+            "beta": 1.8 * (1.0 - math.exp(-1.0 / 2000.0)),
+            "current_scale": None,
+            "surrogate_height": 0.3,
+        },
+        "network": {
+            "n_rec": 100,
+            "tau_out": 20.0,
+            "connectivity": 0.1,
+            "input_connectivity": 0.1,
+            "output_connectivity": 0.1,
+            "cell_types": "liu-ei",
+            "init_gain": 1.0 / math.sqrt(0.1),
+        },
+        "batch": 64,
+        "learning_rate": 2.5e-3,
+        "rate_coefficient": 0.0,
+    },
     # Miconi 2017: 200 tanh units, τ = 30 ms, recurrent gain 1.5, sparse kicks of 16 mV
     # with probability 0.003, cubed Hebbian term, baseline per trial type with α = 0.25.
     "dnms": {

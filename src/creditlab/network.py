@@ -10,7 +10,8 @@ by ``n_in`` inputs, read out by ``n_out`` leaky readout units (Bellec et al. 202
 Weights are stored pre × post (``x @ w_in``). Optional cell types: each recurrent neuron
 is excitatory or inhibitory (``sign`` +1/−1) and its outgoing recurrent weights keep
 that sign (Dale's law); ``recurrent_mask`` marks the synapses that exist (no autapses by
-default). Both are enforced by :func:`constrain` after every optimizer step and on
+default), and ``input_mask``/``output_mask`` do the same for input and readout weights.
+All are enforced by :func:`constrain` after every optimizer step and on
 gradients by :func:`mask_gradient`. In a closed loop (a task whose output moves what
 the network senses, such as a cursor), fixed weights F ``[n_out, n_rec]``
 (``readout_feedback``) feed the previous readout back into every neuron.
@@ -80,10 +81,12 @@ class StepRecord(NamedTuple):
 
 
 class Trajectory(NamedTuple):
-    """Per-step outputs of one trial: ``readout [T, n_out]``, ``activity [T, n_rec]`` (or None)."""
+    """Per-step outputs of one trial: ``readout [T, n_out]``, and when asked for,
+    ``activity`` z ``[T, n_rec]`` and ``psi`` ψ = ∂z/∂v ``[T, n_rec]`` (else None)."""
 
     readout: Array
     activity: Array | None
+    psi: Array | None = None
 
 
 Observer = Callable[[Any, StepRecord, Any], Any]
@@ -100,6 +103,8 @@ class Network:
         tau_out: readout time constant [ms].
         readout_scale: g_out (``None`` means ``1 − κ``).
         recurrent_mask: ``[n_rec, n_rec]`` 1 where a synapse exists (pre × post).
+        input_mask: ``[n_in, n_rec]`` likewise for ``w_in``, or ``None`` (all exist).
+        output_mask: ``[n_rec, n_out]`` likewise for ``w_out``, or ``None`` (all exist).
         sign: ``[n_rec]`` +1 excitatory / −1 inhibitory, or ``None`` without Dale's law.
         readout_feedback: F ``[n_out, n_rec]`` [mV per readout unit], fixed, closing the
             loop from the readout y^{t−1} to the input currents; ``None`` for none.
@@ -114,6 +119,8 @@ class Network:
     recurrent_mask: Array | None = None
     sign: Array | None = None
     readout_feedback: Array | None = None
+    input_mask: Array | None = None
+    output_mask: Array | None = None
 
     @property
     def readout_decay(self) -> float:
@@ -140,15 +147,24 @@ def make_network(
     excitatory_fraction: float | None = None,
     autapses: bool = False,
     readout_feedback_gain: float | None = None,
+    input_connectivity: float = 1.0,
+    output_connectivity: float = 1.0,
+    sign: Array | None = None,
+    readout_cells: Array | None = None,
     key: Array | None = None,
 ) -> Network:
     """Build a network, drawing a sparse mask when ``connectivity < 1``.
 
     ``excitatory_fraction`` (e.g. 0.8) turns on Dale's law: the first
-    ``round(fraction · n_rec)`` neurons are excitatory, the rest inhibitory.
-    ``readout_feedback_gain`` closes the loop: F_kj ~ N(0, gain²) [mV], drawn from
-    ``fold_in(key, 1)`` (so the mask's draw does not change).
+    ``round(fraction · n_rec)`` neurons are excitatory, the rest inhibitory; or give each
+    neuron's ``sign`` (+1/−1, ``[n_rec]``) directly (cell types). ``readout_feedback_gain``
+    closes the loop: F_kj ~ N(0, gain²) [mV], drawn from ``fold_in(key, 1)`` (so the
+    mask's draw does not change). ``input_connectivity`` and ``output_connectivity`` < 1
+    draw masks for ``w_in`` and ``w_out`` from ``fold_in(key, 2)`` and ``fold_in(key, 3)``;
+    ``readout_cells`` (``[n_rec]`` bool) keeps only those neurons' readout weights.
     """
+    if excitatory_fraction is not None and sign is not None:
+        raise ValueError("give excitatory_fraction or sign, not both")
     mask = jnp.ones((n_rec, n_rec))
     if connectivity < 1.0:
         if key is None:
@@ -156,7 +172,8 @@ def make_network(
         mask = jax.random.bernoulli(key, connectivity, (n_rec, n_rec)).astype(mask.dtype)
     if not autapses:
         mask = mask * (1.0 - jnp.eye(n_rec))
-    sign = None
+    if sign is not None:
+        sign = jnp.asarray(sign, jnp.float32)
     if excitatory_fraction is not None:
         n_exc = round(excitatory_fraction * n_rec)
         sign = jnp.where(jnp.arange(n_rec) < n_exc, 1.0, -1.0)
@@ -166,6 +183,11 @@ def make_network(
             raise ValueError("readout_feedback_gain needs a key to draw the feedback weights")
         draw = jax.random.normal(jax.random.fold_in(key, 1), (n_out, n_rec))
         feedback = readout_feedback_gain * draw
+    input_mask = _sparse_mask(key, 2, input_connectivity, (n_in, n_rec), "input_connectivity")
+    output_mask = _sparse_mask(key, 3, output_connectivity, (n_rec, n_out), "output_connectivity")
+    if readout_cells is not None:
+        cells = jnp.asarray(readout_cells, jnp.float32)[:, None]
+        output_mask = cells * (jnp.ones((n_rec, n_out)) if output_mask is None else output_mask)
     return Network(
         neuron=neuron,
         n_in=n_in,
@@ -176,7 +198,21 @@ def make_network(
         recurrent_mask=mask,
         sign=sign,
         readout_feedback=feedback,
+        input_mask=input_mask,
+        output_mask=output_mask,
     )
+
+
+def _sparse_mask(
+    key: Array | None, stream: int, probability: float, shape: tuple[int, int], name: str
+) -> Array | None:
+    """A Bernoulli(``probability``) 0/1 mask from ``fold_in(key, stream)``; None if 1."""
+    if probability >= 1.0:
+        return None
+    if key is None:
+        raise ValueError(f"{name} < 1 needs a key to draw the sparse mask")
+    draw = jax.random.bernoulli(jax.random.fold_in(key, stream), probability, shape)
+    return draw.astype(jnp.float32)
 
 
 def init_params(
@@ -217,20 +253,20 @@ def constrain(network: Network, params: Params) -> Params:
 
     A weight that would change its neuron's sign is set to 0 (as in Liu et al. 2021).
     """
-    w_rec = params.w_rec
-    if network.recurrent_mask is not None:
-        w_rec = w_rec * network.recurrent_mask.astype(w_rec.dtype)
-    if network.sign is not None:
-        sign = network.sign.astype(w_rec.dtype)[:, None]
-        w_rec = jnp.where(w_rec * sign < 0, 0.0, w_rec)
-    return params._replace(w_rec=w_rec)
+    params = mask_gradient(network, params)
+    if network.sign is None:
+        return params
+    sign = network.sign.astype(params.w_rec.dtype)[:, None]
+    return params._replace(w_rec=jnp.where(params.w_rec * sign < 0, 0.0, params.w_rec))
 
 
 def mask_gradient(network: Network, grads: Params) -> Params:
-    """Zero the gradient of absent synapses, so optimizer state never sees them."""
-    if network.recurrent_mask is None:
-        return grads
-    return grads._replace(w_rec=grads.w_rec * network.recurrent_mask.astype(grads.w_rec.dtype))
+    """Zero the entries of absent synapses (of a gradient or of weights), so optimizer
+    state never sees them."""
+    masks = (network.input_mask, network.recurrent_mask, network.output_mask)
+    return Params(
+        *(w if m is None else w * m.astype(w.dtype) for w, m in zip(grads, masks, strict=True))
+    )
 
 
 def chunk_length(n_steps: int, longest: int = 32) -> int:
@@ -269,6 +305,7 @@ def simulate(
     observer_inputs: Any = None,
     observer_chunk: int = 1,
     record_activity: bool = False,
+    record_psi: bool = False,
     truncate_recurrent_gradient: bool = False,
     initial_state: NetworkState | None = None,
     current_noise: Array | None = None,
@@ -285,6 +322,7 @@ def simulate(
         observer_inputs: a pytree with leading axis T handed to the observer alongside
             the records of the same steps (for example targets and the loss weights).
         record_activity: also return the recurrent outputs ``[T, n_rec]``.
+        record_psi: also return ψ^t = ∂z^t/∂v^t ``[T, n_rec]`` [1/mV].
         truncate_recurrent_gradient: stop gradients through every path of z^{t−1} into
             step t (the recurrent input and the reset), and through the closed loop's
             y^{t−1}: what e-prop computes online.
@@ -332,14 +370,14 @@ def simulate(
         current = x @ params.w_in
         return (current if noise is None else current + noise, out_noise)
 
-    def emitted(outputs: Array, readout: Array) -> tuple[Array, Array | None]:
-        return readout, outputs if record_activity else None
+    def emitted(outputs: Array, psi: Array, readout: Array) -> tuple:
+        return readout, outputs if record_activity else None, psi if record_psi else None
 
     if observer is None:
-        final, (z, _, readout) = jax.lax.scan(
+        final, (z, psi, readout) = jax.lax.scan(
             advance, state, drive(inputs, current_noise, readout_noise)
         )
-        return Trajectory(*emitted(z, readout)), observer_state, final
+        return Trajectory(*emitted(z, psi, readout)), observer_state, final
 
     n_steps = inputs.shape[0]
     if n_steps % observer_chunk:
@@ -358,9 +396,9 @@ def simulate(
         )
         previous = jnp.concatenate([first_previous[None], z[:-1]])
         records = StepRecord(x_chunk, previous, z, psi, readout)
-        return (net_state, observer(obs_state, records, obs_in)), emitted(z, readout)
+        return (net_state, observer(obs_state, records, obs_in)), emitted(z, psi, readout)
 
     scanned = (inputs, current_noise, readout_noise, observer_inputs)
     (final, obs_final), out = jax.lax.scan(chunk, (state, observer_state), by_chunk(scanned))
-    readout, activity = jax.tree.map(lambda x: x.reshape(n_steps, *x.shape[2:]), out)
-    return Trajectory(readout, activity), obs_final, final
+    readout, activity, psi = jax.tree.map(lambda x: x.reshape(n_steps, *x.shape[2:]), out)
+    return Trajectory(readout, activity, psi), obs_final, final

@@ -84,11 +84,15 @@ def markdown(spec: CompareSpec, rows: list[dict], records: list[dict]) -> str:
         "wall time [s]",
         "peak RSS [MB]",
     ]
+    rates = (
+        f"at the best of {spec.lr_candidates} learning rates (tuned on a separate seed)"
+        if spec.lr_candidates > 1
+        else "at each task's default learning rate (no tuning)"
+    )
     lines = [
         "# Leaderboard",
         "",
-        f"{spec.seeds} seeds × {spec.iterations} iterations per rule, at the best of "
-        f"{spec.lr_candidates} learning rates (tuned on a separate seed). Mean ± s.e.m. over "
+        f"{spec.seeds} seeds × {spec.iterations} iterations per rule, {rates}. Mean ± s.e.m. over "
         f"seeds; (n/K) when only n seeds reached a value. Iterations to threshold: until the "
         f"10-iteration mean loss ≤ {spec.threshold} × the initial loss. cos(Δ, ∇): the rule's "
         "expected update against BPTT's exact gradient on one batch.",

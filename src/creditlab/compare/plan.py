@@ -9,6 +9,9 @@ A comparison of rules R on tasks T has two phases per (task, rule):
 2. final: the K seeds 0 … K−1 at the learning rate whose tuning run ended with the
    lowest loss (mean of its last 10 % of iterations; a failed or diverged run never wins).
 
+With one candidate (C = 1) there is nothing to choose: no tuning runs, and the final
+seeds train at the task's default rate.
+
 Every trial is a :class:`TrialSpec`, a plain dict away from JSON, and the unit of work
 Ray schedules, of failure and of resumption.
 """
@@ -93,7 +96,9 @@ def learning_rates(task: str, candidates: int) -> list[float]:
 
 
 def plan_tuning(spec: CompareSpec) -> list[TrialSpec]:
-    """The tuning trials of every (task, rule)."""
+    """The tuning trials of every (task, rule); none with a single candidate rate."""
+    if spec.lr_candidates == 1:
+        return []
     return [
         TrialSpec(
             phase="tune",

@@ -19,7 +19,13 @@ from typing import Any
 
 from creditlab.cluster import connect
 from creditlab.compare.leaderboard import write_leaderboard
-from creditlab.compare.plan import CompareSpec, TrialSpec, plan_final, plan_tuning
+from creditlab.compare.plan import (
+    CompareSpec,
+    TrialSpec,
+    learning_rates,
+    plan_final,
+    plan_tuning,
+)
 from creditlab.compare.trial import run_trial, tail_mean
 from creditlab.io.run_directory import OutputExists, _atomic_write, _version
 
@@ -133,6 +139,11 @@ def compare(
 
     for trial in tuning:
         submit(trial)
+    if not tuning:
+        for task in spec.tasks:
+            for rule in spec.rules:
+                for final in plan_final(spec, task, rule, learning_rates(task, 1)[0]):
+                    submit(final)
     while pending:
         ready, _ = ray.wait(list(pending), num_returns=1)
         for ref in ready:

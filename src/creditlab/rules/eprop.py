@@ -149,13 +149,15 @@ def eprop_chunk(
     feedback: Array,
     traces: EpropTraces,
     records: StepRecord,
-    targets_and_weights: tuple[Array, Array],
+    scanned: tuple[Array, Array, Array | None],
 ) -> EpropTraces:
     """K steps of e-prop inside the network's scan (the module docstring's equations).
 
     ``feedback`` is B ``[n_rec, n_out]``; ``records`` are K stacked :class:`StepRecord`;
-    ``targets_and_weights`` are y* ``[K, n_out]`` and the loss weights ``[K]``. Over the
-    chunk, with Lf^k = Σ_{k'≥k} κ^{k'−k} L^{k'}, the per-synapse sums are
+    ``scanned`` are y* ``[K, n_out]``, the loss weights ``[K]`` and an optional extra
+    signal M ``[K, n_rec]`` that multiplies the unfiltered trace (ΔW_ji += Σ_k M_j^k e_ji^k;
+    MDGL's modulatory term, :mod:`creditlab.rules.mdgl`), or None. Over the chunk, with
+    Lf^k = Σ_{k'≥k} κ^{k'−k} L^{k'}, the per-synapse sums are
 
         Σ_k L^k ē^k   = (Σ_k κ^{k+1} L^k) ē^in + Σ_k Lf^k e^k
         ē^out         = κ^K ē^in + Σ_k κ^{K−1−k} e^k
@@ -164,7 +166,7 @@ def eprop_chunk(
     """
     neuron = network.neuron
     kappa, g_out = network.readout_decay, network.readout_input_scale
-    targets, weights = targets_and_weights
+    targets, weights, extra_signal = scanned
     steps = records.psi.shape[0]
 
     presynaptic_activity = jnp.concatenate([records.inputs, records.recurrent_inputs], axis=-1)
@@ -180,7 +182,8 @@ def eprop_chunk(
     powers = jnp.asarray(kappa ** np.arange(steps, dtype=float), signal.dtype)
     carried = kappa * (powers @ signal)
     to_end = jnp.broadcast_to(powers[::-1, None], signal.shape)
-    weightings = [future_signal, to_end]
+    own_signal = future_signal if extra_signal is None else future_signal + extra_signal
+    weightings = [own_signal, to_end]
     if traces.eligibility_sum is not None:
         weightings.append(jnp.ones_like(signal))
     weighting = jnp.stack(weightings)
@@ -229,7 +232,6 @@ def eprop(
     """
     if feedback not in ("symmetric", "random"):
         raise ValueError(f"feedback must be 'symmetric' or 'random', got {feedback!r}")
-    regularise = network.neuron.is_spiking and objective.rate_coefficient > 0
 
     def init(params: Params, *, key: Array | None = None) -> EpropState:
         if feedback == "symmetric":
@@ -244,53 +246,67 @@ def eprop(
     def update(
         params: Params, state: EpropState, trials: Trials, *, key: Array | None = None
     ) -> tuple[Params, EpropState, Metrics]:
-        dtype = params.w_in.dtype
-        matrix = params.w_out if state.feedback is None else state.feedback
-        weights = Objective.step_weights(trials.mask).astype(dtype)
-        stateful = network.neuron.synaptic_eligibility
-        chunk = chunk_length(trials.inputs.shape[1], longest_chunk or (10 if stateful else 32))
-        start = init_traces(network, dtype, stateful=stateful, regularise=regularise)
-
-        def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
-            return eprop_chunk(network, objective, matrix, traces, records, scanned)
-
-        def run(inputs: Array, targets: Array, step_weights: Array) -> tuple[Array, EpropTraces]:
-            trajectory, traces, _ = simulate(
-                network,
-                params,
-                inputs,
-                observer=observer,
-                observer_state=start,
-                observer_inputs=(targets.astype(dtype), step_weights),
-                observer_chunk=chunk,
-            )
-            return trajectory.readout, traces
-
-        readout, traces = jax.vmap(run)(trials.inputs, trials.targets, weights)
-        grad = jnp.sum(traces.grad, axis=0)
-        batch, n_steps = trials.inputs.shape[:2]
-        rate = traces.spike_count / n_steps
-        if regularise:
-            signal = objective.rate_penalty_signal(rate)[:, None, :]
-            grad = grad + jnp.sum(traces.eligibility_sum * signal, axis=0) / (batch * n_steps)
-        if state.withheld_last_signal is not None:
-            _, last_signal = learning_signal(
-                network,
-                objective,
-                matrix,
-                readout[:, -1],
-                trials.targets[:, -1].astype(dtype),
-                weights[:, -1],
-            )
-            withheld = state.withheld_last_signal[:, :, None] * last_signal[:, None, :]
-            late = jnp.sum(withheld * traces.filtered[:, : network.n_in], axis=0)
-            grad = grad.at[: network.n_in].add(-late)
-        grads = Params(
-            w_in=grad[: network.n_in], w_rec=grad[network.n_in :], w_out=jnp.sum(traces.grad_out, 0)
-        )
-        metrics = trial_metrics(
-            objective, readout, trials, rate if network.neuron.is_spiking else None
-        )
-        return grads, state, metrics
+        return eprop_update(network, objective, params, state, trials, longest_chunk)
 
     return Rule(init=init, update=update)
+
+
+def eprop_update(
+    network: Network,
+    objective: Objective,
+    params: Params,
+    state: EpropState,
+    trials: Trials,
+    longest_chunk: int | None = None,
+    extra_signal: Array | None = None,
+) -> tuple[Params, EpropState, Metrics]:
+    """e-prop's update of one batch; ``extra_signal`` ``[B, T, n_rec]`` (or None) is added
+    to the learning signal on the unfiltered trace (see :func:`eprop_chunk`)."""
+    dtype = params.w_in.dtype
+    matrix = params.w_out if state.feedback is None else state.feedback
+    weights = Objective.step_weights(trials.mask).astype(dtype)
+    stateful = network.neuron.synaptic_eligibility
+    regularise = network.neuron.is_spiking and objective.rate_coefficient > 0
+    chunk = chunk_length(trials.inputs.shape[1], longest_chunk or (10 if stateful else 32))
+    start = init_traces(network, dtype, stateful=stateful, regularise=regularise)
+
+    def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
+        return eprop_chunk(network, objective, matrix, traces, records, scanned)
+
+    def run(inputs: Array, scanned: tuple) -> tuple[Array, EpropTraces]:
+        trajectory, traces, _ = simulate(
+            network,
+            params,
+            inputs,
+            observer=observer,
+            observer_state=start,
+            observer_inputs=scanned,
+            observer_chunk=chunk,
+        )
+        return trajectory.readout, traces
+
+    scanned = (trials.targets.astype(dtype), weights, extra_signal)
+    readout, traces = jax.vmap(run)(trials.inputs, scanned)
+    grad = jnp.sum(traces.grad, axis=0)
+    batch, n_steps = trials.inputs.shape[:2]
+    rate = traces.spike_count / n_steps
+    if regularise:
+        signal = objective.rate_penalty_signal(rate)[:, None, :]
+        grad = grad + jnp.sum(traces.eligibility_sum * signal, axis=0) / (batch * n_steps)
+    if state.withheld_last_signal is not None:
+        _, last_signal = learning_signal(
+            network,
+            objective,
+            matrix,
+            readout[:, -1],
+            trials.targets[:, -1].astype(dtype),
+            weights[:, -1],
+        )
+        withheld = state.withheld_last_signal[:, :, None] * last_signal[:, None, :]
+        late = jnp.sum(withheld * traces.filtered[:, : network.n_in], axis=0)
+        grad = grad.at[: network.n_in].add(-late)
+    grads = Params(
+        w_in=grad[: network.n_in], w_rec=grad[network.n_in :], w_out=jnp.sum(traces.grad_out, 0)
+    )
+    metrics = trial_metrics(objective, readout, trials, rate if network.neuron.is_spiking else None)
+    return grads, state, metrics

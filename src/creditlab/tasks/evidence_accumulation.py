@@ -9,7 +9,12 @@ side that got more cues (2 classes; ``n_cues`` is odd, so there is no tie).
 
 Default timing (NEST's example): 7 × (100 + 50) ms of cues, 1050 ms delay, 150 ms
 recall: 2250 ms per trial at dt = 1 ms. Each cue goes to the trial's majority side
-with probability ``1 − minority_probability`` (0.7 by default).
+with probability ``1 − minority_probability`` (0.7 by default). The loss is scored over
+the whole recall period, or over its last ``scored_ms`` only.
+
+``evidence-accumulation-liu`` (:data:`LIU`) is the version of Liu et al. 2021's code:
+2000 ms trials (7 × 150 ms of cues, 800 ms delay, 150 ms recall), every cue an
+independent fair coin (``minority_probability`` 0.5), scored at the last step only.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class EvidenceAccumulation:
     input_rate_hz: float = 40.0
     noise_rate_hz: float = 10.0
     minority_probability: float = 0.3
+    scored_ms: float | None = None
 
     @property
     def n_in(self) -> int:
@@ -67,10 +73,13 @@ class EvidenceAccumulation:
         in_cue = (cue_index < self.n_cues) & (t % per_cue >= steps(self.spacing_ms, self.dt))
         side_now = cue_sides[jnp.minimum(cue_index, self.n_cues - 1)]
         recall = t >= self.n_steps - steps(self.recall_ms, self.dt)
+        scored = recall
+        if self.scored_ms is not None:
+            scored = t >= self.n_steps - steps(min(self.scored_ms, self.recall_ms), self.dt)
 
         targets = jnp.broadcast_to(jax.nn.one_hot(label, 2), (self.n_steps, 2))
         groups_on = jnp.stack([in_cue & (side_now == 0), in_cue & (side_now == 1), recall], axis=1)
-        return groups_on, targets, recall.astype(jnp.float32)
+        return groups_on, targets, scored.astype(jnp.float32)
 
     def sample(self, key: Array, batch: int) -> Trials:
         k_side, k_cues, k_spikes = jax.random.split(key, 3)
@@ -80,3 +89,10 @@ class EvidenceAccumulation:
         )
         groups_on, targets, mask = jax.vmap(self._one_trial)(majority, with_majority)
         return cue_trials(k_spikes, groups_on, targets, mask, self)
+
+
+def liu_evidence_accumulation() -> EvidenceAccumulation:
+    """The task of Liu et al. 2021's released code (module docstring)."""
+    return EvidenceAccumulation(
+        name="evidence-accumulation-liu", delay_ms=800.0, minority_probability=0.5, scored_ms=1.0
+    )
