@@ -1,0 +1,168 @@
+"""MDGL (Liu et al. 2021) on evidence accumulation: speed against e-prop, and the trials
+of the reproduction (RESULTS §9).
+
+    python benchmarks/mdgl.py speed [--iterations 5]
+        median seconds per training iteration of bptt, eprop and mdgl on the Liu
+        configuration (100 neurons, batch 64, 2000 ms), and peak memory of each in its
+        own process; extrapolated to 2000 iterations.
+    python benchmarks/mdgl.py probe [--rules bptt,eprop,mdgl] [--seeds 5]
+        seconds per iteration of the vmapped seeds, as a trial runs them.
+    python benchmarks/mdgl.py trials --out DIR --rules bptt,eprop,mdgl [--seeds 5]
+        runs the final trials of ``creditlab compare --tasks evidence-accumulation-liu
+        --rules ... --lr-candidates 1 --alignment-draws 1`` one after another in this
+        process (for example on a GPU machine without Ray) into DIR/trials, laid out as
+        ``creditlab compare`` keeps them: running that command with the same options and
+        ``--out DIR`` afterwards resumes them and writes the leaderboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TASK = "evidence-accumulation-liu"
+
+
+def one_speed(rule: str, iterations: int) -> dict:
+    import jax
+
+    from creditlab.config import make_config
+    from creditlab.train import training_parts
+
+    config = make_config(task=TASK, rule=rule, iterations=iterations)
+    parts = training_parts(config)
+    network, state, keys = parts.initial(0)
+    start = time.perf_counter()
+    state, metrics = parts.step(network, state, keys[0])
+    jax.block_until_ready(metrics)
+    first = time.perf_counter() - start
+    times = []
+    for i in range(1, iterations + 1):
+        start = time.perf_counter()
+        state, metrics = parts.step(network, state, keys[i % len(keys)])
+        jax.block_until_ready(metrics)
+        times.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "rule": rule,
+        "compile_and_first_s": first,
+        "median_iteration_s": statistics.median(times),
+        "iterations_timed": iterations,
+        "peak_rss_mb": peak,
+        "device": str(jax.devices()[0]),
+    }
+
+
+def speed(iterations: int) -> None:
+    """Each rule in a fresh process (so peak memory is its own)."""
+    rows = []
+    for rule in ("bptt", "eprop", "mdgl"):
+        code = f"import json, mdgl; print(json.dumps(mdgl.one_speed({rule!r}, {iterations})))"
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+        )
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    eprop = next(r for r in rows if r["rule"] == "eprop")["median_iteration_s"]
+    for r in rows:
+        r["ratio_to_eprop"] = r["median_iteration_s"] / eprop
+        r["extrapolated_2000_iterations_min"] = 2000 * r["median_iteration_s"] / 60
+        print(json.dumps(r))
+
+
+def probe(rules: list[str], seeds: int, iterations: int) -> None:
+    """Seconds per iteration of each rule's vmapped ``seeds``-seed step (as a trial runs)."""
+    from creditlab.config import make_config
+    from creditlab.seeds import train_seeds
+
+    for rule in rules:
+        config = make_config(task=TASK, rule=rule, iterations=iterations)
+        stamps: list[float] = []
+
+        def stamp(iteration: int, rows: list, stamps: list[float] = stamps) -> None:
+            stamps.append(time.perf_counter())
+
+        start = time.perf_counter()
+        result = train_seeds(config, list(range(seeds)), on_iteration=stamp)
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
+        print(
+            json.dumps(
+                {
+                    "rule": rule,
+                    "seeds": seeds,
+                    "first_s": stamps[0] - start,
+                    "median_iteration_s": statistics.median(gaps),
+                    "loss": [round(r[-1]["loss"], 4) for r in result.metrics],
+                }
+            ),
+            flush=True,
+        )
+
+
+def trials(out: Path, rules: list[str], seeds: int, iterations: int) -> None:
+    from creditlab.compare.plan import CompareSpec, learning_rates, plan_final
+    from creditlab.compare.runner import ComparisonFolder
+    from creditlab.compare.trial import run_trial
+
+    spec = CompareSpec(
+        tasks=(TASK,),
+        rules=tuple(rules),
+        seeds=seeds,
+        iterations=iterations,
+        lr_candidates=1,
+        alignment_draws=1,
+    )
+    folder = ComparisonFolder(out, spec)
+    done = folder.finished()
+    for rule in rules:
+        for trial in plan_final(spec, TASK, rule, learning_rates(TASK, 1)[0]):
+            if trial.trial_id in done:
+                print(f"{rule}: already done", flush=True)
+                continue
+            start = time.perf_counter()
+            record = run_trial(trial.model_dump())
+            folder.save(record)
+            finals = [round(s["final_loss"], 4) for s in record["seeds"]]
+            accuracy = [round(s["final_accuracy"], 3) for s in record["seeds"]]
+            print(
+                f"{rule}: {time.perf_counter() - start:.0f} s, final loss {finals}, "
+                f"accuracy {accuracy}",
+                flush=True,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    fast = sub.add_parser("speed")
+    fast.add_argument("--iterations", type=int, default=5)
+    probing = sub.add_parser("probe")
+    probing.add_argument("--rules", default="bptt,eprop,mdgl")
+    probing.add_argument("--seeds", type=int, default=5)
+    probing.add_argument("--iterations", type=int, default=6)
+    runs = sub.add_parser("trials")
+    runs.add_argument("--out", type=Path, required=True)
+    runs.add_argument("--rules", default="bptt,eprop,mdgl")
+    runs.add_argument("--seeds", type=int, default=5)
+    runs.add_argument("--iterations", type=int, default=2000)
+    args = parser.parse_args()
+    if args.command == "speed":
+        speed(args.iterations)
+    elif args.command == "probe":
+        probe(args.rules.split(","), args.seeds, args.iterations)
+    else:
+        trials(args.out, args.rules.split(","), args.seeds, args.iterations)
+
+
+if __name__ == "__main__":
+    main()
