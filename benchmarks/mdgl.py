@@ -109,13 +109,20 @@ def probe(rules: list[str], seeds: int, iterations: int) -> None:
         )
 
 
-def trials(out: Path, rules: list[str], seeds: int, iterations: int) -> None:
+def trials(
+    out: Path,
+    rules: list[str],
+    seeds: int,
+    iterations: int,
+    only: list[str] | None = None,
+    task: str = TASK,
+) -> None:
     from creditlab.compare.plan import CompareSpec, learning_rates, plan_final
     from creditlab.compare.runner import ComparisonFolder
     from creditlab.compare.trial import run_trial
 
     spec = CompareSpec(
-        tasks=(TASK,),
+        tasks=(task,),
         rules=tuple(rules),
         seeds=seeds,
         iterations=iterations,
@@ -124,8 +131,8 @@ def trials(out: Path, rules: list[str], seeds: int, iterations: int) -> None:
     )
     folder = ComparisonFolder(out, spec)
     done = folder.finished()
-    for rule in rules:
-        for trial in plan_final(spec, TASK, rule, learning_rates(TASK, 1)[0]):
+    for rule in only or rules:
+        for trial in plan_final(spec, task, rule, learning_rates(task, 1)[0]):
             if trial.trial_id in done:
                 print(f"{rule}: already done", flush=True)
                 continue
@@ -155,13 +162,16 @@ def main() -> None:
     runs.add_argument("--rules", default="bptt,eprop,mdgl")
     runs.add_argument("--seeds", type=int, default=5)
     runs.add_argument("--iterations", type=int, default=2000)
+    runs.add_argument("--only", default=None, help="run only these of --rules now")
+    runs.add_argument("--task", default=TASK)
     args = parser.parse_args()
     if args.command == "speed":
         speed(args.iterations)
     elif args.command == "probe":
         probe(args.rules.split(","), args.seeds, args.iterations)
     else:
-        trials(args.out, args.rules.split(","), args.seeds, args.iterations)
+        only = args.only.split(",") if args.only else None
+        trials(args.out, args.rules.split(","), args.seeds, args.iterations, only, args.task)
 
 
 if __name__ == "__main__":
