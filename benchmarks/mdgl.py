@@ -5,6 +5,8 @@ of the reproduction (RESULTS §9).
         median seconds per training iteration of bptt, eprop and mdgl on the Liu
         configuration (100 neurons, batch 64, 2000 ms), and peak memory of each in its
         own process; extrapolated to 2000 iterations.
+    python benchmarks/mdgl.py memory
+        peak memory of one batch-64 update against trial length (2000 and 8000 steps).
     python benchmarks/mdgl.py probe [--rules bptt,eprop,mdgl] [--seeds 5]
         seconds per iteration of the vmapped seeds, as a trial runs them.
     python benchmarks/mdgl.py trials --out DIR --rules bptt,eprop,mdgl [--seeds 5]
@@ -58,6 +60,44 @@ def one_speed(rule: str, iterations: int) -> dict:
         "peak_rss_mb": peak,
         "device": str(jax.devices()[0]),
     }
+
+
+def one_memory(rule: str, delay_ms: float) -> dict:
+    """Peak RSS of one update of ``rule`` (batch 64) on the Liu task with a longer delay."""
+    import dataclasses
+
+    import jax
+
+    from creditlab.build import build_network, build_objective, build_rule, build_task
+    from creditlab.config import make_config
+    from creditlab.network import init_params
+
+    config = make_config(task=TASK, rule=rule)
+    task = dataclasses.replace(build_task(config), delay_ms=delay_ms)
+    network = build_network(config, task, key=jax.random.key(0))
+    params = init_params(network, key=jax.random.key(1), gain=config.network.init_gain)
+    rule_object = build_rule(config, network, build_objective(config, task), task)
+    trials = task.sample(jax.random.key(2), config.batch)
+    update = jax.jit(rule_object.update)
+    state = rule_object.init(params, key=jax.random.key(3))
+    jax.block_until_ready(update(params, state, trials, key=jax.random.key(4)))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"rule": rule, "steps": task.n_steps, "peak_rss_mb": peak}
+
+
+def memory() -> None:
+    """Peak memory of one update against trial length, each in a fresh process."""
+    for rule in ("eprop", "mdgl", "bptt"):
+        for delay in (800.0, 6800.0):
+            code = f"import json, mdgl; print(json.dumps(mdgl.one_memory({rule!r}, {delay})))"
+            done = subprocess.run(
+                [sys.executable, "-c", code],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=Path(__file__).parent,
+            )
+            print(done.stdout.strip().splitlines()[-1], flush=True)
 
 
 def speed(iterations: int) -> None:
@@ -140,7 +180,10 @@ def trials(
             record = run_trial(trial.model_dump())
             folder.save(record)
             finals = [round(s["final_loss"], 4) for s in record["seeds"]]
-            accuracy = [round(s["final_accuracy"], 3) for s in record["seeds"]]
+            accuracy = [
+                None if s["final_accuracy"] is None else round(s["final_accuracy"], 3)
+                for s in record["seeds"]
+            ]
             print(
                 f"{rule}: {time.perf_counter() - start:.0f} s, final loss {finals}, "
                 f"accuracy {accuracy}",
@@ -153,6 +196,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     fast = sub.add_parser("speed")
     fast.add_argument("--iterations", type=int, default=5)
+    sub.add_parser("memory")
     probing = sub.add_parser("probe")
     probing.add_argument("--rules", default="bptt,eprop,mdgl")
     probing.add_argument("--seeds", type=int, default=5)
@@ -167,6 +211,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "speed":
         speed(args.iterations)
+    elif args.command == "memory":
+        memory()
     elif args.command == "probe":
         probe(args.rules.split(","), args.seeds, args.iterations)
     else:

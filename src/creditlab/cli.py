@@ -221,6 +221,9 @@ def compare(
     vmap_seeds: Annotated[
         bool, typer.Option(help="train the K seeds as one vmapped computation")
     ] = True,
+    alignment_draws: Annotated[
+        int, typer.Option(help="updates averaged for cos(Δ, ∇); 1 for deterministic rules")
+    ] = 8,
 ) -> None:
     """Compare rules fairly: tune each rule's learning rate on each task, train K seeds at
     the best, and write leaderboard.parquet, leaderboard.md and learning_curves.png into
@@ -245,6 +248,7 @@ def compare(
             batch=batch,
             n_rec=n_rec,
             vmap_seeds=vmap_seeds,
+            alignment_draws=alignment_draws,
         )
     except ValidationError as error:
         _fail("invalid comparison\n" + describe_errors(error))
