@@ -15,6 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from creditlab import cell_types as ct
+
 TaskName = Literal[
     "sine-waves",
     "evidence-accumulation",
@@ -110,11 +112,7 @@ class NetworkConfig(Strict):
         if self.excitatory_fraction is not None:
             raise ValueError("give cell_types or excitatory_fraction, not both")
         if not isinstance(self.cell_types, str):
-            from creditlab import cell_types
-
-            cell_types.validate(
-                tuple(cell_types.CellType(**t.model_dump()) for t in self.cell_types)
-            )
+            ct.validate(tuple(ct.CellType(**t.model_dump()) for t in self.cell_types))
         return self
 
 

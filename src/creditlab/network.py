@@ -253,20 +253,24 @@ def constrain(network: Network, params: Params) -> Params:
 
     A weight that would change its neuron's sign is set to 0 (as in Liu et al. 2021).
     """
-    params = mask_gradient(network, params)
+    params = zero_absent_synapses(network, params)
     if network.sign is None:
         return params
     sign = network.sign.astype(params.w_rec.dtype)[:, None]
     return params._replace(w_rec=jnp.where(params.w_rec * sign < 0, 0.0, params.w_rec))
 
 
-def mask_gradient(network: Network, grads: Params) -> Params:
-    """Zero the entries of absent synapses (of a gradient or of weights), so optimizer
-    state never sees them."""
+def zero_absent_synapses(network: Network, weights: Params) -> Params:
+    """``weights`` (or a gradient) with the entries of absent synapses set to 0."""
     masks = (network.input_mask, network.recurrent_mask, network.output_mask)
     return Params(
-        *(w if m is None else w * m.astype(w.dtype) for w, m in zip(grads, masks, strict=True))
+        *(w if m is None else w * m.astype(w.dtype) for w, m in zip(weights, masks, strict=True))
     )
+
+
+def mask_gradient(network: Network, grads: Params) -> Params:
+    """Zero the gradient of absent synapses, so optimizer state never sees them."""
+    return zero_absent_synapses(network, grads)
 
 
 def chunk_length(n_steps: int, longest: int = 32) -> int:
