@@ -1,4 +1,5 @@
-"""e-prop's update is the BPTT gradient with the through-time recurrent paths stopped."""
+"""e-prop's update is the BPTT gradient with the through-time recurrent paths stopped,
+whether its traces run forward during the trial (online) or backwards after it (offline)."""
 
 import jax
 import jax.numpy as jnp
@@ -35,8 +36,9 @@ ALL = [(name, task) for name in NEURONS for task in (SHORT_SINE, SHORT_EVIDENCE)
 SLOW = [pytest.param(*case, marks=pytest.mark.slow) for case in ALL if case not in FAST]
 
 
+@pytest.mark.parametrize("evaluation", ["online", "offline"])
 @pytest.mark.parametrize(("name", "task"), FAST + SLOW, ids=lambda x: getattr(x, "name", x))
-def test_eprop_equals_truncated_bptt_in_float64(name: str, task) -> None:
+def test_eprop_equals_truncated_bptt_in_float64(name: str, task, evaluation: str) -> None:
     neuron = NEURONS[name]
     network = make_network(neuron, task.n_in, 20, task.n_out, tau_out=15.0)
     params = init_params(network, key=jax.random.key(1), dtype=jnp.float64, gain=2.0)
@@ -47,7 +49,7 @@ def test_eprop_equals_truncated_bptt_in_float64(name: str, task) -> None:
     exact, _, exact_metrics = bptt(network, objective, truncate_recurrent_gradient=True).update(
         params, (), trials
     )
-    rule = eprop(network, objective)
+    rule = eprop(network, objective, evaluation=evaluation)
     online, _, online_metrics = rule.update(params, rule.init(params), trials)
 
     assert float(exact_metrics["loss"]) == pytest.approx(float(online_metrics["loss"]), rel=1e-12)

@@ -29,7 +29,11 @@ import jax.numpy as jnp
 from jax import Array
 
 from creditlab.neurons.base import LeakyMembrane, leak_factor
-from creditlab.neurons.eligibility import EligibilityOperators, adaptive_threshold
+from creditlab.neurons.eligibility import (
+    EligibilityOperators,
+    adaptive_threshold,
+    adaptive_threshold_credit,
+)
 from creditlab.neurons.surrogate import fire
 
 
@@ -100,3 +104,9 @@ class ALIF(LeakyMembrane):
         :func:`creditlab.neurons.eligibility.adaptive_threshold`."""
         beta = jnp.asarray(self.beta, psi.dtype)
         return adaptive_threshold(psi, beta, self.adaptation_decay)
+
+    def eligibility_credit(self, psi: Array, weights: Array) -> Array:
+        """q with Σ_t w^t e^t = Σ_t z̄^t q^t over a whole trial (``psi``, ``weights
+        [T, post]``); see :func:`creditlab.neurons.eligibility.adaptive_threshold_credit`."""
+        beta = jnp.asarray(self.beta, psi.dtype)
+        return adaptive_threshold_credit(psi, weights, beta, self.adaptation_decay)

@@ -11,12 +11,18 @@ with M, u, N, v depending only on the postsynaptic neuron (its ψ over the chunk
 rule can apply them to all synapses with one matrix product per chunk instead of K
 element-wise passes, exactly. Shapes: ``M [K, K, post]``, ``u, N [K, post]``, ``v [post]``.
 Models without per-synapse state (rate, LIF) have ``u = N = v = None``.
+
+When a whole trial's per-step weights w^t of the traces are known in advance (offline
+e-prop, MDGL), the same sums are taken backwards in time per neuron instead:
+Σ_t w_j^t e_ji^t = Σ_t z̄_i^t q_j^t, with q from :func:`membrane_only_credit` or
+:func:`adaptive_threshold_credit` — no per-synapse state at all.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+import jax
 import jax.numpy as jnp
 from jax import Array
 
@@ -81,3 +87,30 @@ def adaptive_threshold(psi: Array, beta: Array, rho: float) -> EligibilityOperat
     return EligibilityOperators(
         M=M, u=-beta * psi * phi[:steps, 0], N=phi[steps, 1:] * psi, v=phi[steps, 0]
     )
+
+
+def membrane_only_credit(psi: Array, weights: Array) -> Array:
+    """q^t = ψ^t w^t ``[T, post]`` for e^t = ψ^t z̄^t (rate units and LIF)."""
+    return psi * weights
+
+
+def adaptive_threshold_credit(psi: Array, weights: Array, beta: Array, rho: float) -> Array:
+    """q ``[T, post]`` with Σ_t w^t e^t = Σ_t z̄^t q^t for ALIF (``psi``, ``weights [T, post]``).
+
+    From e^t = ψ^t (z̄^t − β ε^t) and ε^{t+1} = c^t ε^t + ψ^t z̄^t (c^t = ρ − β ψ^t, ε^0 = 0):
+
+        q^s = ψ^s (w^s − β A^s),   A^s = ψ^{s+1} w^{s+1} + c^{s+1} A^{s+1},   A^{T−1} = 0
+
+    one backward scan over time per neuron.
+    """
+    decay = rho - beta * psi
+    ahead = jnp.concatenate([psi[1:] * weights[1:], jnp.zeros_like(psi[:1])])
+    decay_ahead = jnp.concatenate([decay[1:], jnp.zeros_like(psi[:1])])
+
+    def back(later: Array, now: tuple[Array, Array]) -> tuple[Array, Array]:
+        drive, factor = now
+        current = drive + factor * later
+        return current, current
+
+    _, pending = jax.lax.scan(back, jnp.zeros_like(psi[0]), (ahead, decay_ahead), reverse=True)
+    return psi * (weights - beta * pending)

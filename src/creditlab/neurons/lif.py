@@ -26,7 +26,11 @@ import jax.numpy as jnp
 from jax import Array
 
 from creditlab.neurons.base import LeakyMembrane
-from creditlab.neurons.eligibility import EligibilityOperators, membrane_only
+from creditlab.neurons.eligibility import (
+    EligibilityOperators,
+    membrane_only,
+    membrane_only_credit,
+)
 from creditlab.neurons.surrogate import fire
 
 
@@ -83,3 +87,7 @@ class LIF(LeakyMembrane):
     def eligibility_operators(self, psi: Array) -> EligibilityOperators:
         """e_ji^k = ψ_j^k z̄_i^k over a chunk (``psi [K, post]``); no per-synapse state."""
         return membrane_only(psi)
+
+    def eligibility_credit(self, psi: Array, weights: Array) -> Array:
+        """q^t = ψ^t w^t: Σ_t w^t e^t = Σ_t z̄^t q^t (``psi``, ``weights [T, post]``)."""
+        return membrane_only_credit(psi, weights)

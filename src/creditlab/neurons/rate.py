@@ -17,7 +17,11 @@ import jax.numpy as jnp
 from jax import Array
 
 from creditlab.neurons.base import LeakyMembrane
-from creditlab.neurons.eligibility import EligibilityOperators, membrane_only
+from creditlab.neurons.eligibility import (
+    EligibilityOperators,
+    membrane_only,
+    membrane_only_credit,
+)
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -69,3 +73,7 @@ class Rate(LeakyMembrane):
     def eligibility_operators(self, psi: Array) -> EligibilityOperators:
         """e_ji^k = φ'(v_j^k) z̄_i^k over a chunk (``psi [K, post]``)."""
         return membrane_only(psi)
+
+    def eligibility_credit(self, psi: Array, weights: Array) -> Array:
+        """q^t = ψ^t w^t: Σ_t w^t e^t = Σ_t z̄^t q^t (``psi``, ``weights [T, post]``)."""
+        return membrane_only_credit(psi, weights)

@@ -149,15 +149,13 @@ def eprop_chunk(
     feedback: Array,
     traces: EpropTraces,
     records: StepRecord,
-    scanned: tuple[Array, Array, Array | None],
+    targets_and_weights: tuple[Array, Array],
 ) -> EpropTraces:
     """K steps of e-prop inside the network's scan (the module docstring's equations).
 
     ``feedback`` is B ``[n_rec, n_out]``; ``records`` are K stacked :class:`StepRecord`;
-    ``scanned`` are y* ``[K, n_out]``, the loss weights ``[K]`` and an optional extra
-    signal M ``[K, n_rec]`` that multiplies the unfiltered trace (ΔW_ji += Σ_k M_j^k e_ji^k;
-    MDGL's modulatory term, :mod:`creditlab.rules.mdgl`), or None. Over the chunk, with
-    Lf^k = Σ_{k'≥k} κ^{k'−k} L^{k'}, the per-synapse sums are
+    ``targets_and_weights`` are y* ``[K, n_out]`` and the loss weights ``[K]``. Over the
+    chunk, with Lf^k = Σ_{k'≥k} κ^{k'−k} L^{k'}, the per-synapse sums are
 
         Σ_k L^k ē^k   = (Σ_k κ^{k+1} L^k) ē^in + Σ_k Lf^k e^k
         ē^out         = κ^K ē^in + Σ_k κ^{K−1−k} e^k
@@ -166,7 +164,7 @@ def eprop_chunk(
     """
     neuron = network.neuron
     kappa, g_out = network.readout_decay, network.readout_input_scale
-    targets, weights, extra_signal = scanned
+    targets, weights = targets_and_weights
     steps = records.psi.shape[0]
 
     presynaptic_activity = jnp.concatenate([records.inputs, records.recurrent_inputs], axis=-1)
@@ -182,8 +180,7 @@ def eprop_chunk(
     powers = jnp.asarray(kappa ** np.arange(steps, dtype=float), signal.dtype)
     carried = kappa * (powers @ signal)
     to_end = jnp.broadcast_to(powers[::-1, None], signal.shape)
-    own_signal = future_signal if extra_signal is None else future_signal + extra_signal
-    weightings = [own_signal, to_end]
+    weightings = [future_signal, to_end]
     if traces.eligibility_sum is not None:
         weightings.append(jnp.ones_like(signal))
     weighting = jnp.stack(weightings)
@@ -222,8 +219,13 @@ def eprop(
     *,
     feedback: Feedback = "symmetric",
     longest_chunk: int | None = None,
+    evaluation: Literal["online", "offline"] = "online",
 ) -> Rule:
     """The e-prop rule for ``network`` trained on ``objective``.
+
+    ``evaluation="offline"`` computes the same update after each trial, backwards in time
+    per neuron (:mod:`creditlab.rules.eprop_offline`): much faster on a CPU, with memory
+    that grows with the trial length (O(T · neurons) per trial, never O(T · synapses)).
 
     ``longest_chunk`` bounds K, the steps processed per matrix product (the largest
     divisor of the trial length up to it is used). By default 32 for neurons
@@ -232,6 +234,8 @@ def eprop(
     """
     if feedback not in ("symmetric", "random"):
         raise ValueError(f"feedback must be 'symmetric' or 'random', got {feedback!r}")
+    if evaluation not in ("online", "offline"):
+        raise ValueError(f"evaluation must be 'online' or 'offline', got {evaluation!r}")
 
     def init(params: Params, *, key: Array | None = None) -> EpropState:
         if feedback == "symmetric":
@@ -246,7 +250,15 @@ def eprop(
     def update(
         params: Params, state: EpropState, trials: Trials, *, key: Array | None = None
     ) -> tuple[Params, EpropState, Metrics]:
-        return eprop_update(network, objective, params, state, trials, longest_chunk)
+        if evaluation == "online":
+            return eprop_update(network, objective, params, state, trials, longest_chunk)
+        from creditlab.rules.eprop_offline import offline_update  # it builds on this module
+
+        if state.withheld_last_signal is not None:
+            raise ValueError("NEST's withheld last signal needs evaluation='online'")
+        matrix = params.w_out if state.feedback is None else state.feedback
+        grads, metrics = offline_update(network, objective, params, matrix, trials)
+        return grads, state, metrics
 
     return Rule(init=init, update=update)
 
@@ -258,10 +270,8 @@ def eprop_update(
     state: EpropState,
     trials: Trials,
     longest_chunk: int | None = None,
-    extra_signal: Array | None = None,
 ) -> tuple[Params, EpropState, Metrics]:
-    """e-prop's update of one batch; ``extra_signal`` ``[B, T, n_rec]`` (or None) is added
-    to the learning signal on the unfiltered trace (see :func:`eprop_chunk`)."""
+    """Online e-prop's update of one batch (the module docstring's equations)."""
     dtype = params.w_in.dtype
     matrix = params.w_out if state.feedback is None else state.feedback
     weights = Objective.step_weights(trials.mask).astype(dtype)
@@ -285,7 +295,7 @@ def eprop_update(
         )
         return trajectory.readout, traces
 
-    scanned = (trials.targets.astype(dtype), weights, extra_signal)
+    scanned = (trials.targets.astype(dtype), weights)
     readout, traces = jax.vmap(run)(trials.inputs, scanned)
     grad = jnp.sum(traces.grad, axis=0)
     batch, n_steps = trials.inputs.shape[:2]

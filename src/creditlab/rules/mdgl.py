@@ -29,11 +29,11 @@ modulator type α releases). The cell-specific variant equals BPTT with the recu
 credit truncated after one hop (z_p^t → v_j^{t+1} → z_j^{t+1} → readout); the tests
 check it in float64.
 
-Computed in two passes over a trial, with memory O(synapses + T · neurons) per trial
-(never the O(T × synapses) trace tensor of the published code): a plain forward pass
-keeps ψ and the readout, from which Lf and M follow by a backward filter over time;
-then e-prop's chunked pass (:func:`creditlab.rules.eprop.eprop_update`, its traces
-reused, not copied) weighs the unfiltered traces by Lf + M.
+M needs the credit of the next step, so MDGL is e-prop evaluated after each trial
+(:mod:`creditlab.rules.eprop_offline`, reused, not copied) with M added to its signal:
+one forward pass keeps z, ψ and the readout; Lf and M follow backwards in time, and the
+eligibility sums become one matrix product over the batch. Memory is O(B · T ·
+(inputs + neurons)), never the O(B · T · synapses) trace tensor of the published code.
 """
 
 from __future__ import annotations
@@ -46,14 +46,14 @@ import numpy as np
 from jax import Array
 
 from creditlab import cell_types as ct
-from creditlab.network import Network, Params, simulate
+from creditlab.network import Network, Params
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule
-from creditlab.rules.eprop import EpropState, eprop_update, learning_signal
+from creditlab.rules.eprop_offline import Modulation, offline_update
 from creditlab.tasks.base import Trials
 
-Modulation = Literal["type-averaged", "cell-specific", "shuffled-receptors", "single-type", "none"]
-MODULATIONS: tuple[str, ...] = Modulation.__args__
+Variant = Literal["type-averaged", "cell-specific", "shuffled-receptors", "single-type", "none"]
+MODULATIONS: tuple[str, ...] = Variant.__args__
 
 
 class MdglState(NamedTuple):
@@ -101,34 +101,15 @@ def type_averaged_weights(
     return exists * (hears @ coupling @ member.T)
 
 
-def modulatory_signal(
-    network: Network,
-    objective: Objective,
-    params: Params,
-    trials: Trials,
-    modulatory_weights: Array,
-) -> Array:
-    """M ``[B, T, n_rec]`` (module docstring) from a forward pass over ``trials``."""
-    dtype = params.w_in.dtype
-    weights = Objective.step_weights(trials.mask).astype(dtype)
-    kappa, g = network.readout_decay, network.neuron.input_scale
+def one_hop_credit(modulatory_weights: Array, input_scale: float) -> Modulation:
+    """``(psi, direct) -> M`` for one trial (``[T, n_rec]`` each): M_p^t = g Σ_j W̃_pj
+    ψ_j^{t+1} Lf_j^{t+1}, and 0 at the last step (it has no successor)."""
 
-    def one(inputs: Array, targets: Array, step_weights: Array) -> Array:
-        trajectory, _, _ = simulate(network, params, inputs, record_psi=True)
-        _, signal = learning_signal(
-            network, objective, params.w_out, trajectory.readout, targets, step_weights
-        )
+    def modulation(psi: Array, direct: Array) -> Array:
+        sent = input_scale * (psi[1:] * direct[1:]) @ modulatory_weights.T
+        return jnp.pad(sent, ((0, 1), (0, 0)))
 
-        def backwards(later: Array, now: Array) -> tuple[Array, Array]:
-            filtered = now + kappa * later
-            return filtered, filtered
-
-        _, direct = jax.lax.scan(backwards, jnp.zeros_like(signal[0]), signal, reverse=True)
-        credit = trajectory.psi[1:] * direct[1:]
-        sent = g * credit @ modulatory_weights.T
-        return jnp.pad(sent, ((0, 1), (0, 0)))  # the last step has no successor
-
-    return jax.vmap(one)(trials.inputs, trials.targets.astype(dtype), weights)
+    return modulation
 
 
 def mdgl(
@@ -136,14 +117,12 @@ def mdgl(
     objective: Objective,
     *,
     cell_types: ct.CellTypes | None = None,
-    modulation: Modulation = "type-averaged",
-    longest_chunk: int | None = None,
+    modulation: Variant = "type-averaged",
 ) -> Rule:
     """The MDGL rule for ``network`` trained on ``objective``.
 
     ``cell_types`` gives the neurons' types (default: E/I from the network's signs);
-    ``modulation`` picks the variant or ablation (module docstring); ``longest_chunk``
-    is e-prop's (:func:`creditlab.rules.eprop.eprop`).
+    ``modulation`` picks the variant or ablation (module docstring).
     """
     if modulation not in MODULATIONS:
         raise ValueError(f"modulation must be one of {MODULATIONS}, got {modulation!r}")
@@ -170,10 +149,8 @@ def mdgl(
             weights = type_averaged_weights(
                 params.w_rec, labels, state.receptor_types, jnp.asarray(receptors)
             )
-        signal = modulatory_signal(network, objective, params, trials, weights)
-        grads, _, metrics = eprop_update(
-            network, objective, params, EpropState(None), trials, longest_chunk, signal
-        )
+        credit = one_hop_credit(weights, network.neuron.input_scale)
+        grads, metrics = offline_update(network, objective, params, params.w_out, trials, credit)
         return grads, state, metrics
 
     return Rule(init=init, update=update)
