@@ -32,13 +32,13 @@ from pathlib import Path
 TASK = "evidence-accumulation-liu"
 
 
-def one_speed(rule: str, iterations: int) -> dict:
+def one_speed(rule: str, iterations: int, evaluation: str = "online") -> dict:
     import jax
 
     from creditlab.config import make_config
     from creditlab.train import training_parts
 
-    config = make_config(task=TASK, rule=rule, iterations=iterations)
+    config = make_config(task=TASK, rule=rule, iterations=iterations, evaluation=evaluation)
     parts = training_parts(config)
     network, state, keys = parts.initial(0)
     start = time.perf_counter()
@@ -53,7 +53,7 @@ def one_speed(rule: str, iterations: int) -> dict:
         times.append(time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
-        "rule": rule,
+        "rule": rule if evaluation == "online" else f"{rule} ({evaluation})",
         "compile_and_first_s": first,
         "median_iteration_s": statistics.median(times),
         "iterations_timed": iterations,
@@ -62,7 +62,7 @@ def one_speed(rule: str, iterations: int) -> dict:
     }
 
 
-def one_memory(rule: str, delay_ms: float) -> dict:
+def one_memory(rule: str, delay_ms: float, evaluation: str = "online") -> dict:
     """Peak RSS of one update of ``rule`` (batch 64) on the Liu task with a longer delay."""
     import dataclasses
 
@@ -72,7 +72,7 @@ def one_memory(rule: str, delay_ms: float) -> dict:
     from creditlab.config import make_config
     from creditlab.network import init_params
 
-    config = make_config(task=TASK, rule=rule)
+    config = make_config(task=TASK, rule=rule, evaluation=evaluation)
     task = dataclasses.replace(build_task(config), delay_ms=delay_ms)
     network = build_network(config, task, key=jax.random.key(0))
     params = init_params(network, key=jax.random.key(1), gain=config.network.init_gain)
@@ -82,14 +82,17 @@ def one_memory(rule: str, delay_ms: float) -> dict:
     state = rule_object.init(params, key=jax.random.key(3))
     jax.block_until_ready(update(params, state, trials, key=jax.random.key(4)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rule": rule, "steps": task.n_steps, "peak_rss_mb": peak}
+    name = rule if evaluation == "online" else f"{rule} ({evaluation})"
+    return {"rule": name, "steps": task.n_steps, "peak_rss_mb": peak}
 
 
 def memory() -> None:
     """Peak memory of one update against trial length, each in a fresh process."""
-    for rule in ("eprop", "mdgl", "bptt"):
+    for rule, evaluation in [("eprop", "online"), ("eprop", "offline"), ("mdgl", "online"),
+                             ("bptt", "online")]:  # fmt: skip
         for delay in (800.0, 6800.0):
-            code = f"import json, mdgl; print(json.dumps(mdgl.one_memory({rule!r}, {delay})))"
+            call = f"mdgl.one_memory({rule!r}, {delay}, {evaluation!r})"
+            code = f"import json, mdgl; print(json.dumps({call}))"
             done = subprocess.run(
                 [sys.executable, "-c", code],
                 check=True,
@@ -103,8 +106,10 @@ def memory() -> None:
 def speed(iterations: int) -> None:
     """Each rule in a fresh process (so peak memory is its own)."""
     rows = []
-    for rule in ("bptt", "eprop", "mdgl"):
-        code = f"import json, mdgl; print(json.dumps(mdgl.one_speed({rule!r}, {iterations})))"
+    runs = [("bptt", "online"), ("eprop", "online"), ("eprop", "offline"), ("mdgl", "online")]
+    for rule, evaluation in runs:
+        call = f"mdgl.one_speed({rule!r}, {iterations}, {evaluation!r})"
+        code = f"import json, mdgl; print(json.dumps({call}))"
         done = subprocess.run(
             [sys.executable, "-c", code],
             check=True,

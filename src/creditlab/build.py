@@ -97,7 +97,9 @@ def build_rule(config: TrainConfig, network: Network, objective: Objective, task
     """The rule, with its options from ``config`` (a task's trial types get their own
     reward baselines)."""
     if config.rule == "eprop":
-        return RULES["eprop"](network, objective, feedback=config.feedback)
+        return RULES["eprop"](
+            network, objective, feedback=config.feedback, evaluation=config.evaluation
+        )
     if config.rule in MDGL_RULES:
         return RULES[config.rule](network, objective, cell_types=build_cell_types(config))
     if config.rule not in REWARD_RULES:

@@ -156,6 +156,11 @@ class TrainConfig(Strict):
     adam_epsilon: float = Field(1e-8, gt=0, description="Adam's ε")
     precision: Literal["float32", "float64"] = "float32"
     feedback: Literal["symmetric", "random"] = "symmetric"
+    evaluation: Literal["online", "offline"] = Field(
+        "online",
+        description="e-prop's traces forward during the trial, or backwards after it "
+        "(faster on a CPU; memory grows with the trial)",
+    )
     rate_coefficient: float = Field(0.0, ge=0, description="firing-rate regulariser c_reg")
     rate_target_hz: float = Field(10.0, ge=0)
     checkpoint_every: int = Field(100, ge=1)
@@ -167,6 +172,8 @@ class TrainConfig(Strict):
     def _rule_fits_network(self) -> TrainConfig:
         if self.feedback == "random" and self.rule != "eprop":
             raise ValueError("feedback='random' is an e-prop option; use rule='eprop'")
+        if self.evaluation == "offline" and self.rule != "eprop":
+            raise ValueError("evaluation='offline' is an e-prop option (MDGL is always offline)")
         if self.network.cell_types is not None:
             if self.neuron.model == "rate":
                 raise ValueError("cell_types need spiking neurons: set neuron.model to lif or alif")
