@@ -177,3 +177,15 @@ def test_mdgl_errors_name_the_problem() -> None:
         mdgl(network, objective, cell_types=(ct.CellType("a", 0.5),))
     with pytest.raises(ValueError, match="match no released modulator"):
         ct.validate((ct.CellType("a", 1.0, receptors=("dopamine",)),))
+
+
+def test_offline_evaluation_is_an_eprop_option_only() -> None:
+    from pydantic import ValidationError
+
+    from creditlab.config import make_config
+
+    assert (
+        make_config(task="sine-waves", rule="eprop", evaluation="offline").evaluation == "offline"
+    )
+    with pytest.raises(ValidationError, match="e-prop option"):
+        make_config(task="sine-waves", rule="bptt", evaluation="offline")
