@@ -12,7 +12,8 @@ from creditlab.config import describe_errors, load_config, make_config
         (
             {"task": "mnist", "rule": "eprop"},
             "task: Input should be 'sine-waves', 'evidence-accumulation', "
-            "'evidence-accumulation-liu', 'delayed-match', 'dnms', 'teacher-student' or 'reach'",
+            "'evidence-accumulation-liu', 'delayed-match', 'delayed-match-liu', 'dnms', "
+            "'teacher-student' or 'reach'",
         ),
         ({"task": "sine-waves", "rule": "hebb"}, "rule: Input should be 'bptt', 'eprop'"),
         (

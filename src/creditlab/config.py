@@ -22,6 +22,7 @@ TaskName = Literal[
     "evidence-accumulation",
     "evidence-accumulation-liu",
     "delayed-match",
+    "delayed-match-liu",
     "dnms",
     "teacher-student",
     "reach",
@@ -200,6 +201,34 @@ _CUE_TASK = {
     "learning_rate": 5e-3,
     "rate_coefficient": 2.0,
 }
+# Liu et al. 2021 (their released code): 50 LIF + 50 ALIF, 19 % inhibitory (all LIF), 10 %
+# input, recurrent and readout connectivity, thr 0.01, β 1.8 in Bellec's units
+# (a_Bellec = (1 − ρ) a here, so β here = 1.8 (1 − e^{−dt/τ_a})), v ← αv + (1 − α)I,
+# Adam 0.0025, batch 64, no rate regulariser. Weights are drawn at 1/√(p·fan-in).
+_LIU = {
+    "neuron": {
+        "model": "alif",
+        "tau_m": 20.0,
+        "v_th": 0.01,
+        "t_ref": 5.0,
+        "tau_a": 2000.0,
+        "beta": 1.8 * (1.0 - math.exp(-1.0 / 2000.0)),
+        "current_scale": None,
+        "surrogate_height": 0.3,
+    },
+    "network": {
+        "n_rec": 100,
+        "tau_out": 20.0,
+        "connectivity": 0.1,
+        "input_connectivity": 0.1,
+        "output_connectivity": 0.1,
+        "cell_types": "liu-ei",
+        "init_gain": 1.0 / math.sqrt(0.1),
+    },
+    "batch": 64,
+    "learning_rate": 2.5e-3,
+    "rate_coefficient": 0.0,
+}
 TASK_DEFAULTS: dict[str, dict] = {
     "sine-waves": {
         "neuron": {"model": "lif", "tau_m": 30.0, "v_th": 0.03, "current_scale": None},
@@ -210,34 +239,8 @@ TASK_DEFAULTS: dict[str, dict] = {
     },
     "evidence-accumulation": _CUE_TASK,
     "delayed-match": _CUE_TASK,
-    # Liu et al. 2021 (their released code): 50 LIF + 50 ALIF, 19 % inhibitory (all LIF),
-    # 10 % input, recurrent and readout connectivity, thr 0.01, β 1.8 in Bellec's units
-    # (a_Bellec = (1 − ρ) a here, so β here = 1.8 (1 − e^{−dt/τ_a})), v ← αv + (1 − α)I,
-    # Adam 0.0025, batch 64, no rate regulariser. Weights are drawn at 1/√(p·fan-in).
-    "evidence-accumulation-liu": {
-        "neuron": {
-            "model": "alif",
-            "tau_m": 20.0,
-            "v_th": 0.01,
-            "t_ref": 5.0,
-            "tau_a": 2000.0,
-            "beta": 1.8 * (1.0 - math.exp(-1.0 / 2000.0)),
-            "current_scale": None,
-            "surrogate_height": 0.3,
-        },
-        "network": {
-            "n_rec": 100,
-            "tau_out": 20.0,
-            "connectivity": 0.1,
-            "input_connectivity": 0.1,
-            "output_connectivity": 0.1,
-            "cell_types": "liu-ei",
-            "init_gain": 1.0 / math.sqrt(0.1),
-        },
-        "batch": 64,
-        "learning_rate": 2.5e-3,
-        "rate_coefficient": 0.0,
-    },
+    "evidence-accumulation-liu": _LIU,
+    "delayed-match-liu": _LIU,
     # Miconi 2017: 200 tanh units, τ = 30 ms, recurrent gain 1.5, sparse kicks of 16 mV
     # with probability 0.003, cubed Hebbian term, baseline per trial type with α = 0.25.
     "dnms": {

@@ -15,6 +15,7 @@ TASKS: dict[str, Callable[[], Task]] = {
     "evidence-accumulation": EvidenceAccumulation,
     "evidence-accumulation-liu": liu_evidence_accumulation,
     "delayed-match": DelayedMatch,
+    "delayed-match-liu": lambda: DelayedMatch(name="delayed-match-liu"),
     "dnms": DelayedNonMatch,
     "teacher-student": TeacherStudent,
     "reach": Reach,

@@ -6,6 +6,8 @@ trial shows a first cue (A or B, ``cue_ms`` at ``input_rate_hz``), a delay of
 which the recall group fires. The network must report during recall whether the two
 cues were the same (class 1, "match") or different (class 0). Default timing:
 200 + 500 + 200 + 300 + 150 = 1350 ms at dt = 1 ms; background at ``noise_rate_hz``.
+``delayed-match-liu`` is the same task for the network of Liu et al. 2021 (the
+configuration of ``evidence-accumulation-liu``).
 """
 
 from __future__ import annotations

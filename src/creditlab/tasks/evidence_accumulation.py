@@ -12,9 +12,10 @@ recall: 2250 ms per trial at dt = 1 ms. Each cue goes to the trial's majority si
 with probability ``1 − minority_probability`` (0.7 by default). The loss is scored over
 the whole recall period, or over its last ``scored_ms`` only.
 
-``evidence-accumulation-liu`` (:func:`liu_evidence_accumulation`) is the version of Liu et al. 2021's code:
-2000 ms trials (7 × 150 ms of cues, 800 ms delay, 150 ms recall), every cue an
-independent fair coin (``minority_probability`` 0.5), scored at the last step only.
+``evidence-accumulation-liu`` (:func:`liu_evidence_accumulation`) is the version of
+Liu et al. 2021's code: 2000 ms trials (7 × 150 ms of cues, 800 ms delay, 150 ms
+recall), every cue an independent fair coin (``minority_probability`` 0.5), scored at
+the last step only.
 """
 
 from __future__ import annotations
