@@ -56,6 +56,13 @@ def test_the_liu_configuration_builds_the_published_network() -> None:
         assert 0.07 < float(np.mean(np.asarray(mask))) < 0.13
 
 
+def test_delayed_match_liu_uses_the_same_network() -> None:
+    a = make_config(task="evidence-accumulation-liu", rule="mdgl")
+    b = make_config(task="delayed-match-liu", rule="mdgl")
+    assert a.network == b.network and a.neuron == b.neuron and b.batch == 64
+    assert build_task(b).n_steps == 1350
+
+
 def test_internal_cell_types_have_no_readout_weights() -> None:
     config = make_config(
         task="evidence-accumulation-liu",
