@@ -189,3 +189,26 @@ def test_offline_evaluation_is_an_eprop_option_only() -> None:
     )
     with pytest.raises(ValidationError, match="e-prop option"):
         make_config(task="sine-waves", rule="bptt", evaluation="offline")
+
+
+@pytest.mark.parametrize("preset", ["liu-ei", "six-types"])
+def test_each_preset_trains_with_mdgl(preset) -> None:
+    from creditlab.config import make_config
+    from creditlab.train import training_parts
+
+    config = make_config(
+        task="evidence-accumulation-liu",
+        rule="mdgl",
+        batch=2,
+        iterations=2,
+        network={"cell_types": preset, "n_rec": 20},
+    )
+    parts = training_parts(config)
+    network, state, keys = parts.initial(0)
+    for key in keys[:2]:
+        state, metrics = parts.step(network, state, key)
+    assert np.isfinite(float(metrics["loss"])) and bool(metrics["finite"])
+    # the rule kept Dale's law and the masks
+    w_rec = np.asarray(state.params.w_rec)
+    sign = np.asarray(network.sign)[:, None]
+    assert (w_rec * sign >= 0).all() and (w_rec[np.asarray(network.recurrent_mask) == 0] == 0).all()
