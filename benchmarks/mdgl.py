@@ -86,21 +86,27 @@ def one_memory(rule: str, delay_ms: float, evaluation: str = "online") -> dict:
     return {"rule": name, "steps": task.n_steps, "peak_rss_mb": peak}
 
 
+def in_fresh_process(call: str) -> dict:
+    """The JSON result of ``call`` (an expression on this module) run in a new Python
+    process, so that its peak memory is its own."""
+    code = f"import json, mdgl; print(json.dumps({call}))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def memory() -> None:
     """Peak memory of one update against trial length, each in a fresh process."""
     for rule, evaluation in [("eprop", "online"), ("eprop", "offline"), ("mdgl", "online"),
                              ("bptt", "online")]:  # fmt: skip
         for delay in (800.0, 6800.0):
-            call = f"mdgl.one_memory({rule!r}, {delay}, {evaluation!r})"
-            code = f"import json, mdgl; print(json.dumps({call}))"
-            done = subprocess.run(
-                [sys.executable, "-c", code],
-                check=True,
-                capture_output=True,
-                text=True,
-                cwd=Path(__file__).parent,
-            )
-            print(done.stdout.strip().splitlines()[-1], flush=True)
+            row = in_fresh_process(f"mdgl.one_memory({rule!r}, {delay}, {evaluation!r})")
+            print(json.dumps(row), flush=True)
 
 
 def speed(iterations: int) -> None:
@@ -108,16 +114,7 @@ def speed(iterations: int) -> None:
     rows = []
     runs = [("bptt", "online"), ("eprop", "online"), ("eprop", "offline"), ("mdgl", "online")]
     for rule, evaluation in runs:
-        call = f"mdgl.one_speed({rule!r}, {iterations}, {evaluation!r})"
-        code = f"import json, mdgl; print(json.dumps({call}))"
-        done = subprocess.run(
-            [sys.executable, "-c", code],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-        )
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        rows.append(in_fresh_process(f"mdgl.one_speed({rule!r}, {iterations}, {evaluation!r})"))
     eprop = next(r for r in rows if r["rule"] == "eprop")["median_iteration_s"]
     for r in rows:
         r["ratio_to_eprop"] = r["median_iteration_s"] / eprop

@@ -165,11 +165,9 @@ def make_network(
     """
     if excitatory_fraction is not None and sign is not None:
         raise ValueError("give excitatory_fraction or sign, not both")
-    mask = jnp.ones((n_rec, n_rec))
-    if connectivity < 1.0:
-        if key is None:
-            raise ValueError("connectivity < 1 needs a key to draw the sparse mask")
-        mask = jax.random.bernoulli(key, connectivity, (n_rec, n_rec)).astype(mask.dtype)
+    mask = _sparse_mask(key, None, connectivity, (n_rec, n_rec), "connectivity")
+    if mask is None:
+        mask = jnp.ones((n_rec, n_rec))
     if not autapses:
         mask = mask * (1.0 - jnp.eye(n_rec))
     if sign is not None:
@@ -204,15 +202,16 @@ def make_network(
 
 
 def _sparse_mask(
-    key: Array | None, stream: int, probability: float, shape: tuple[int, int], name: str
+    key: Array | None, stream: int | None, probability: float, shape: tuple[int, int], name: str
 ) -> Array | None:
-    """A Bernoulli(``probability``) 0/1 mask from ``fold_in(key, stream)``; None if 1."""
+    """A Bernoulli(``probability``) 0/1 mask drawn from ``fold_in(key, stream)`` (from
+    ``key`` itself when ``stream`` is None); None when every synapse exists."""
     if probability >= 1.0:
         return None
     if key is None:
         raise ValueError(f"{name} < 1 needs a key to draw the sparse mask")
-    draw = jax.random.bernoulli(jax.random.fold_in(key, stream), probability, shape)
-    return draw.astype(jnp.float32)
+    drawn_from = key if stream is None else jax.random.fold_in(key, stream)
+    return jax.random.bernoulli(drawn_from, probability, shape).astype(jnp.float32)
 
 
 def init_params(

@@ -114,13 +114,27 @@ def decay_powers(
     return powers, decay ** (k + 1).astype(float)
 
 
+LONGEST_MATRIX_FILTER = 64
+
+
 def leaky_filter(decay: float, drive: Array, initial: Array, *, reverse: bool = False) -> Array:
     """f^k = decay · f^{k−1} + drive^k along axis 0 of ``drive [K, ...]``, from ``initial``.
 
     With ``reverse`` the filter runs backwards from the end (f^k = decay · f^{k+1} + drive^k).
-    Computed as one product with the K × K matrix of decay powers (no loop).
+    Up to ``LONGEST_MATRIX_FILTER`` steps (a chunk) it is one product with the K × K matrix
+    of decay powers (no loop); longer drives (a whole trial) are filtered by a scan, whose
+    cost grows linearly with K.
     """
     steps = drive.shape[0]
+    if steps > LONGEST_MATRIX_FILTER:
+
+        def step(carried: Array, now: Array) -> tuple[Array, Array]:
+            value = now + decay * carried
+            return value, value
+
+        return jax.lax.scan(
+            step, jnp.broadcast_to(initial, drive.shape[1:]), drive, reverse=reverse
+        )[1]
     powers, first = decay_powers(decay, steps, reverse=reverse)
     powers, first = jnp.asarray(powers, drive.dtype), jnp.asarray(first, drive.dtype)
     filtered = powers @ drive.reshape(steps, -1) + first[:, None] * initial.reshape(1, -1)

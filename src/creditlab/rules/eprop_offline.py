@@ -26,21 +26,10 @@ from jax import Array
 from creditlab.network import Network, Params, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, trial_metrics
-from creditlab.rules.eprop import learning_signal
+from creditlab.rules.eprop import leaky_filter, learning_signal
 from creditlab.tasks.base import Trials
 
 Modulation = Callable[[Array, Array], Array]
-
-
-def running_filter(decay: float, drive: Array, *, reverse: bool = False) -> Array:
-    """f^t = decay · f^{t∓1} + drive^t along axis 0 from 0 (backwards with ``reverse``)."""
-
-    def step(carried: Array, now: Array) -> tuple[Array, Array]:
-        value = now + decay * carried
-        return value, value
-
-    _, filtered = jax.lax.scan(step, jnp.zeros_like(drive[0]), drive, reverse=reverse)
-    return filtered
 
 
 def offline_update(
@@ -70,17 +59,19 @@ def offline_update(
         z, psi = trajectory.activity, trajectory.psi
         previous = jnp.concatenate([jnp.zeros_like(z[:1]), z[:-1]])
         activity = jnp.concatenate([inputs.astype(dtype), previous], axis=-1)
-        presynaptic = running_filter(neuron.decay, neuron.input_scale * activity)
+        presynaptic = leaky_filter(
+            neuron.decay, neuron.input_scale * activity, jnp.zeros_like(activity[0])
+        )
         errors, signal = learning_signal(
             network, objective, feedback, trajectory.readout, targets, step_weights
         )
-        direct = running_filter(kappa, signal, reverse=True)
+        direct = leaky_filter(kappa, signal, jnp.zeros_like(signal[0]), reverse=True)
         total = direct if modulation is None else direct + modulation(psi, direct)
         rate = jnp.mean(z, axis=0)
         if regularise:
             total = total + objective.rate_penalty_signal(rate) / (batch * n_steps)
         credit = neuron.eligibility_credit(psi, total)
-        readout_trace = running_filter(kappa, g_out * z)
+        readout_trace = leaky_filter(kappa, g_out * z, jnp.zeros_like(z[0]))
         return presynaptic, credit, readout_trace, errors, trajectory.readout, rate
 
     presynaptic, credit, readout_trace, errors, readout, rate = jax.vmap(one)(

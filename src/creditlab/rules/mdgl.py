@@ -63,26 +63,18 @@ class MdglState(NamedTuple):
     receptor_types: Array
 
 
-ONE_TYPE: ct.CellTypes = (ct.CellType("all", 1.0, releases=("m",), receptors=("m",)),)
-
-
-def types_and_labels(
+def receptors_and_labels(
     network: Network, cell_types: ct.CellTypes | None
-) -> tuple[ct.CellTypes, Array]:
-    """The cell types and each neuron's type ``[n_rec]``: the given types laid out in
-    order; else E (0) and I (1) from the network's signs (Liu's released version: every
-    cell hears both modulators); else one type."""
+) -> tuple[np.ndarray, Array]:
+    """R ``[n_types, n_types]`` and each neuron's type ``[n_rec]``: from the given types
+    laid out in order; else E (0) and I (1) from the network's signs, every cell hearing
+    both (Liu's released version); else one type that hears itself."""
     if cell_types is not None:
         types = ct.validate(cell_types)
-        return types, jnp.asarray(ct.labels(types, network.n_rec), jnp.int32)
+        return ct.receptor_matrix(types), jnp.asarray(ct.labels(types, network.n_rec), jnp.int32)
     if network.sign is None:
-        return ONE_TYPE, jnp.zeros(network.n_rec, jnp.int32)
-    both = ("E-modulator", "I-modulator")
-    types = (
-        ct.CellType("E", 0.5, "E", releases=both[:1], receptors=both),
-        ct.CellType("I", 0.5, "I", releases=both[1:], receptors=both),
-    )
-    return types, (network.sign < 0).astype(jnp.int32)
+        return np.ones((1, 1)), jnp.zeros(network.n_rec, jnp.int32)
+    return np.ones((2, 2)), (network.sign < 0).astype(jnp.int32)
 
 
 def type_averaged_weights(
@@ -126,10 +118,9 @@ def mdgl(
     """
     if modulation not in MODULATIONS:
         raise ValueError(f"modulation must be one of {MODULATIONS}, got {modulation!r}")
-    types, labels = types_and_labels(network, cell_types)
+    receptors, labels = receptors_and_labels(network, cell_types)
     if modulation == "single-type":
-        types, labels = ONE_TYPE, jnp.zeros(network.n_rec, jnp.int32)
-    receptors = ct.receptor_matrix(types)
+        receptors, labels = np.ones((1, 1)), jnp.zeros(network.n_rec, jnp.int32)
     if modulation == "none":
         receptors = np.zeros_like(receptors)
 
