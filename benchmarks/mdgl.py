@@ -14,7 +14,8 @@ of the reproduction (RESULTS §9).
         --rules ... --lr-candidates 1 --alignment-draws 1`` one after another in this
         process (for example on a GPU machine without Ray) into DIR/trials, laid out as
         ``creditlab compare`` keeps them: running that command with the same options and
-        ``--out DIR`` afterwards resumes them and writes the leaderboard.
+        ``--out DIR`` afterwards resumes them and writes the leaderboard. ``--task`` and
+        ``--batch`` choose another task or batch (pass the same to ``creditlab compare``).
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ def trials(
     iterations: int,
     only: list[str] | None = None,
     task: str = TASK,
+    batch: int | None = None,
 ) -> None:
     from creditlab.compare.plan import CompareSpec, learning_rates, plan_final
     from creditlab.compare.runner import ComparisonFolder
@@ -170,6 +172,7 @@ def trials(
         iterations=iterations,
         lr_candidates=1,
         alignment_draws=1,
+        batch=batch,
     )
     folder = ComparisonFolder(out, spec)
     done = folder.finished()
@@ -210,6 +213,7 @@ def main() -> None:
     runs.add_argument("--iterations", type=int, default=2000)
     runs.add_argument("--only", default=None, help="run only these of --rules now")
     runs.add_argument("--task", default=TASK)
+    runs.add_argument("--batch", type=int, default=None, help="trials per update (task default)")
     args = parser.parse_args()
     if args.command == "speed":
         speed(args.iterations)
@@ -219,7 +223,15 @@ def main() -> None:
         probe(args.rules.split(","), args.seeds, args.iterations)
     else:
         only = args.only.split(",") if args.only else None
-        trials(args.out, args.rules.split(","), args.seeds, args.iterations, only, args.task)
+        trials(
+            args.out,
+            args.rules.split(","),
+            args.seeds,
+            args.iterations,
+            only,
+            args.task,
+            args.batch,
+        )
 
 
 if __name__ == "__main__":
