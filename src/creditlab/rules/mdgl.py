@@ -35,8 +35,9 @@ one forward pass keeps z, ψ and the readout; Lf and M follow backwards in time,
 eligibility sums become one matrix product over the batch. Memory is O(B · T ·
 (inputs + neurons)), never the O(B · T · synapses) trace tensor of the published code.
 An exact online form would not be O(B · synapses) as online e-prop is: with a leaky
-readout (κ > 0), Lf_j^{t+1} holds all later errors, so it has to carry Σ_{t<t'} κ^{t'−t−1} ψ_j^{t+1}
-e_pq^t for every synapse q → p and every target j of p: O(synapses × fan-out) per trial.
+readout (κ > 0), Lf_j^{t+1} holds all later errors, so it has to carry
+Σ_{t<t'} κ^{t'−t−1} ψ_j^{t+1} e_pq^t for every synapse q → p and every target j of p:
+O(synapses × fan-out) per trial.
 """
 
 from __future__ import annotations
