@@ -1,11 +1,11 @@
 """MDGL (Liu et al. 2021) on evidence accumulation: speed against e-prop, and the trials
 of the reproduction (RESULTS §9).
 
-    python benchmarks/mdgl.py speed [--iterations 5]
+    python benchmarks/mdgl.py speed [--iterations 5] [--rules mdgl,mdgl-online]
         median seconds per training iteration of bptt, eprop and mdgl on the Liu
         configuration (100 neurons, batch 64, 2000 ms), and peak memory of each in its
         own process; extrapolated to 2000 iterations.
-    python benchmarks/mdgl.py memory
+    python benchmarks/mdgl.py memory [--rules mdgl,mdgl-online]
         peak memory of one batch-64 update against trial length (2000 and 8000 steps).
     python benchmarks/mdgl.py probe [--rules bptt,eprop,mdgl] [--seeds 5]
         seconds per iteration of the vmapped seeds, as a trial runs them.
@@ -101,20 +101,27 @@ def in_fresh_process(call: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def memory() -> None:
-    """Peak memory of one update against trial length, each in a fresh process."""
+def memory(only: list[str] | None = None) -> None:
+    """Peak memory of one update against trial length, each in a fresh process (``only``:
+    just these rules)."""
     for rule, evaluation in [("eprop", "online"), ("eprop", "offline"), ("mdgl", "online"),
-                             ("bptt", "online")]:  # fmt: skip
+                             ("mdgl-online", "online"), ("bptt", "online")]:  # fmt: skip
+        if only and rule not in only:
+            continue
         for delay in (800.0, 6800.0):
             row = in_fresh_process(f"mdgl.one_memory({rule!r}, {delay}, {evaluation!r})")
             print(json.dumps(row), flush=True)
 
 
-def speed(iterations: int) -> None:
-    """Each rule in a fresh process (so peak memory is its own)."""
+def speed(iterations: int, only: list[str] | None = None) -> None:
+    """Each rule in a fresh process (so peak memory is its own; ``only``: just these rules,
+    online e-prop always)."""
     rows = []
-    runs = [("bptt", "online"), ("eprop", "online"), ("eprop", "offline"), ("mdgl", "online")]
+    runs = [("bptt", "online"), ("eprop", "online"), ("eprop", "offline"), ("mdgl", "online"),
+            ("mdgl-online", "online")]  # fmt: skip
     for rule, evaluation in runs:
+        if only and rule not in only and (rule, evaluation) != ("eprop", "online"):
+            continue
         rows.append(in_fresh_process(f"mdgl.one_speed({rule!r}, {iterations}, {evaluation!r})"))
     eprop = next(r for r in rows if r["rule"] == "eprop")["median_iteration_s"]
     for r in rows:
@@ -201,7 +208,8 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     fast = sub.add_parser("speed")
     fast.add_argument("--iterations", type=int, default=5)
-    sub.add_parser("memory")
+    fast.add_argument("--rules", default=None, help="only these rules (and online e-prop)")
+    sub.add_parser("memory").add_argument("--rules", default=None, help="only these rules")
     probing = sub.add_parser("probe")
     probing.add_argument("--rules", default="bptt,eprop,mdgl")
     probing.add_argument("--seeds", type=int, default=5)
@@ -216,9 +224,9 @@ def main() -> None:
     runs.add_argument("--batch", type=int, default=None, help="trials per update (task default)")
     args = parser.parse_args()
     if args.command == "speed":
-        speed(args.iterations)
+        speed(args.iterations, args.rules.split(",") if args.rules else None)
     elif args.command == "memory":
-        memory()
+        memory(args.rules.split(",") if args.rules else None)
     elif args.command == "probe":
         probe(args.rules.split(","), args.seeds, args.iterations)
     else:

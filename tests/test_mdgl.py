@@ -30,7 +30,7 @@ TYPES = (
 )
 
 
-def setup(neuron, task, *, dale: bool = True):
+def setup(neuron, task, *, dale: bool = True, tau_out: float = 15.0):
     """A 20-neuron network with 50 % connectivity (and Dale's law), float64 weights."""
     sign = ct.signs(TYPES, 20) if dale else None
     network = make_network(
@@ -38,7 +38,7 @@ def setup(neuron, task, *, dale: bool = True):
         task.n_in,
         20,
         task.n_out,
-        tau_out=15.0,
+        tau_out=tau_out,
         connectivity=0.5,
         sign=sign,
         key=jax.random.key(0),
@@ -138,6 +138,47 @@ def test_single_type_without_modulation_is_eprop(name) -> None:
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", NEURONS)
+@pytest.mark.parametrize("modulation", ["type-averaged", "cell-specific"])
+def test_online_mdgl_equals_the_exact_form_when_the_readout_does_not_leak(name, modulation) -> None:
+    """κ = e^{−dt/τ_out} ≈ 0 for τ_out = 0.01 ms: moving the filter past ψ changes nothing."""
+    network, params, objective, trials = setup(NEURONS[name], SHORT_EVIDENCE, tau_out=0.01)
+    assert network.readout_decay < 1e-40
+    updates = []
+    for evaluation in ("online", "offline"):
+        rule = mdgl(network, objective, cell_types=TYPES, modulation=modulation,
+                    evaluation=evaluation)  # fmt: skip
+        updates.append(rule.update(params, rule.init(params), trials)[0])
+    assert_same(*updates)
+
+
+def test_online_mdgl_approximates_the_exact_form_with_a_leaky_readout() -> None:
+    """With τ_out = 15 ms the two forms differ, and the online one is still MDGL: it is
+    not e-prop's update, and it points the same way as the exact one."""
+    network, params, objective, trials = setup(NEURONS["alif-mixed"], SHORT_EVIDENCE)
+    updates = {}
+    for evaluation in ("online", "offline"):
+        rule = mdgl(network, objective, cell_types=TYPES, evaluation=evaluation)
+        updates[evaluation] = np.asarray(rule.update(params, rule.init(params), trials)[0].w_rec)
+    plain = eprop(network, objective)
+    base = np.asarray(plain.update(params, plain.init(params), trials)[0].w_rec)
+    online, exact = updates["online"], updates["offline"]
+    assert np.linalg.norm(online - exact) > 1e-6 * np.linalg.norm(exact)
+    assert np.linalg.norm(online - base) > 1e-3 * np.linalg.norm(base)
+    cosine = np.sum(online * exact) / (np.linalg.norm(online) * np.linalg.norm(exact))
+    assert cosine > 0.9  # 0.9997 when written
+
+
+def test_online_mdgl_without_modulation_is_online_eprop() -> None:
+    network, params, objective, trials = setup(NEURONS["alif-mixed"], SHORT_SINE, dale=False)
+    rule = mdgl(network, objective, modulation="none", evaluation="online")
+    online, _, _ = rule.update(params, rule.init(params), trials)
+    plain = eprop(network, objective)
+    expected, _, _ = plain.update(params, plain.init(params), trials)
+    for a, b in zip(online, expected, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-15)
+
+
 def test_type_averaged_weights_by_hand() -> None:
     """Types [0, 0, 1]; the 0→0 block has weights 1 and 3 (mean 2, the zero is no synapse),
     0→1 has 4 and 6 (mean 5), 1→0 has −2 (mean −2). Type 1 hears type 0, not itself."""
@@ -173,6 +214,8 @@ def test_mdgl_errors_name_the_problem() -> None:
     network, _, objective, _ = setup(NEURONS["lif"], SHORT_SINE)
     with pytest.raises(ValueError, match="modulation must be one of"):
         mdgl(network, objective, modulation="global")
+    with pytest.raises(ValueError, match="evaluation must be"):
+        mdgl(network, objective, evaluation="later")
     with pytest.raises(ValueError, match="sum to 1"):
         mdgl(network, objective, cell_types=(ct.CellType("a", 0.5),))
     with pytest.raises(ValueError, match="match no released modulator"):

@@ -40,6 +40,7 @@ RuleName = Literal[
     "mdgl-shuffled-receptors",
     "mdgl-single-type",
     "mdgl-no-modulation",
+    "mdgl-online",
 ]
 TASK_NAMES: tuple[str, ...] = TaskName.__args__
 RULE_NAMES: tuple[str, ...] = RuleName.__args__

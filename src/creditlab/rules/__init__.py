@@ -24,6 +24,7 @@ RULES = {
     "mdgl-shuffled-receptors": partial(mdgl, modulation="shuffled-receptors"),
     "mdgl-single-type": partial(mdgl, modulation="single-type"),
     "mdgl-no-modulation": partial(mdgl, modulation="none"),
+    "mdgl-online": partial(mdgl, evaluation="online"),
 }
 MDGL_RULES = tuple(name for name in RULES if name.startswith("mdgl"))
 

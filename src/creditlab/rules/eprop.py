@@ -164,6 +164,7 @@ def eprop_chunk(
     traces: EpropTraces,
     records: StepRecord,
     targets_and_weights: tuple[Array, Array],
+    modulatory: Array | None = None,
 ) -> EpropTraces:
     """K steps of e-prop inside the network's scan (the module docstring's equations).
 
@@ -175,6 +176,11 @@ def eprop_chunk(
         ē^out         = κ^K ē^in + Σ_k κ^{K−1−k} e^k
 
     and each Σ_k w^k e^k is a product of z̄ ``[K, pre]`` with the neuron's operators.
+
+    ``modulatory`` (``[n_rec, n_rec]``, G_pj, default None) adds the online MDGL term
+    Σ_k M^k ē^{k−1} with M_p^k = Σ_j G_pj ψ_j^k L_j^k (:mod:`creditlab.rules.mdgl`):
+
+        Σ_k M^k ē^{k−1} = (Σ_k κ^k M^k) ē^in + Σ_k (Σ_{k'>k} κ^{k'−1−k} M^{k'}) e^k
     """
     neuron = network.neuron
     kappa, g_out = network.readout_decay, network.readout_input_scale
@@ -193,6 +199,13 @@ def eprop_chunk(
     future_signal = leaky_filter(kappa, signal, jnp.zeros_like(signal[0]), reverse=True)
     powers = jnp.asarray(kappa ** np.arange(steps, dtype=float), signal.dtype)
     carried = kappa * (powers @ signal)
+    if modulatory is not None:
+        sent = (records.psi * signal) @ modulatory.T
+        later = jnp.concatenate([sent[1:], jnp.zeros_like(sent[:1])])
+        future_signal = future_signal + leaky_filter(
+            kappa, later, jnp.zeros_like(sent[0]), reverse=True
+        )
+        carried = carried + powers @ sent
     to_end = jnp.broadcast_to(powers[::-1, None], signal.shape)
     weightings = [future_signal, to_end]
     if traces.eligibility_sum is not None:
@@ -284,8 +297,10 @@ def eprop_update(
     state: EpropState,
     trials: Trials,
     longest_chunk: int | None = None,
+    modulatory: Array | None = None,
 ) -> tuple[Params, EpropState, Metrics]:
-    """Online e-prop's update of one batch (the module docstring's equations)."""
+    """Online e-prop's update of one batch (the module docstring's equations);
+    ``modulatory`` adds online MDGL's term (:func:`eprop_chunk`)."""
     dtype = params.w_in.dtype
     matrix = params.w_out if state.feedback is None else state.feedback
     weights = Objective.step_weights(trials.mask).astype(dtype)
@@ -295,7 +310,7 @@ def eprop_update(
     start = init_traces(network, dtype, stateful=stateful, regularise=regularise)
 
     def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
-        return eprop_chunk(network, objective, matrix, traces, records, scanned)
+        return eprop_chunk(network, objective, matrix, traces, records, scanned, modulatory)
 
     def run(inputs: Array, scanned: tuple) -> tuple[Array, EpropTraces]:
         trajectory, traces, _ = simulate(

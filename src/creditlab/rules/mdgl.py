@@ -38,6 +38,13 @@ An exact online form would not be O(B · synapses) as online e-prop is: with a l
 readout (κ > 0), Lf_j^{t+1} holds all later errors, so it has to carry
 Σ_{t<t'} κ^{t'−t−1} ψ_j^{t+1} e_pq^t for every synapse q → p and every target j of p:
 O(synapses × fan-out) per trial.
+
+``evaluation="online"`` (rule name ``mdgl-online``) instead moves the readout's filter
+past ψ_j: ΔW_pq = Σ_t L_p^t ē_pq^t + Σ_t M̂_p^t ē_pq^{t−1} with M̂_p^t = g Σ_j
+W̃_pj ψ_j^t L_j^t, on e-prop's own online traces (:func:`creditlab.rules.eprop.eprop_chunk`),
+memory O(B · synapses) whatever the trial length. It is exact when the readout does not
+leak (κ = 0) and an approximation otherwise; the tests check it against the exact form
+at κ → 0.
 """
 
 from __future__ import annotations
@@ -53,6 +60,7 @@ from creditlab import cell_types as ct
 from creditlab.network import Network, Params
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule
+from creditlab.rules.eprop import EpropState, eprop_update
 from creditlab.rules.eprop_offline import Modulation, offline_update
 from creditlab.tasks.base import Trials
 
@@ -114,14 +122,18 @@ def mdgl(
     *,
     cell_types: ct.CellTypes | None = None,
     modulation: Variant = "type-averaged",
+    evaluation: Literal["offline", "online"] = "offline",
 ) -> Rule:
     """The MDGL rule for ``network`` trained on ``objective``.
 
     ``cell_types`` gives the neurons' types (default: E/I from the network's signs);
-    ``modulation`` picks the variant or ablation (module docstring).
+    ``modulation`` picks the variant or ablation; ``evaluation`` the exact form after
+    each trial or the online form (module docstring).
     """
     if modulation not in MODULATIONS:
         raise ValueError(f"modulation must be one of {MODULATIONS}, got {modulation!r}")
+    if evaluation not in ("offline", "online"):
+        raise ValueError(f"evaluation must be 'offline' or 'online', got {evaluation!r}")
     receptors, labels = receptors_and_labels(network, cell_types)
     if modulation == "single-type":
         receptors, labels = np.ones((1, 1)), jnp.zeros(network.n_rec, jnp.int32)
@@ -144,6 +156,12 @@ def mdgl(
             weights = type_averaged_weights(
                 params.w_rec, labels, state.receptor_types, jnp.asarray(receptors)
             )
+        if evaluation == "online":
+            modulatory = network.neuron.input_scale * weights
+            grads, _, metrics = eprop_update(
+                network, objective, params, EpropState(None), trials, modulatory=modulatory
+            )
+            return grads, state, metrics
         credit = one_hop_credit(weights, network.neuron.input_scale)
         grads, metrics = offline_update(network, objective, params, params.w_out, trials, credit)
         return grads, state, metrics
