@@ -146,8 +146,9 @@ def test_online_mdgl_equals_the_exact_form_when_the_readout_does_not_leak(name, 
     assert network.readout_decay < 1e-40
     updates = []
     for evaluation in ("online", "offline"):
-        rule = mdgl(network, objective, cell_types=TYPES, modulation=modulation,
-                    evaluation=evaluation)  # fmt: skip
+        rule = mdgl(
+            network, objective, cell_types=TYPES, modulation=modulation, evaluation=evaluation
+        )
         updates.append(rule.update(params, rule.init(params), trials)[0])
     assert_same(*updates)
 
