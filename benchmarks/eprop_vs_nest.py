@@ -42,7 +42,7 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
 
-from creditlab.network import Params, make_network, mask_gradient  # noqa: E402
+from creditlab.network import Params, make_network, zero_absent_synapses  # noqa: E402
 from creditlab.neurons import ALIF, LIF  # noqa: E402
 from creditlab.objective import Objective  # noqa: E402
 from creditlab.optimizers import adam_epsilon_hat  # noqa: E402
@@ -126,7 +126,9 @@ def creditlab_run(reference: dict, *, nest_late_signal: bool = True) -> dict:
         trials = Trials(inputs, targets, jnp.broadcast_to(mask, inputs.shape[:2]))
         rule_state = EpropState(feedback, withheld if nest_late_signal else None)
         updates, _, metrics = rule.update(params, rule_state, trials)
-        steps, optimizer_state = optimizer.update(mask_gradient(network, updates), optimizer_state)
+        steps, optimizer_state = optimizer.update(
+            zero_absent_synapses(network, updates), optimizer_state
+        )
         return optax.apply_updates(params, steps), optimizer_state, metrics["loss"]
 
     optimizer_state = optimizer.init(params)

@@ -11,8 +11,8 @@ Weights are stored pre × post (``x @ w_in``). Optional cell types: each recurre
 is excitatory or inhibitory (``sign`` +1/−1) and its outgoing recurrent weights keep
 that sign (Dale's law); ``recurrent_mask`` marks the synapses that exist (no autapses by
 default), and ``input_mask``/``output_mask`` do the same for input and readout weights.
-All are enforced by :func:`constrain` after every optimizer step and on
-gradients by :func:`mask_gradient`. In a closed loop (a task whose output moves what
+All are enforced by :func:`constrain` after every optimizer step, and absent synapses
+on gradients by :func:`zero_absent_synapses`. In a closed loop (a task whose output moves what
 the network senses, such as a cursor), fixed weights F ``[n_out, n_rec]``
 (``readout_feedback``) feed the previous readout back into every neuron.
 
@@ -260,16 +260,12 @@ def constrain(network: Network, params: Params) -> Params:
 
 
 def zero_absent_synapses(network: Network, weights: Params) -> Params:
-    """``weights`` (or a gradient) with the entries of absent synapses set to 0."""
+    """``weights`` (or a gradient) with the entries of absent synapses set to 0: applied
+    to every update, so optimizer state never sees them."""
     masks = (network.input_mask, network.recurrent_mask, network.output_mask)
     return Params(
         *(w if m is None else w * m.astype(w.dtype) for w, m in zip(weights, masks, strict=True))
     )
-
-
-def mask_gradient(network: Network, grads: Params) -> Params:
-    """Zero the gradient of absent synapses, so optimizer state never sees them."""
-    return zero_absent_synapses(network, grads)
 
 
 def chunk_length(n_steps: int, longest: int = 32) -> int:

@@ -24,7 +24,7 @@ from creditlab.build import build_network, build_objective, build_optimizer, bui
 from creditlab.compilation import run_once
 from creditlab.config import TrainConfig
 from creditlab.io.run_directory import RunDirectory
-from creditlab.network import Network, Params, constrain, init_params, mask_gradient
+from creditlab.network import Network, Params, constrain, init_params, zero_absent_synapses
 from creditlab.rules.base import Rule
 from creditlab.tasks.base import Task
 
@@ -72,7 +72,7 @@ def make_train_step(
         updates, rule_state, metrics = rule_for(network).update(
             state.params, state.rule_state, trials, key=k_rule
         )
-        updates = mask_gradient(network, updates)
+        updates = zero_absent_synapses(network, updates)
         steps, optimizer_state = optimizer.update(updates, state.optimizer_state, state.params)
         params = constrain(network, optax.apply_updates(state.params, steps))
         finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(w)) for w in jax.tree.leaves(params)]))

@@ -83,6 +83,11 @@ class EpropTraces(NamedTuple):
     spike_count: Array
 
 
+def feedback_matrix(params: Params, state: EpropState) -> Array:
+    """B ``[n_rec, n_out]``: W_out for symmetric feedback, else the state's fixed matrix."""
+    return params.w_out if state.feedback is None else state.feedback
+
+
 def init_traces(network: Network, dtype: Any, *, stateful: bool, regularise: bool) -> EpropTraces:
     """All-zero traces at the start of a trial."""
     n_pre, n_rec = network.n_in + network.n_rec, network.n_rec
@@ -283,8 +288,9 @@ def eprop(
 
         if state.withheld_last_signal is not None:
             raise ValueError("NEST's withheld last signal needs evaluation='online'")
-        matrix = params.w_out if state.feedback is None else state.feedback
-        grads, metrics = offline_update(network, objective, params, matrix, trials)
+        grads, metrics = offline_update(
+            network, objective, params, feedback_matrix(params, state), trials
+        )
         return grads, state, metrics
 
     return Rule(init=init, update=update)
@@ -302,7 +308,7 @@ def eprop_update(
     """Online e-prop's update of one batch (the module docstring's equations);
     ``modulatory`` adds online MDGL's term (:func:`eprop_chunk`)."""
     dtype = params.w_in.dtype
-    matrix = params.w_out if state.feedback is None else state.feedback
+    matrix = feedback_matrix(params, state)
     weights = Objective.step_weights(trials.mask).astype(dtype)
     stateful = network.neuron.synaptic_eligibility
     regularise = network.neuron.is_spiking and objective.rate_coefficient > 0

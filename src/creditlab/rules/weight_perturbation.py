@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, mask_gradient, simulate
+from creditlab.network import Network, Params, simulate, zero_absent_synapses
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
 from creditlab.rules.perturbation import BaselineKind, inverse_variance, perturbation_rule
@@ -43,7 +43,9 @@ def weight_perturbation(
             noise_std * jax.random.normal(k, (batch, *w.shape), w.dtype)
             for k, w in zip(keys, leaves, strict=True)
         ]
-        noise = jax.vmap(lambda psi: mask_gradient(network, psi))(jax.tree.unflatten(tree, draws))
+        noise = jax.vmap(lambda psi: zero_absent_synapses(network, psi))(
+            jax.tree.unflatten(tree, draws)
+        )
 
         def run(inputs: Array, psi: Params) -> tuple[Array, Array | None]:
             perturbed = jax.tree.map(jnp.add, params, psi)
