@@ -268,7 +268,7 @@ def compare(rule: str, iterations: int, precision: str) -> dict[str, Any]:
     state = setup.state
     ours, theirs = [], []
     for i in range(iterations):
-        state, metrics = setup.train_step(state, setup.data_keys[i])
+        state, metrics = setup.train_step(state, i)
         weights, opt_state, loss = step(weights, opt_state, x, y_star)
         theirs.append(float(metrics["loss"]))
         ours.append(float(loss))

@@ -45,8 +45,8 @@ def test_one_compiled_step_serves_networks_with_different_masks() -> None:
     zero = build_training(make_config(**fields, seed=0))
     one = build_training(make_config(**fields, seed=1))
     assert not np.array_equal(zero.network.recurrent_mask, one.network.recurrent_mask)
-    borrowed, _ = zero.step(one.network, one.state, one.data_keys[0])
-    own, _ = one.train_step(one.state, one.data_keys[0])
+    borrowed, _ = zero.step(one.network, one.state, one.data_keys, 0)
+    own, _ = one.train_step(one.state, 0)
     for a, b in zip(borrowed.params, own.params, strict=True):
         np.testing.assert_array_equal(a, b)
     assert np.all(

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import optax
 
 from creditlab.build import build_network, build_objective, build_optimizer, build_rule, build_task
-from creditlab.compilation import run_once
+from creditlab.compilation import BackgroundCompile, run_traced_once
 from creditlab.config import TrainConfig
 from creditlab.io.run_directory import RunDirectory
 from creditlab.network import Network, Params, constrain, init_params, zero_absent_synapses
@@ -81,23 +81,28 @@ def make_train_step(
     return train_step
 
 
+IndexedStep = Callable[[Network, TrainState, jax.Array, int], tuple[TrainState, dict]]
+
+
 class TrainingSetup(NamedTuple):
     """Everything a run needs, built from its config.
 
-    ``step`` is the compiled :func:`make_train_step` for ``network``'s shapes;
-    :meth:`train_step` applies it to ``network``.
+    ``step(network, state, data_keys, iteration)`` is the compiled :func:`make_train_step`
+    for ``network``'s shapes, applied with the key ``data_keys[iteration]`` (indexed inside
+    the program: indexing a key array from Python costs 0.4 ms a call);
+    :meth:`train_step` applies it to ``network`` with the run's own keys.
     """
 
     task: Task
     network: Network
     rule: Rule
     state: TrainState
-    step: StepFunction
+    step: IndexedStep
     data_keys: jax.Array
 
-    def train_step(self, state: TrainState, key: jax.Array) -> tuple[TrainState, dict]:
-        """One training iteration of this run's network: ``(state, key) -> (state, metrics)``."""
-        return self.step(self.network, state, key)
+    def train_step(self, state: TrainState, iteration: int) -> tuple[TrainState, dict]:
+        """Iteration ``iteration`` of this run: ``(state, iteration) -> (state, metrics)``."""
+        return self.step(self.network, state, self.data_keys, iteration)
 
 
 class TrainingParts(NamedTuple):
@@ -143,14 +148,20 @@ def training_parts(config: TrainConfig, *, key_impl: str = "rbg") -> TrainingPar
 def build_training(config: TrainConfig) -> TrainingSetup:
     """The network, its initial state and the compiled training step of a run.
 
-    The initialisation runs once, so it is compiled by :func:`run_once`; the training
-    step is compiled here, ahead of the first iteration.
+    The training step is traced from the shapes of the initial state and compiled on a
+    thread (:class:`BackgroundCompile`), ahead of the first iteration, while the
+    initialisation, which runs once, is compiled by :func:`run_traced_once` and drawn.
     """
     parts = training_parts(config)
-    network, state, data_keys = run_once(parts.initial, config.seed)
-    compiled_step = parts.step.lower(network, state, data_keys[0]).compile()
+
+    def indexed_step(network: Network, state: TrainState, keys: jax.Array, iteration: Any):
+        return parts.step(network, state, keys[iteration])
+
+    initial = jax.jit(parts.initial).trace(config.seed)
+    step = BackgroundCompile(jax.jit(indexed_step).lower(*initial.out_info, 0))
+    network, state, data_keys = run_traced_once(initial, config.seed)
     return TrainingSetup(
-        parts.task, network, parts.rule_for(network), state, compiled_step, data_keys
+        parts.task, network, parts.rule_for(network), state, step.result(), data_keys
     )
 
 
@@ -190,11 +201,10 @@ def train(
             run_directory.write_metrics(rows)
             run_directory.write_checkpoint(good.params._asdict(), iteration)
 
-    keys = setup.data_keys
     last_good, applied = state, 0  # ``applied``: updates contained in ``state``
     try:
         for iteration in range(config.iterations):
-            new_state, metrics = train_step(state, keys[iteration])
+            new_state, metrics = train_step(state, iteration)
             metrics = jax.device_get(metrics)  # one transfer for all of them
             finite_weights = bool(metrics.pop("finite"))
             row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}

@@ -14,9 +14,12 @@ import os
 import platform
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from creditlab.io.output_process import OutputProcess
 
 
 class OutputExists(FileExistsError):
@@ -29,11 +32,24 @@ def _atomic_write(path: Path, write: Any) -> None:
     os.replace(partial, path)
 
 
-class RunDirectory:
-    """An output folder owned by one run. Refuses a folder that already has files in it."""
+def write_metrics_file(path: Path, rows: Sequence[Mapping[str, float]]) -> None:
+    """One row per iteration as a parquet table at ``path``, written atomically."""
+    import pandas as pd
 
-    def __init__(self, path: Path | str) -> None:
+    frame = pd.DataFrame(list(rows), columns=None if rows else ["iteration", "loss", "wall_time_s"])
+    _atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+
+
+class RunDirectory:
+    """An output folder owned by one run. Refuses a folder that already has files in it.
+
+    ``output_process``: an :class:`~creditlab.io.output_process.OutputProcess` that writes
+    the metrics table in a second process (the command line's runs); None writes it here.
+    """
+
+    def __init__(self, path: Path | str, output_process: OutputProcess | None = None) -> None:
         self.path = Path(path)
+        self.output_process = output_process
         if self.path.exists() and any(self.path.iterdir()):
             raise OutputExists(
                 f"{self.path} already holds results; choose another --out (nothing was overwritten)"
@@ -57,12 +73,12 @@ class RunDirectory:
         )
 
     def write_metrics(self, rows: Sequence[Mapping[str, float]]) -> None:
-        import pandas as pd
-
-        frame = pd.DataFrame(
-            list(rows), columns=None if rows else ["iteration", "loss", "wall_time_s"]
-        )
-        _atomic_write(self.path / "metrics.parquet", lambda p: frame.to_parquet(p, index=False))
+        """``metrics.parquet``: here, or by the run's :class:`OutputProcess` if it has one."""
+        path = self.path / "metrics.parquet"
+        if self.output_process is None:
+            write_metrics_file(path, rows)
+        else:
+            self.output_process.submit("metrics", path=str(path), rows=[dict(r) for r in rows])
 
     def write_checkpoint(self, arrays: Mapping[str, Any], iteration: int) -> None:
         data = {name: np.asarray(value) for name, value in arrays.items()}
