@@ -18,7 +18,11 @@ ROWS = [
 
 
 def submit_both(process: OutputProcess, folder) -> None:
-    process.submit("metrics", path=str(folder / "metrics.parquet"), rows=ROWS)
+    """The table at two checkpoints (the child gets the new rows each time), then a plot."""
+    rows = ROWS[:10]
+    process.write_metrics(str(folder / "metrics.parquet"), rows)
+    rows += ROWS[10:]
+    process.write_metrics(str(folder / "metrics.parquet"), rows)
     process.submit(
         "learning_curves", path=str(folder / "curve.png"), runs={"eprop": ROWS}, title="test"
     )

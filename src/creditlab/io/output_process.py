@@ -12,8 +12,8 @@ Nothing is lost on a crash:
 * the child ignores Ctrl-C (a terminal sends it to both processes) and, when its input
   closes, finishes every job it has received before it exits; :meth:`OutputProcess.finish`
   waits for it;
-* jobs are idempotent (each rewrites its file atomically), so if the child cannot start or
-  fails, :meth:`~OutputProcess.finish` carries out every job in this process instead.
+* each job rewrites its whole file atomically, so if the child cannot start or fails,
+  :meth:`~OutputProcess.finish` writes the latest version of every file in this process.
 
 Jobs travel as one JSON line each (paths, metric rows of floats, titles): the child never
 unpickles anything.
@@ -32,15 +32,20 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+_TABLES: dict[str, list[dict[str, float]]] = {}
+"""The child's metric rows per table path: each ``metrics`` job brings only the new rows."""
 
-def _write_metrics(path: str, rows: list[dict[str, float]]) -> None:
+
+def _append_metrics(path: str, rows: list[dict[str, float]]) -> None:
     from creditlab.io.run_directory import write_metrics_file
 
-    write_metrics_file(Path(path), rows)
+    table = _TABLES.setdefault(path, [])
+    table.extend(rows)
+    write_metrics_file(Path(path), table)
 
 
 def _plot_learning_curves(path: str, runs: dict[str, list[dict[str, float]]], title: str) -> None:
@@ -50,13 +55,13 @@ def _plot_learning_curves(path: str, runs: dict[str, list[dict[str, float]]], ti
 
 
 JOBS: dict[str, Callable[..., None]] = {
-    "metrics": _write_metrics,
+    "metrics": _append_metrics,
     "learning_curves": _plot_learning_curves,
 }
 
 
 def run_job(job: dict[str, Any]) -> None:
-    """Carry out one job ``{"job": name, **arguments}`` (in whichever process)."""
+    """Carry out one job ``{"job": name, **arguments}``."""
     arguments = dict(job)
     JOBS[arguments.pop("job")](**arguments)
 
@@ -64,13 +69,18 @@ def run_job(job: dict[str, Any]) -> None:
 class OutputProcess:
     """A child process that writes metrics tables and plots; see the module docstring.
 
-    ``submit(job, **arguments)`` returns at once: a feeder thread hands jobs to the child,
-    so a child still importing never blocks training. Use as a context manager, or call
-    :meth:`finish` when the run is over.
+    :meth:`write_metrics` and :meth:`submit` return at once: a feeder thread hands jobs to
+    the child, so a child still importing never blocks training. Use as a context manager,
+    or call :meth:`finish` when the run is over.
+
+    Only the latest job per file is kept for the fallback, and a metrics table sends the
+    child only its new rows: a long run with many checkpoints costs neither memory nor
+    time that grows with the square of its length.
     """
 
     def __init__(self) -> None:
-        self._jobs: list[dict[str, Any]] = []
+        self._fallback: dict[str, Callable[[], None]] = {}  # the latest job per file
+        self._rows_sent: dict[str, int] = {}
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._finished = False
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed by finish())
@@ -87,12 +97,23 @@ class OutputProcess:
         self._feeder = threading.Thread(target=self._feed, daemon=True)
         self._feeder.start()
 
-    def submit(self, job: str, **arguments: Any) -> None:
-        """Queue ``job`` (a key of :data:`JOBS`) with JSON-serialisable ``arguments``."""
-        if job not in JOBS:
-            raise ValueError(f"unknown output job {job!r}; known: {', '.join(JOBS)}")
-        record = {"job": job, **arguments}
-        self._jobs.append(record)
+    def write_metrics(self, path: str, rows: Sequence[Mapping[str, float]]) -> None:
+        """Write ``rows`` (every row so far; earlier ones unchanged) as the table ``path``."""
+        from creditlab.io.run_directory import write_metrics_file
+
+        sent, count = self._rows_sent.get(path, 0), len(rows)
+        self._rows_sent[path] = count
+        self._fallback[path] = lambda: write_metrics_file(Path(path), rows[:count])
+        new_rows = [dict(row) for row in rows[sent:count]]
+        self._queue.put(json.dumps({"job": "metrics", "path": path, "rows": new_rows}))
+
+    def submit(self, job: str, *, path: str, **arguments: Any) -> None:
+        """Queue ``job`` (a key of :data:`JOBS` other than ``metrics``), which writes
+        ``path``, with JSON-serialisable ``arguments``."""
+        if job not in JOBS or job == "metrics":
+            raise ValueError(f"unknown output job {job!r}; known: learning_curves")
+        record = {"job": job, "path": path, **arguments}
+        self._fallback[path] = lambda: run_job(record)
         self._queue.put(json.dumps(record))
 
     def _feed(self) -> None:
@@ -126,8 +147,8 @@ class OutputProcess:
             self._errors.read().decode(errors="replace")[-2000:],
         )
         self._errors.close()
-        for job in self._jobs:
-            run_job(job)
+        for write in self._fallback.values():
+            write()
 
     def __enter__(self) -> OutputProcess:
         return self

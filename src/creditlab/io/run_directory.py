@@ -78,7 +78,7 @@ class RunDirectory:
         if self.output_process is None:
             write_metrics_file(path, rows)
         else:
-            self.output_process.submit("metrics", path=str(path), rows=[dict(r) for r in rows])
+            self.output_process.write_metrics(str(path), rows)
 
     def write_checkpoint(self, arrays: Mapping[str, Any], iteration: int) -> None:
         data = {name: np.asarray(value) for name, value in arrays.items()}
