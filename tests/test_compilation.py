@@ -52,3 +52,16 @@ def test_one_compiled_step_serves_networks_with_different_masks() -> None:
     assert np.all(
         np.asarray(borrowed.params.w_rec)[np.asarray(one.network.recurrent_mask) == 0] == 0
     )
+
+
+def test_the_step_flags_a_nan_weight_even_when_the_loss_stays_finite() -> None:
+    """A NaN recurrent weight silences its neuron (NaN never crosses the threshold), so
+    the loss can stay finite: the step's ``finite`` flag must still say so."""
+    config = make_config(task="sine-waves", rule="eprop", iterations=1, batch=1)
+    setup = build_training(config)
+    _, clean = setup.train_step(setup.state, 0)
+    assert bool(clean["finite"])
+    params = setup.state.params
+    broken = setup.state._replace(params=params._replace(w_rec=params.w_rec.at[3, 5].set(jnp.nan)))
+    _, metrics = setup.train_step(broken, 0)
+    assert np.isfinite(float(metrics["loss"])) and not bool(metrics["finite"])

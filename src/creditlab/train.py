@@ -75,7 +75,9 @@ def make_train_step(
         updates = zero_absent_synapses(network, updates)
         steps, optimizer_state = optimizer.update(updates, state.optimizer_state, state.params)
         params = constrain(network, optax.apply_updates(state.params, steps))
-        finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(w)) for w in jax.tree.leaves(params)]))
+        # a NaN or infinite weight makes the sum NaN or infinite (so do weights whose sum
+        # overflows, diverged by any measure): one reduction per array, cheap to compile
+        finite = jnp.isfinite(sum(jnp.sum(w) for w in jax.tree.leaves(params)))
         return TrainState(params, optimizer_state, rule_state), {**metrics, "finite": finite}
 
     return train_step
@@ -203,8 +205,13 @@ def train(
 
     last_good, applied = state, 0  # ``applied``: updates contained in ``state``
     try:
+        upcoming = train_step(state, 0)
         for iteration in range(config.iterations):
-            new_state, metrics = train_step(state, iteration)
+            new_state, metrics = upcoming
+            if iteration + 1 < config.iterations:
+                # queued before this iteration's metrics are read, so the device computes
+                # it while Python records them (dropped if this iteration diverged)
+                upcoming = train_step(new_state, iteration + 1)
             metrics = jax.device_get(metrics)  # one transfer for all of them
             finite_weights = bool(metrics.pop("finite"))
             row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}

@@ -330,15 +330,27 @@ def eprop_update(
     modulatory: Array | None = None,
 ) -> tuple[Params, EpropState, Metrics]:
     """Online e-prop's update of one batch (the module docstring's equations);
-    ``modulatory`` adds online MDGL's term (:func:`eprop_chunk`)."""
+    ``modulatory`` adds online MDGL's term (:func:`eprop_chunk`).
+
+    When the whole trial fits in one chunk, the chunk's records are the trial's, and the
+    sums are taken backwards in time per neuron instead
+    (:func:`creditlab.rules.eprop_offline.offline_update`): the same update, with one
+    matrix product where the chunk needs three (Lf, the ē carried to a next chunk and the
+    regulariser's Σe), and memory bounded by the same budget.
+    """
     dtype = params.w_in.dtype
     matrix = feedback_matrix(params, state)
-    weights = Objective.step_weights(trials.mask).astype(dtype)
-    stateful = network.neuron.synaptic_eligibility
-    regularise = network.neuron.is_spiking and objective.rate_coefficient > 0
     batch, n_steps = trials.inputs.shape[:2]
     longest = longest_chunk or default_longest_chunk(network, batch, dtype)
     chunk = chunk_length(n_steps, longest)
+    if chunk == n_steps and modulatory is None and state.withheld_last_signal is None:
+        from creditlab.rules.eprop_offline import offline_update  # it builds on this module
+
+        grads, metrics = offline_update(network, objective, params, matrix, trials)
+        return grads, state, metrics
+    weights = Objective.step_weights(trials.mask).astype(dtype)
+    stateful = network.neuron.synaptic_eligibility
+    regularise = network.neuron.is_spiking and objective.rate_coefficient > 0
     start = init_traces(network, dtype, stateful=stateful, regularise=regularise)
 
     def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:

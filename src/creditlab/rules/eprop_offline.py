@@ -1,5 +1,6 @@
 """e-prop evaluated after the trial, backwards in time per neuron (``eprop(...,
-evaluation="offline")``, and MDGL): the same update as :mod:`creditlab.rules.eprop`.
+evaluation="offline")``, online e-prop's one-chunk trials, and MDGL): the same update as
+:mod:`creditlab.rules.eprop`.
 
 Online e-prop carries per-synapse traces forward. When the whole trial is known, the
 same sums can be taken per neuron: with Lf_j^t = Σ_{t'≥t} κ^{t'−t} L_j^{t'} (the
@@ -9,10 +10,18 @@ readout's κ-filter run backwards) and any extra per-step signal M_j^t,
 
 where s_j = c_reg (f_j − f_target)/(B·T) is the rate regulariser's signal and q is the
 neuron's backward credit (:mod:`creditlab.neurons.eligibility`: q = ψ w for LIF and
-rate units, one backward scan for ALIF). Over a batch the whole update is then one
-matrix product, Σ_{b,t} z̄_b^t ⊗ q_b^t, instead of per-trial synapse-sized traces: far
-faster on a CPU, with memory O(B · T · (inputs + neurons)) that grows with the trial
-(online e-prop's does not), and never O(B · T · synapses).
+rate units, one backward scan for ALIF). The traces themselves are never formed: every
+filter is moved onto the side that has fewer numbers, by
+Σ_t (Σ_{s≤t} a^{t−s} u^s) v^t = Σ_s u^s (Σ_{t≥s} a^{t−s} v^t). So, with z̄ = α-filtered
+g_in · pre and L = g_out B ∂E/∂y,
+
+    Lf   = g_out (κ-filter of ∂E/∂y, backwards) Bᵀ           n_out numbers a step, not n_rec
+    ΔW   = g_in Σ_t pre^t q̃^t,  q̃ = α-filter of q, backwards   n_rec a step, not n_in + n_rec
+    ΔW_out = g_out Σ_t z^t (κ-filter of ∂E/∂y, backwards)
+
+Over a batch each is one matrix product over all (trial, step) pairs: far faster on a
+CPU than per-trial synapse-sized traces, with memory O(B · T · (inputs + neurons)) that
+grows with the trial (online e-prop's chunks do not), and never O(B · T · synapses).
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from jax import Array
 from creditlab.network import Network, Params, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, trial_metrics
-from creditlab.rules.eprop import leaky_filter, learning_signal
+from creditlab.rules.eprop import leaky_filter
 from creditlab.tasks.base import Trials
 
 Modulation = Callable[[Array, Array], Array]
@@ -57,31 +66,31 @@ def offline_update(
     def one(inputs: Array, targets: Array, step_weights: Array) -> tuple:
         trajectory, _, _ = simulate(network, params, inputs, record_activity=True, record_psi=True)
         z, psi = trajectory.activity, trajectory.psi
-        previous = jnp.concatenate([jnp.zeros_like(z[:1]), z[:-1]])
-        activity = jnp.concatenate([inputs.astype(dtype), previous], axis=-1)
-        presynaptic = leaky_filter(
-            neuron.decay, neuron.input_scale * activity, jnp.zeros_like(activity[0])
-        )
-        errors, signal = learning_signal(
-            network, objective, feedback, trajectory.readout, targets, step_weights
-        )
-        direct = leaky_filter(kappa, signal, jnp.zeros_like(signal[0]), reverse=True)
+        errors = step_weights[:, None] * jax.vmap(objective.step_error)(trajectory.readout, targets)
+        errors_ahead = leaky_filter(kappa, errors, jnp.zeros_like(errors[0]), reverse=True)
+        direct = g_out * errors_ahead @ feedback.T
         total = direct if modulation is None else direct + modulation(psi, direct)
         rate = jnp.mean(z, axis=0)
         if regularise:
             total = total + objective.rate_penalty_signal(rate) / (batch * n_steps)
         credit = neuron.eligibility_credit(psi, total)
-        readout_trace = leaky_filter(kappa, g_out * z, jnp.zeros_like(z[0]))
-        return presynaptic, credit, readout_trace, errors, trajectory.readout, rate
+        credit_ahead = leaky_filter(neuron.decay, credit, jnp.zeros_like(credit[0]), reverse=True)
+        return z, credit_ahead, errors_ahead, trajectory.readout, rate
 
-    presynaptic, credit, readout_trace, errors, readout, rate = jax.vmap(one)(
+    z, credit_ahead, errors_ahead, readout, rate = jax.vmap(one)(
         trials.inputs, trials.targets.astype(dtype), weights
     )
-    grad = jnp.einsum("btp,btj->pj", presynaptic, credit)
+
+    def product(pre: Array, post: Array) -> Array:
+        """Σ over trials and steps of pre ⊗ post, ``[B, T, m]``, ``[B, T, n]`` → ``[m, n]``
+        (one matrix product: (B·T) is a single contracted axis, so nothing is transposed)."""
+        return pre.reshape(-1, pre.shape[-1]).T @ post.reshape(-1, post.shape[-1])
+
+    scale = neuron.input_scale
     grads = Params(
-        w_in=grad[: network.n_in],
-        w_rec=grad[network.n_in :],
-        w_out=jnp.einsum("btj,btk->jk", readout_trace, errors),
+        w_in=scale * product(trials.inputs.astype(dtype), credit_ahead),
+        w_rec=scale * product(z[:, :-1], credit_ahead[:, 1:]),  # pre^t = z^{t−1}
+        w_out=g_out * product(z, errors_ahead),
     )
     metrics = trial_metrics(objective, readout, trials, rate if neuron.is_spiking else None)
     return grads, metrics
