@@ -65,10 +65,11 @@ def creditlab_once(iterations: int, cache: str | None = None) -> tuple[float, fl
     if cache:  # also for a creditlab whose CLI does not read CREDITLAB_CACHE_DIR
         env.update(JAX_COMPILATION_CACHE_DIR=cache, JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "run"
+        # the command as written: without --out it writes a new folder under runs/
         command = [str(BIN / "creditlab"), "train", "--task", "sine-waves", "--rule", "eprop"]
-        command += ["--iterations", str(iterations), "--out", str(out)]
+        command += ["--iterations", str(iterations)]
         seconds = run_timed(command, Path(tmp), env)
+        (out,) = (Path(tmp) / "runs").iterdir()
         loop = float(pd.read_parquet(out / "metrics.parquet")["wall_time_s"].iloc[-1])
     return seconds, loop
 

@@ -111,3 +111,29 @@ def test_interrupted_run_keeps_metrics_and_checkpoint(tmp_path) -> None:
         train(config, run_directory=RunDirectory(tmp_path / "run"), on_iteration=interrupt_at_third)
     assert list(pd.read_parquet(tmp_path / "run" / "metrics.parquet")["iteration"]) == [0, 1, 2]
     assert int(load_checkpoint(tmp_path / "run" / "checkpoint.npz")["iteration"]) == 3
+
+
+def test_train_without_out_writes_a_new_folder_under_runs(tmp_path, monkeypatch) -> None:
+    """The issue's command has no --out: each run gets its own folder, never a used one."""
+    monkeypatch.chdir(tmp_path)
+    args = [
+        "train",
+        "--task",
+        "sine-waves",
+        "--rule",
+        "eprop",
+        "--iterations",
+        "2",
+        "--n-rec",
+        "10",
+    ]
+    for _ in range(2):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    folders = sorted((tmp_path / "runs").iterdir())
+    assert len(folders) == 2 and all(f.name.startswith("sine-waves-eprop-seed0-") for f in folders)
+    for folder in folders:
+        assert {"config.json", "metrics.parquet", "checkpoint.npz", "learning_curve.png"} <= {
+            p.name for p in folder.iterdir()
+        }
+    assert f"results in runs/{folders[-1].name}" in flat(result.output)

@@ -67,9 +67,9 @@ def test_unknown_job_is_refused() -> None:
 
 
 def test_console_script_writes_outputs_and_keeps_exit_codes(tmp_path) -> None:
-    """``creditlab`` (``creditlab.cli:main``) leaves with ``os._exit`` after a command:
+    """``creditlab`` (``python -m creditlab``) leaves with ``os._exit`` after a command:
     the outputs are complete, and the exit code is the command's."""
-    command = [sys.executable, "-c", "from creditlab.cli import main; main()", "train"]
+    command = [sys.executable, "-m", "creditlab", "train"]
     command += ["--task", "sine-waves", "--rule", "eprop", "--iterations", "3", "--n-rec", "10"]
     done = subprocess.run([*command, "--out", str(tmp_path / "run")], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
@@ -78,3 +78,29 @@ def test_console_script_writes_outputs_and_keeps_exit_codes(tmp_path) -> None:
     assert (tmp_path / "run" / "checkpoint.npz").exists()
     again = subprocess.run([*command, "--out", str(tmp_path / "run")], capture_output=True)
     assert again.returncode == 2 and b"already holds results" in b" ".join(again.stderr.split())
+
+
+def test_a_process_started_early_serves_the_first_run_and_is_stopped_if_unused(tmp_path) -> None:
+    """The console script starts the first run's output process before its imports; a
+    second run gets a new one; one that no run took (``--help``) is stopped at exit."""
+    from creditlab.io import output_process
+
+    output_process.start_early()
+    early = output_process._started_early
+    with output_process.open_output_process() as first:
+        assert first is early
+        submit_both(first, tmp_path)
+    assert_written(tmp_path)
+    with output_process.open_output_process() as second:
+        assert second is not early
+    output_process.start_early()
+    unused = output_process._started_early._child
+    output_process.stop_unused()
+    assert unused.poll() is not None and output_process._started_early is None
+
+
+def test_help_works_with_the_early_process() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "creditlab", "train", "--help"], capture_output=True, timeout=60
+    )
+    assert done.returncode == 0 and b"--out" in done.stdout

@@ -68,7 +68,7 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True):
     On divergence it exits with code 3, or with ``exit_on_divergence=False`` says so and
     returns the metrics up to the divergence.
     """
-    from creditlab.io.output_process import OutputProcess
+    from creditlab.io.output_process import open_output_process
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
     try:
@@ -77,7 +77,7 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True):
         _fail(str(error))
     # The metrics table and the plot are written by a second process, which imports pandas
     # and matplotlib while this one imports JAX and compiles; leaving the block waits for it.
-    with OutputProcess() as output_process, _progress() as progress:
+    with open_output_process() as output_process, _progress() as progress:
         directory.output_process = output_process
         from creditlab.train import Diverged, train
 
@@ -126,7 +126,13 @@ def _config(**fields):
 def train(
     task: Annotated[str, typer.Option(help=f"task: {', '.join(TASK_NAMES)}")],
     rule: Annotated[str, typer.Option(help=f"learning rule: {', '.join(RULE_NAMES)}")],
-    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="output folder (must not already hold results) "
+            "[default: runs/TASK-RULE-seedS-DATE-TIME]"
+        ),
+    ] = None,
     iterations: Annotated[int | None, typer.Option(help="weight updates [default 1000]")] = None,
     seed: Annotated[
         int | None, typer.Option(help="random seed of the whole run [default 0]")
@@ -155,6 +161,10 @@ def train(
         network=network,
         config_file=config_file,
     )
+    if out is None:
+        from creditlab.io.run_directory import new_run_folder
+
+        out = new_run_folder("runs", f"{config.task}-{config.rule}-seed{config.seed}")
     final = _run(config, out, f"{config.rule} on {config.task}")[-1]
     summary = ", ".join(f"{k} {v:.4g}" for k, v in final.items() if k != "iteration")
     console.print(f"done: {summary}\nresults in {out}")
@@ -537,26 +547,3 @@ def connectome_stats(
     directory.write_config({"table": str(table.resolve()), "synapses": len(synapses)})
     write_connectome_stats(directory.path, synapses, str(table))
     console.print((directory.path / "connectome_stats.md").read_text())
-
-
-def main() -> None:
-    """The ``creditlab`` console script: runs :data:`app`.
-
-    A command that did not start Ray then leaves with ``os._exit``, once stdout and stderr
-    are flushed: its outputs are written and closed by then, and tearing down an
-    interpreter with JAX loaded takes 0.25 s, a thirtieth of a short run. (Ray's own
-    exit handlers stop its local cluster, so commands that used it exit normally.)
-    """
-    import os
-    import sys
-
-    try:
-        app()
-        code = 0
-    except SystemExit as done:
-        code = done.code
-    if "ray" in sys.modules or not isinstance(code, int | None):
-        raise SystemExit(code)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code or 0)

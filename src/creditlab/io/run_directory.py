@@ -90,6 +90,19 @@ class RunDirectory:
         _atomic_write(self.path / "checkpoint.npz", write)
 
 
+def new_run_folder(parent: Path | str, stem: str) -> Path:
+    """``parent/stem-YYYYMMDD-HHMMSS``, the local time now, with ``-2``, ``-3``, … added
+    while that name is taken: where a run goes when it is given no folder."""
+    import time
+
+    base = Path(parent) / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder, number = base, 1
+    while folder.exists():
+        number += 1
+        folder = base.with_name(f"{base.name}-{number}")
+    return folder
+
+
 def load_checkpoint(path: Path | str) -> dict[str, np.ndarray]:
     """The arrays of a checkpoint (``allow_pickle=False``: a checkpoint is data, not code)."""
     with np.load(path, allow_pickle=False) as archive:
