@@ -7,7 +7,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from creditlab.cli import app
-from creditlab.io import load_checkpoint
+from creditlab.io.run_directory import load_checkpoint
 
 runner = CliRunner()
 
@@ -99,7 +99,7 @@ def test_interrupted_run_keeps_metrics_and_checkpoint(tmp_path) -> None:
     import pytest
 
     from creditlab.config import make_config
-    from creditlab.io import RunDirectory
+    from creditlab.io.run_directory import RunDirectory
     from creditlab.train import train
 
     def interrupt_at_third(iteration: int, row: dict) -> None:

@@ -1,23 +1,7 @@
-"""Reading and writing results: run folders, checkpoints, tables.
+"""Reading and writing results: run folders, checkpoints and tables
+(:mod:`creditlab.io.run_directory`), written by a second process on the command line
+(:mod:`creditlab.io.output_process`), NWB files and synapse tables.
 
-Re-exported lazily, so that importing :mod:`creditlab.io.output_process` (which the
-command line does first, before anything heavy) does not import numpy.
+Nothing is imported here, so that the command line can import
+:mod:`creditlab.io.output_process` first, before numpy and everything heavy.
 """
-
-from importlib import import_module
-from typing import Any
-
-_EXPORTS = {
-    "OutputExists": "creditlab.io.run_directory",
-    "RunDirectory": "creditlab.io.run_directory",
-    "load_checkpoint": "creditlab.io.run_directory",
-    "load_run_config": "creditlab.io.run_directory",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'creditlab.io' has no attribute {name!r}")
