@@ -23,7 +23,8 @@ over a chunk every per-synapse quantity above is linear in the presynaptic trace
 chunk (:mod:`creditlab.neurons.eligibility`), so it is applied with one matrix product
 per chunk instead of K element-wise passes over all synapses — the same numbers, much
 less memory traffic. State kept during a trial is O(synapses + K · neurons) per trial,
-never O(time × synapses).
+never O(time × synapses). A trial short enough to be one chunk is evaluated backwards per
+neuron instead (:mod:`creditlab.rules.eprop_offline`): the same update, cheaper.
 """
 
 from __future__ import annotations
