@@ -29,9 +29,12 @@ default e-prop) and ``--silent-step-one`` removes step-1 inputs in both simulato
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import jax
@@ -154,7 +157,8 @@ def compare(
     from runner import run_nest
 
     overrides = {"input": {"silent_steps": 2}} if silent_step_one else None
-    reference = run_nest(task, iterations, seed=seed, batch=batch, config_overrides=overrides)
+    with c_stdout_to_stderr():  # NEST prints its banner and progress there
+        reference = run_nest(task, iterations, seed=seed, batch=batch, config_overrides=overrides)
     ours = creditlab_run(reference, nest_late_signal=nest_late_signal)
     nest_loss = np.asarray(reference["loss"], float)
     relative = np.abs(np.asarray(ours["loss"]) - nest_loss) / np.abs(nest_loss)
@@ -163,6 +167,21 @@ def compare(
         "creditlab": ours,
         "max_relative_difference": float(relative.max()),
     }
+
+
+@contextlib.contextmanager
+def c_stdout_to_stderr() -> Iterator[None]:
+    """Send what C code writes to stdout (file descriptor 1) to stderr meanwhile, so that
+    ``--json`` prints one JSON object and nothing else on stdout."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def main() -> None:

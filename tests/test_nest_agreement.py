@@ -24,7 +24,7 @@ def compare(*args: str) -> dict:
         timeout=600,
         check=True,
     )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return json.loads(completed.stdout)  # one JSON object and nothing else (NEST's banner: stderr)
 
 
 @pytest.mark.parametrize(

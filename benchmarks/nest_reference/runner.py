@@ -7,7 +7,8 @@ The network, parameters, random draws and training procedure follow the two NEST
   (task ``"evidence-accumulation"``)
 
 but with a configurable number of iterations (= weight updates) and sequences per iteration (batch).
-The precise mathematics that these runs implement is written up in ``/tmp/nest_eprop/SPEC.md``.
+The equations these models implement are those of ``creditlab.rules.eprop``'s docstring
+(Bellec et al. 2020), with NEST's event-ordering artifact described in RESULTS.md §1.
 
 Conventions of the returned arrays
 ----------------------------------
