@@ -33,7 +33,8 @@ def main() -> None:
         code = 0
     except SystemExit as done:
         code = done.code
-    output_process.stop_unused()
+    finally:
+        output_process.stop_unused()
     if "ray" in sys.modules or not isinstance(code, int | None):
         raise SystemExit(code)
     sys.stdout.flush()

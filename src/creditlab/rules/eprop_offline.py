@@ -35,7 +35,7 @@ from jax import Array
 from creditlab.network import Network, Params, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, trial_metrics
-from creditlab.rules.eprop import leaky_filter
+from creditlab.rules.eprop import leaky_filter, learning_signal
 from creditlab.tasks.base import Trials
 
 Modulation = Callable[[Array, Array], Array]
@@ -66,7 +66,9 @@ def offline_update(
     def one(inputs: Array, targets: Array, step_weights: Array) -> tuple:
         trajectory, _, _ = simulate(network, params, inputs, record_activity=True, record_psi=True)
         z, psi = trajectory.activity, trajectory.psi
-        errors = step_weights[:, None] * jax.vmap(objective.step_error)(trajectory.readout, targets)
+        errors, _ = learning_signal(  # L itself is not needed: Lf is formed from ∂E/∂y below
+            network, objective, feedback, trajectory.readout, targets, step_weights
+        )
         errors_ahead = leaky_filter(kappa, errors, jnp.zeros_like(errors[0]), reverse=True)
         direct = g_out * errors_ahead @ feedback.T
         total = direct if modulation is None else direct + modulation(psi, direct)
