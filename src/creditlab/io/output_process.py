@@ -133,9 +133,7 @@ class OutputProcess:
         """Wait until every submitted job is written; if the child failed, write them here."""
         if self._finished:
             return
-        self._finished = True
-        self._queue.put(None)
-        self._feeder.join()
+        self._close_input()
         if self._child is not None and self._child.wait() == 0:
             self._errors.close()
             return
@@ -150,11 +148,15 @@ class OutputProcess:
         for write in self._fallback.values():
             write()
 
-    def abandon(self) -> None:
-        """Stop the child without waiting for it; for a process that was given no job."""
+    def _close_input(self) -> None:
+        """No more jobs: the feeder hands over what is queued and closes the child's input."""
         self._finished = True
         self._queue.put(None)
         self._feeder.join()
+
+    def abandon(self) -> None:
+        """Stop the child without waiting for it; for a process that was given no job."""
+        self._close_input()
         if self._child is not None:
             self._child.kill()
             self._child.wait()
