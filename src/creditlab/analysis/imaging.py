@@ -144,3 +144,64 @@ def record(
     """ΔF/F0 ``[frames, n]`` as a two-photon microscope would record it."""
     clean = to_frames(fluorescence(events, dt_ms, indicator, amplitude), dt_ms, frame_rate_hz)
     return clean + indicator.noise_std * jax.random.normal(key, clean.shape, clean.dtype)
+
+
+@dataclass(frozen=True)
+class PyramidalImaging:
+    """The two ROIs imaged on each layer-5 pyramidal neuron in the BCI experiment
+    (Francioni et al. 2026): the proximal apical trunk (a proxy for the soma) and a
+    distal dendrite, at one step per frame.
+
+    - The trunk sees the burst's calcium, n_AP z.
+    - The distal dendrite sees the back-propagated burst, attenuated by ρ and scaled by
+      the tuft's depolarisation, plus the plateau's own calcium:
+      e_d = n_AP z · ρ · max(1 + γ v_a, 0) + A_p p.
+
+    So the dendrite carries what the soma does not: the tuft's potential, and plateaus
+    that stay below the soma's threshold.
+    """
+
+    burst_size: float = 2.0
+    backpropagation_attenuation: float = 0.8
+    apical_gain: float = 0.5
+    plateau_size: float = 1.5
+    indicator: Indicator = GCAMP7F
+
+
+class TwoRois(NamedTuple):
+    """Calcium at the trunk (``soma``) and the distal dendrite (``dendrite``), ``[n]`` each."""
+
+    soma: Calcium
+    dendrite: Calcium
+
+
+def resting_rois(n: int, indicator: Indicator = GCAMP7F) -> TwoRois:
+    return TwoRois(resting_calcium((n,), indicator), resting_calcium((n,), indicator))
+
+
+def image_pyramidal(
+    imaging: PyramidalImaging,
+    calcium: TwoRois,
+    bursts: Array,
+    plateau: Array,
+    v_apical: Array,
+    noise_soma: Array,
+    noise_dendrite: Array,
+    dt_ms: float,
+) -> tuple[TwoRois, Array, Array]:
+    """One frame of both ROIs ``[n]`` given bursts z, plateaus p, the apical potential
+    v_a and standard-normal imaging noise: new calcium, soma and dendrite ΔF/F0."""
+    spikes = imaging.burst_size * bursts
+    dendritic = (
+        spikes
+        * imaging.backpropagation_attenuation
+        * jnp.maximum(1.0 + imaging.apical_gain * v_apical, 0.0)
+        + imaging.plateau_size * plateau
+    )
+    indicator = imaging.indicator
+    soma = calcium_step(calcium.soma, spikes, dt_ms, indicator)
+    dendrite = calcium_step(calcium.dendrite, dendritic, dt_ms, indicator)
+    sigma = indicator.noise_std
+    soma_dff = indicator.dff(soma.seen) + sigma * noise_soma
+    dendrite_dff = indicator.dff(dendrite.seen) + sigma * noise_dendrite
+    return TwoRois(soma, dendrite), soma_dff, dendrite_dff

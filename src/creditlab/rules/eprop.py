@@ -29,6 +29,7 @@ neuron instead (:mod:`creditlab.rules.eprop_offline`): the same update, cheaper.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal, NamedTuple
 
 import jax
@@ -39,6 +40,7 @@ from jax import Array
 from creditlab.network import Network, Params, StepRecord, chunk_length, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule, trial_metrics
+from creditlab.rules.online import Broadcast, Local, OnlineRule, zero_trace
 from creditlab.tasks.base import Trials
 
 Feedback = Literal["symmetric", "random"]
@@ -391,3 +393,31 @@ def eprop_update(
     )
     metrics = trial_metrics(objective, readout, trials, rate if network.neuron.is_spiking else None)
     return grads, state, metrics
+
+
+def online_eprop(
+    *, dt_ms: float, learning_rate: float = 1e-4, trace_time_constant_ms: float = 300.0
+) -> OnlineRule:
+    """e-prop in a closed loop (:mod:`creditlab.rules.online`), for feed-forward synapses
+    onto neurons whose soma keeps no potential from step to step (so the eligibility
+    trace is ψ_i x_j, filtered like the circuit's output, γ = exp(−dt/τ)):
+
+        ē_ij ← γ ē_ij + ψ_i x_j,     ΔW_ij = η L_i ē_ij
+
+    L_i = Σ_k B_ik e_k is the learning signal the circuit's feedback pathway delivers (a
+    teaching signal: L > 0 asks for more activity). Nothing reaches the tufts."""
+    if learning_rate < 0 or trace_time_constant_ms <= 0:
+        raise ValueError(
+            f"e-prop needs learning_rate ≥ 0 and trace_time_constant_ms > 0, got "
+            f"{learning_rate}, {trace_time_constant_ms}"
+        )
+    decay = math.exp(-dt_ms / trace_time_constant_ms)
+
+    def step(trace: Array, weights: Array, local: Local, broadcast: Broadcast) -> tuple:
+        trace = decay * trace + jnp.outer(local.psi, local.pre)
+        return learning_rate * broadcast.signal[:, None] * trace, trace
+
+    def elapse(trace: Array, elapsed_ms: Array) -> Array:
+        return jnp.exp(-elapsed_ms / trace_time_constant_ms) * trace
+
+    return OnlineRule(zero_trace, step, elapse=elapse)

@@ -16,6 +16,9 @@ of a trial, O(T · neurons).
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 from jax import Array
@@ -23,6 +26,14 @@ from jax import Array
 from creditlab.network import Network, Params, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
+from creditlab.rules.online import (
+    Broadcast,
+    Local,
+    OnlineRule,
+    RewardBaseline,
+    reward_surprise,
+    updated_baseline,
+)
 from creditlab.rules.perturbation import BaselineKind, inverse_variance, perturbation_rule
 from creditlab.rules.reward import RewardKind
 from creditlab.tasks.base import Trials
@@ -77,3 +88,56 @@ def node_perturbation(
         baseline_rate=baseline_rate,
         conditions=conditions,
     )
+
+
+class OnlineNodePerturbationState(NamedTuple):
+    """The eligibility trace E ``[n_post, n_pre]`` and the expected reward R̄."""
+
+    eligibility: Array
+    baseline: RewardBaseline
+
+
+def online_node_perturbation(
+    *,
+    dt_ms: float,
+    learning_rate: float = 2e-4,
+    trace_time_constant_ms: float = 2000.0,
+    baseline_rate: float = 0.1,
+    initial_baseline: float = 0.0,
+) -> OnlineRule:
+    """Node perturbation in a closed loop (:mod:`creditlab.rules.online`): each neuron's
+    own noise, z − ⟨z⟩ (a stochastic neuron's output minus its expectation given the
+    inputs), times its input, in a trace that the reward-prediction error gates:
+
+        E_ij ← γ E_ij + (z_i − ⟨z_i⟩) x_j       γ = exp(−dt/τ_e)
+        δ = o (R − R̄),   ΔW_ij = η δ E_ij,   R̄ ← R̄ + α δ
+
+    R̄ starts at ``initial_baseline``; while ``elapsed_ms`` pass without activity, E decays
+    by exp(−elapsed/τ_e). The circuit's feedback reaches every tuft unsigned
+    (``apical_feedback="error"``)."""
+    if learning_rate < 0 or trace_time_constant_ms <= 0 or not 0 < baseline_rate <= 1:
+        raise ValueError(
+            "node perturbation needs learning_rate ≥ 0, trace_time_constant_ms > 0 and "
+            f"baseline_rate in (0, 1]; got {learning_rate}, {trace_time_constant_ms}, "
+            f"{baseline_rate}"
+        )
+    decay = math.exp(-dt_ms / trace_time_constant_ms)
+
+    def init(weights: Array, key: Array) -> OnlineNodePerturbationState:
+        start = RewardBaseline(jnp.asarray(initial_baseline, weights.dtype))
+        return OnlineNodePerturbationState(jnp.zeros_like(weights), start)
+
+    def step(
+        state: OnlineNodePerturbationState, weights: Array, local: Local, broadcast: Broadcast
+    ) -> tuple[Array, OnlineNodePerturbationState]:
+        eligibility = decay * state.eligibility + jnp.outer(local.post - local.expected, local.pre)
+        surprise = reward_surprise(state.baseline, broadcast)
+        change = learning_rate * surprise * eligibility
+        baseline = updated_baseline(state.baseline, surprise, baseline_rate)
+        return change, OnlineNodePerturbationState(eligibility, baseline)
+
+    def elapse(state: OnlineNodePerturbationState, elapsed_ms: Array) -> tuple:
+        kept = jnp.exp(-elapsed_ms / trace_time_constant_ms)
+        return state._replace(eligibility=kept * state.eligibility)
+
+    return OnlineRule(init, step, apical_feedback="error", elapse=elapse)

@@ -30,7 +30,7 @@ baseline per trial type with α = 0.25.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -40,6 +40,14 @@ from jax import Array
 from creditlab.network import Network, Params, StepRecord, chunk_length, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
+from creditlab.rules.online import (
+    Broadcast,
+    Local,
+    OnlineRule,
+    RewardBaseline,
+    reward_surprise,
+    updated_baseline,
+)
 from creditlab.rules.perturbation import perturbation_rule
 from creditlab.rules.reward import RewardKind
 from creditlab.tasks.base import Trials
@@ -172,3 +180,68 @@ def three_factor(
         baseline_rate=baseline_rate,
         conditions=conditions,
     )
+
+
+class OnlineThreeFactorState(NamedTuple):
+    """The running mean m of each neuron's output ``[n_post]``, the trace E ``[n_post,
+    n_pre]`` and the expected reward R̄."""
+
+    mean: Array
+    eligibility: Array
+    baseline: RewardBaseline
+
+
+def online_three_factor(
+    *,
+    dt_ms: float,
+    learning_rate: float = 2e-4,
+    mean_decay: float = 0.05,
+    supralinear: bool = False,
+    trace_time_constant_ms: float = 2000.0,
+    baseline_rate: float = 0.1,
+) -> OnlineRule:
+    """The three-factor rule in a closed loop (:mod:`creditlab.rules.online`): the
+    fluctuation of each neuron's output around its own running mean, times its input,
+    in a trace that the reward-prediction error gates — the recursion of the module
+    docstring, one step at a time, with the reward arriving when the environment says:
+
+        d_i = z_i − m_i,  m_i ← λ m_i + (1 − λ) z_i,  E_ij ← γ E_ij + f(d_i x_j)
+        δ = o (R − R̄),   ΔW_ij = η δ E_ij,   R̄ ← R̄ + α δ
+
+    Nothing but pre, post and R enters; E decays while time passes without activity
+    (``elapse``). The circuit's feedback reaches every tuft
+    unsigned (``apical_feedback="error"``)."""
+    if not 0.0 <= mean_decay < 1.0:
+        raise ValueError(f"mean_decay must be in [0, 1), got {mean_decay}")
+    if learning_rate < 0 or trace_time_constant_ms <= 0 or not 0 < baseline_rate <= 1:
+        raise ValueError(
+            "three-factor needs learning_rate ≥ 0, trace_time_constant_ms > 0 "
+            "and baseline_rate in (0, 1]"
+        )
+    gamma = math.exp(-dt_ms / trace_time_constant_ms)
+    power = 3 if supralinear else 1
+
+    def init(weights: Array, key: Array) -> OnlineThreeFactorState:
+        zero = jnp.zeros((), weights.dtype)
+        return OnlineThreeFactorState(
+            jnp.zeros(weights.shape[:1], weights.dtype),
+            jnp.zeros_like(weights),
+            RewardBaseline(zero),
+        )
+
+    def step(
+        state: OnlineThreeFactorState, weights: Array, local: Local, broadcast: Broadcast
+    ) -> tuple[Array, OnlineThreeFactorState]:
+        deviation = local.post - state.mean
+        mean = mean_decay * state.mean + (1.0 - mean_decay) * local.post
+        eligibility = gamma * state.eligibility + jnp.outer(deviation**power, local.pre**power)
+        surprise = reward_surprise(state.baseline, broadcast)
+        change = learning_rate * surprise * eligibility
+        baseline = updated_baseline(state.baseline, surprise, baseline_rate)
+        return change, OnlineThreeFactorState(mean, eligibility, baseline)
+
+    def elapse(state: OnlineThreeFactorState, elapsed_ms: Array) -> OnlineThreeFactorState:
+        kept = jnp.exp(-elapsed_ms / trace_time_constant_ms)
+        return state._replace(eligibility=kept * state.eligibility)
+
+    return OnlineRule(init, step, apical_feedback="error", elapse=elapse)

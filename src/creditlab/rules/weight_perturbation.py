@@ -10,6 +10,8 @@ N (inputs per unit) times slower than node perturbation.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 from jax import Array
@@ -17,6 +19,14 @@ from jax import Array
 from creditlab.network import Network, Params, simulate, zero_absent_synapses
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
+from creditlab.rules.online import (
+    Broadcast,
+    Local,
+    OnlineRule,
+    RewardBaseline,
+    reward_surprise,
+    updated_baseline,
+)
 from creditlab.rules.perturbation import BaselineKind, inverse_variance, perturbation_rule
 from creditlab.rules.reward import RewardKind
 from creditlab.tasks.base import Trials
@@ -65,3 +75,56 @@ def weight_perturbation(
         baseline_rate=baseline_rate,
         conditions=conditions,
     )
+
+
+class OnlineWeightPerturbationState(NamedTuple):
+    """The perturbation Ψ applied now ``[n_post, n_pre]``, the key for the next one, and
+    the expected reward R̄."""
+
+    perturbation: Array
+    key: Array
+    baseline: RewardBaseline
+
+
+def online_weight_perturbation(
+    *,
+    dt_ms: float,
+    learning_rate: float = 1e-6,
+    noise_std: float = 0.01,
+    baseline_rate: float = 0.1,
+) -> OnlineRule:
+    """Weight perturbation in a closed loop (:mod:`creditlab.rules.online`): each trial
+    runs with its own perturbation Ψ ~ N(0, σ²) of every plastic weight, and at the
+    trial's outcome the weights keep what the reward-prediction error says of it:
+
+        δ = o (R − R̄),   ΔW = η δ Ψ/σ² − Ψ + Ψ',   R̄ ← R̄ + α δ
+
+    (Ψ' the next trial's perturbation; the first trial runs unperturbed). The change is
+    added before the experiment clips the weights, so a perturbation that the clip
+    shortened is not removed exactly. The circuit's feedback reaches every tuft unsigned."""
+    scale = inverse_variance(noise_std)
+    if learning_rate < 0 or not 0 < baseline_rate <= 1:
+        raise ValueError("weight perturbation needs learning_rate ≥ 0, baseline_rate in (0, 1]")
+
+    def init(weights: Array, key: Array) -> OnlineWeightPerturbationState:
+        baseline = RewardBaseline(jnp.zeros((), weights.dtype))
+        return OnlineWeightPerturbationState(jnp.zeros_like(weights), key, baseline)
+
+    def step(
+        state: OnlineWeightPerturbationState, weights: Array, local: Local, broadcast: Broadcast
+    ) -> tuple[Array, OnlineWeightPerturbationState]:
+        surprise = reward_surprise(state.baseline, broadcast)
+
+        def next_perturbation(key: Array) -> tuple[Array, Array]:
+            key, draw = jax.random.split(key)
+            return noise_std * jax.random.normal(draw, weights.shape, weights.dtype), key
+
+        def keep(key: Array) -> tuple[Array, Array]:
+            return state.perturbation, key
+
+        fresh, key = jax.lax.cond(broadcast.outcome > 0, next_perturbation, keep, state.key)
+        change = learning_rate * scale * surprise * state.perturbation + fresh - state.perturbation
+        baseline = updated_baseline(state.baseline, surprise, baseline_rate)
+        return change, OnlineWeightPerturbationState(fresh, key, baseline)
+
+    return OnlineRule(init, step, apical_feedback="error")

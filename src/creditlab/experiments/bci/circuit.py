@@ -1,41 +1,22 @@
-"""The simulated field of view of the BCI experiment: layer-5 pyramidal neurons with a
-soma and an apical tuft, PV-like somatic inhibition, layer-1 NDNF-like interneurons that
-inhibit the apical tufts, and spontaneous activity (Francioni et al. 2026; the
-compartments as in :mod:`creditlab.neurons.two_compartment`).
+"""The simulated field of view of the BCI experiment (Francioni et al. 2026): a
+composition of library parts, wired per mouse.
 
-The circuit is stepped once per imaging frame, dt = 1/15 s, because every quantity the
-experiment uses (the decoder, the protocol, the imaging) lives at the frame rate. Units
-are rates and dimensionless potentials, so a mouse-day of 27 000 frames is one short
-scan. Per frame, for pyramidal neuron i:
+- Layer-5 pyramidal neurons: :class:`creditlab.neurons.BurstingPyramidal` (soma, apical
+  tuft, plateaus, NDNF shunt), one step per imaging frame, dt = 1/15 s.
+- Their summed somatic input, per frame:
+      u^t = W_in x^t + W_rec y^{t−1} − W_ip r_pv^{t−1} + b
+  with feed-forward input rates x^t = max(1 + σ_x o^t, 0), o^t = a_x o^{t−1} +
+  √(1 − a_x²) ξ_x (fluctuations with time constant τ_x), the recurrent activity traces
+  y, the PV-like interneurons' rates r_pv = g_pv W_pe y (linear, instantaneous), and a
+  bias b.
+- Layer-1 NDNF-like interneurons fire at a constant rate (raised when activated) and
+  inhibit the tufts: J = W_nd r_nd.
+- The microscope: :func:`creditlab.analysis.imaging.image_pyramidal` (trunk and distal
+  dendrite ROIs, GCaMP7f).
 
-    o^t   = a_x o^{t−1} + √(1 − a_x²) ξ_x            input fluctuations (τ_x), [inputs]
-    x^t   = max(1 + σ_x o^t, 0)                     feed-forward input rates
-    v_a^t = a_a v_a^{t−1} + (1 − a_a)(f_i^t + d_a + σ_a ξ_a) / (1 + J_i/J_½)   apical potential
-    p^t   ~ Bernoulli(q_max σ((v_a^t − θ_a − c J_i)/w_a))           apical plateau
-    u^t   = W_in x^t + W_rec y^{t−1} − W_ip r_pv^{t−1} + b + κ p^t + σ_s ξ_s  somatic drive
-    z^t   ~ Bernoulli(1 − exp(−r_max σ(u^t) dt))                     somatic burst
-    y^t   = a_y y^{t−1} + (1 − a_y) z^t / dt                        activity trace [Hz]
-    r_pv  = g_pv W_pe y^t                                            PV rates
-
-- f_i is the feedback reaching neuron i's tuft: a learning rule's instructive signal
-  (zero without one). d_a is a tonic apical drive that, with the noise, gives
-  spontaneous plateaus. The tuft's depolarisation above its spontaneous mean,
-  v_a − d_a/(1 + J_i/J_½), is what a rule may read as the instructive signal.
-- J_i = Σ_k W_nd[i, k] r_nd,k is the apical inhibition from the NDNF-like cells. It
-  divides the feedback (shunting, with J_½) and raises the plateau threshold (by c J).
-  Activating the NDNF cells therefore silences the tuft's instructive signal and, since
-  fewer plateaus reach the soma through κ, lowers somatic activity somewhat.
-- What the microscope sees:
-  - at the proximal trunk (the somatic proxy), the burst's calcium, n_AP z;
-  - at the distal dendrite, the back-propagated burst, attenuated and scaled by the
-    tuft's depolarisation, plus the plateau's own calcium:
-        e_d = n_AP z · ρ · max(1 + γ v_a, 0) + A_p p.
-  The dendrite therefore carries what the soma does not: the tuft's potential, and
-  plateaus that stay below the soma's threshold.
-
-Defaults are illustrative, not fitted: about 14 somatic transients per minute at rest,
-120 pyramidal neurons, 40 inputs, 20 PV-like and 10 NDNF-like cells. Shapes: one mouse;
-mice are a ``jax.vmap``.
+W_in is plastic (post × pre, masked); the rest is fixed. Defaults are illustrative, not
+fitted: about 14 somatic transients per minute at rest, 120 pyramidal neurons, 40
+inputs, 20 PV-like and 10 NDNF-like cells. Shapes: one mouse; mice are a ``jax.vmap``.
 """
 
 from __future__ import annotations
@@ -49,7 +30,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from creditlab.analysis.imaging import GCAMP7F, Calcium, calcium_step, resting_calcium
+from creditlab.analysis.imaging import PyramidalImaging, TwoRois, image_pyramidal, resting_rois
+from creditlab.neurons.bursting_pyramidal import (
+    BurstingPyramidal,
+    PyramidalNoise,
+    PyramidalState,
+    Tuft,
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +95,33 @@ class CircuitConfig:
     def decay(self, time_constant_ms: float) -> float:
         return math.exp(-self.dt_ms / time_constant_ms)
 
+    def neuron(self) -> BurstingPyramidal:
+        """The pyramidal neuron model these constants describe."""
+        return BurstingPyramidal(
+            dt=self.dt_ms,
+            max_rate_hz=self.max_rate_hz,
+            somatic_noise=self.somatic_noise,
+            activity_time_constant_ms=self.activity_time_constant_ms,
+            apical_time_constant_ms=self.apical_time_constant_ms,
+            apical_noise=self.apical_noise,
+            apical_drive=self.apical_drive,
+            apical_threshold=self.apical_threshold,
+            apical_width=self.apical_width,
+            plateau_probability=self.plateau_probability,
+            apical_to_soma=self.apical_to_soma,
+            half_shunt=self.ndnf_half_shunt,
+            threshold_shift=self.ndnf_threshold_shift,
+        )
+
+    def imaging(self) -> PyramidalImaging:
+        """The microscope's view of both ROIs."""
+        return PyramidalImaging(
+            burst_size=self.burst_size,
+            backpropagation_attenuation=self.backpropagation_attenuation,
+            apical_gain=self.apical_gain,
+            plateau_size=self.plateau_size,
+        )
+
 
 class CircuitParams(NamedTuple):
     """One mouse's circuit. ``w_in [n, inputs]`` is plastic (masked by ``mask_in``); the
@@ -124,25 +138,24 @@ class CircuitParams(NamedTuple):
 
 
 class CircuitState(NamedTuple):
-    """Input fluctuations ``[inputs]``; apical potential, activity trace, PV rates and the
-    two ROIs' calcium, each ``[n]`` (PV ``[pv]``)."""
+    """Input fluctuations ``[inputs]``, the pyramidal neurons ``[n]``, PV rates ``[pv]``
+    and the two ROIs' calcium ``[n]``."""
 
     fluctuation: Array
-    v_apical: Array
-    activity: Array
+    neurons: PyramidalState
     pv: Array
-    soma_calcium: Calcium
-    dendrite_calcium: Calcium
+    calcium: TwoRois
 
 
 class Activity(NamedTuple):
     """One frame of one mouse, each ``[n]`` (``inputs [inputs]``): bursts ``z``, their
-    probability ``p_burst``, plateaus, apical potential, its depolarisation above the
-    spontaneous mean (``instructive``), activity trace, feed-forward input rates, and
-    the two ROIs' noisy ΔF/F0."""
+    probability ``p_burst``, ψ = ∂p_burst/∂u (``psi``), plateaus, apical potential, its
+    depolarisation above the spontaneous mean (``instructive``), activity trace,
+    feed-forward input rates, and the two ROIs' noisy ΔF/F0."""
 
     z: Array
     p_burst: Array
+    psi: Array
     plateau: Array
     v_apical: Array
     instructive: Array
@@ -174,15 +187,11 @@ def make_circuit(rng: np.random.Generator, config: CircuitConfig) -> CircuitPara
 
 
 def initial_state(config: CircuitConfig) -> CircuitState:
-    n = config.n_pyramidal
-    zeros = jnp.zeros((n,))
     return CircuitState(
         jnp.zeros((config.n_inputs,)),
-        zeros,
-        zeros,
+        config.neuron().init_state(config.n_pyramidal),
         jnp.zeros((config.n_pv,)),
-        resting_calcium((n,)),
-        resting_calcium((n,)),
+        resting_rois(config.n_pyramidal),
     )
 
 
@@ -233,56 +242,39 @@ def step(
 ) -> tuple[CircuitState, Activity]:
     """One frame (module docstring): ``feedback [n]`` f reaches the tufts, ``inhibition
     [n]`` is J."""
-    dt_s = config.dt_ms * 1e-3
     a_x = config.decay(config.input_time_constant_ms)
     fluctuation = a_x * state.fluctuation + math.sqrt(1.0 - a_x**2) * noise.input
     inputs = jnp.maximum(1.0 + config.input_noise * fluctuation, 0.0)
-
-    a_a = config.decay(config.apical_time_constant_ms)
-    shunt = 1.0 / (1.0 + inhibition / config.ndnf_half_shunt)
-    apical_input = feedback + config.apical_drive + config.apical_noise * noise.apical
-    v_apical = a_a * state.v_apical + (1.0 - a_a) * shunt * apical_input
-    threshold = config.apical_threshold + config.ndnf_threshold_shift * inhibition
-    plateau_probability = config.plateau_probability * jax.nn.sigmoid(
-        (v_apical - threshold) / config.apical_width
-    )
-    plateau = (noise.plateau < plateau_probability).astype(v_apical.dtype)
-
-    drive = (
+    neuron = config.neuron()
+    current = (
         params.w_in @ inputs
-        + params.w_rec @ state.activity
+        + params.w_rec @ neuron.output(state.neurons)
         - params.w_ip @ state.pv
         + params.bias
-        + config.apical_to_soma * plateau
-        + config.somatic_noise * noise.soma
     )
-    p_burst = 1.0 - jnp.exp(-config.max_rate_hz * jax.nn.sigmoid(drive) * dt_s)
-    z = (noise.burst < p_burst).astype(drive.dtype)
-    a_y = config.decay(config.activity_time_constant_ms)
-    activity = a_y * state.activity + (1.0 - a_y) * z / dt_s
-    pv = config.pv_gain * params.w_pe @ activity
-
-    spikes = config.burst_size * z
-    dendritic = (
-        spikes
-        * config.backpropagation_attenuation
-        * jnp.maximum(1.0 + config.apical_gain * v_apical, 0.0)
-        + config.plateau_size * plateau
+    own_noise = PyramidalNoise(noise.apical, noise.soma, noise.plateau, noise.burst)
+    neurons, psi = neuron.step(
+        state.neurons, current, tuft=Tuft(feedback, inhibition), noise=own_noise
     )
-    soma_calcium = calcium_step(state.soma_calcium, spikes, config.dt_ms)
-    dendrite_calcium = calcium_step(state.dendrite_calcium, dendritic, config.dt_ms)
-    sigma = GCAMP7F.noise_std
-    soma_dff = GCAMP7F.dff(soma_calcium.seen) + sigma * noise.imaging_soma
-    dendrite_dff = GCAMP7F.dff(dendrite_calcium.seen) + sigma * noise.imaging_dendrite
-
-    new_state = CircuitState(fluctuation, v_apical, activity, pv, soma_calcium, dendrite_calcium)
-    return new_state, Activity(
-        z,
-        p_burst,
-        plateau,
-        v_apical,
-        v_apical - shunt * config.apical_drive,
-        activity,
+    pv = config.pv_gain * params.w_pe @ neurons.activity
+    calcium, soma_dff, dendrite_dff = image_pyramidal(
+        config.imaging(),
+        state.calcium,
+        neurons.z,
+        neurons.plateau,
+        neurons.v_apical,
+        noise.imaging_soma,
+        noise.imaging_dendrite,
+        config.dt_ms,
+    )
+    return CircuitState(fluctuation, neurons, pv, calcium), Activity(
+        neurons.z,
+        neurons.p_burst,
+        psi,
+        neurons.plateau,
+        neurons.v_apical,
+        neurons.instructive,
+        neurons.activity,
         inputs,
         soma_dff,
         dendrite_dff,

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from creditlab.analysis.events import detect_events, event_rate_per_minute
 from creditlab.analysis.populations import activity_matched
@@ -58,7 +58,7 @@ class BCIConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rule: Literal["dendritic", "three-factor", "none"] = "dendritic"
+    rule: str = Field("dendritic", description="a rule of creditlab.rules with a closed-loop form")
     mice: int = Field(6, ge=1, le=1000)
     days: int = Field(14, ge=1, le=365)
     session_minutes: float = Field(30.0, gt=0, le=600)
@@ -69,6 +69,12 @@ class BCIConfig(BaseModel):
     chance: float = Field(0.25, gt=0, lt=1, description="target success rate at baseline")
     circuit: dict[str, float | int] = Field(default_factory=dict)
     learning: dict[str, float] = Field(default_factory=dict)
+    rule_options: dict[str, float | int | bool] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rule_and_options(self) -> BCIConfig:
+        self.learning_config()  # raises naming the rule or option that is wrong
+        return self
 
     @field_validator("circuit")
     @classmethod
@@ -78,13 +84,14 @@ class BCIConfig(BaseModel):
     @field_validator("learning")
     @classmethod
     def _learning_fields(cls, values: dict) -> dict:
-        return _overrides(LearningConfig, values, exclude=("rule",))
+        return _overrides(LearningConfig, values, exclude=("rule", "options"))
 
     def circuit_config(self) -> CircuitConfig:
         return CircuitConfig(**self.circuit)
 
     def learning_config(self) -> LearningConfig:
-        return LearningConfig(rule=self.rule, **self.learning)
+        options = tuple(sorted(self.rule_options.items()))
+        return LearningConfig(rule=self.rule, options=options, **self.learning)
 
     def inhibited(self, day: int) -> bool:
         """Whether the NDNF-like cells are activated on ``day`` (1 = first)."""
@@ -127,7 +134,13 @@ def set_up(config: BCIConfig, protocol: Protocol = PROTOCOL) -> Mice:
     baselines are recorded without them), so conditions that differ only there share
     one set-up: ``bci-compare`` computes it once (the last two are kept)."""
     shared = config.model_copy(
-        update={"rule": "none", "apical_inhibition": "none", "days": 1, "learning": {}}
+        update={
+            "rule": "none",
+            "apical_inhibition": "none",
+            "days": 1,
+            "learning": {},
+            "rule_options": {},
+        }
     )
     return _set_up(shared.model_dump_json(), protocol)
 
@@ -151,20 +164,22 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
             *(jnp.ones((config.mice, k)),) * 4, jnp.zeros(config.mice), jnp.full(config.mice, 1e9)
         ),
         jnp.zeros((config.mice, n)),
+        jnp.zeros((config.mice, n)),
     )
     frames = _frames(config.baseline_minutes, protocol)
+    still = LearningConfig(rule="none")
     recordings = []
     for recording_key in jax.random.split(baseline_key, 2):
         _, _, recording = run_sessions(
             circuit,
-            LearningConfig(rule="none"),
+            still,
             protocol,
             frames,
             params,
             placeholder,
             jax.random.split(recording_key, config.mice),
             jnp.zeros(config.mice),
-            fresh_learning_state(circuit, config.mice),
+            fresh_learning_state(circuit, still, params.w_in, recording_key),
         )
         recordings.append(np.asarray(recording.soma_dff))
     calibration, held_out = recordings
@@ -186,7 +201,16 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
         population[plus], population[minus] = "P+", "P-"
         held = held_out[mouse]
         chances.append(float(chance_accuracy(decoder, held[:, plus], held[:, minus], protocol)))
-        controls.append(Control(jnp.asarray(plus), jnp.asarray(minus), decoder, jnp.asarray(roles)))
+        random_feedback = np.random.default_rng([config.seed, mouse, 2]).standard_normal(n)
+        controls.append(
+            Control(
+                jnp.asarray(plus),
+                jnp.asarray(minus),
+                decoder,
+                jnp.asarray(roles),
+                jnp.asarray(random_feedback),
+            )
+        )
         labels.append(population)
     return Mice(params, _stack(controls), np.stack(labels), np.asarray(chances))
 
@@ -246,7 +270,9 @@ def run_experiment(
         return params._replace(w_in=w_in), state, recorded
 
     tables: list = []
-    running = start_day(1, mice.params, fresh_learning_state(circuit, config.mice))
+    rule_key = jax.random.fold_in(jax.random.key(config.seed), 2)
+    start = fresh_learning_state(circuit, learning, mice.params.w_in, rule_key)
+    running = start_day(1, mice.params, start)
     for day in range(1, config.days + 1):
         params, state, recorded = running
         if day < config.days:  # the next day runs while this one is analysed

@@ -1,121 +1,127 @@
-"""The learning conditions of the BCI experiment: which feedback reaches the apical tufts,
-and how the plastic feed-forward weights W_in (perisomatic) change, once per frame.
+"""The learning condition of the BCI experiment: a library rule (:mod:`creditlab.rules`,
+closed-loop form) on the plastic feed-forward weights W_in, the feedback pathway that
+delivers its learning signal, and the energy cost every plastic rule pays.
 
-Every plastic rule pays the same energy cost, which lowers the input to neurons more
-active than a set point (learning by sparsification, Francioni et al. 2026, Extended
-Data Fig. 4):
+What is plastic is the same for every rule: W_in (perisomatic), updated once per frame
+(weight perturbation: once per trial, at its outcome), then clipped to [0, w_max] on
+existing synapses. The circuit's feedback pathway carries the perceived error e^t =
+1 − angle/90° (during a trial, else 0) to each neuron as L_i = g B_i e^t, with B_i the
+sign of neuron i's direct effect on the decoder (+1 P+, −1 P−, 0 P0) for rules that
+assume symmetric feedback — the decoder's own weights, so such a run is an upper bound
+("knows the decoder") — or a fixed random B_i ~ N(0, 1) per mouse for rules that
+assume random feedback. Under each rule the tufts receive L (``dendritic``), the
+unsigned error g e^t (reward-based rules, as a non-vectorized feedback would deliver),
+or nothing (``none``, e-prop and its relatives, which use L at the soma).
 
-    ΔW_in[i, j] = η_credit · C_ij − η_s max(r̄_i − r_set, 0)/r_max · x_j,
-                  then clipped to [0, w_max] on existing synapses,
+Every plastic rule pays the same energy cost (:mod:`creditlab.rules.energy_cost`),
+which lowers the input to neurons more active than a set point (learning by
+sparsification, Francioni et al. 2026, Extended Data Fig. 4).
 
-where r̄_i is neuron i's slow mean rate [Hz] (time constant τ_r), x_j the input rate,
-and C the rule's credit. The most active neurons lose most, as the paper observed;
-quiet P0 neurons do not change.
-
-``dendritic`` — a vectorized instructive signal. Neuron i's tuft receives
-    f_i = g B_i e^t, with B_i = +1 in P+, −1 in P−, 0 in P0 (the sign of the neuron's
-    direct effect on the decoder) and e^t = 1 − angle/90° the task error during a trial
-    (0 otherwise). The tuft's depolarisation above its spontaneous mean, shunted by
-    apical inhibition, gates plasticity: C_ij = (v_a,i − d_a/(1 + J_i/J_½)) x_j.
-``three-factor`` — a scalar reward broadcast. A dopamine-like reward-prediction error
-    δ = R − R̄ (R = 1 at the reward, 0 at a failure; R̄ a running mean over trials, rate
-    ``reward_baseline_rate``) gates a node-perturbation eligibility trace of the bursts'
-    own randomness: E_ij ← a_e E_ij + (z_i − P(z_i)) x_j (τ_e), C_ij = δ E_ij at each
-    outcome. The tufts receive the same unsigned error, f_i = g e^t for every neuron, as
-    a non-vectorized feedback would deliver.
-``none`` — no feedback, no plasticity.
-
-The rule sees nothing the neuron could not: its own potential, input, activity and the
-broadcast reward, or its tuft's feedback.
+Rule defaults on the BCI (``BCI_RULE_DEFAULTS``) were set before any run of the new
+rules, by matching the size of a typical per-frame weight change to the dendritic
+rule's (module RESULTS §7); they are not tuned (that is a separate, equal step).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Any
 
-import jax.numpy as jnp
-from jax import Array
+from creditlab.rules import get_rule
+from creditlab.rules.energy_cost import with_energy_cost
+from creditlab.rules.online import OnlineRule
+from creditlab.rules.registry import RuleEntry
 
-from creditlab.experiments.bci.circuit import Activity, CircuitConfig, CircuitParams
+BCI_RULE_DEFAULTS: MappingProxyType = MappingProxyType(
+    {
+        "dendritic": {"learning_rate": 1e-6},
+        "node-perturbation": {
+            "learning_rate": 2e-4,
+            "trace_time_constant_ms": 2000.0,
+            "baseline_rate": 0.1,
+        },
+        "three-factor": {
+            "learning_rate": 2e-4,
+            "trace_time_constant_ms": 2000.0,
+            "baseline_rate": 0.1,
+        },
+        # ψ ≈ 0.02 and a 300 ms trace make η L ē ≈ η · 0.05 per frame: 1e-5 gives the
+        # dendritic rule's ≈ 5e-7 per frame.
+        "eprop": {"learning_rate": 1e-5, "trace_time_constant_ms": 300.0},
+        "weight-perturbation": {"learning_rate": 1e-6, "noise_std": 0.01, "baseline_rate": 0.1},
+    }
+)
 
-BCI_RULES = ("dendritic", "three-factor", "none")
+
+def closed_loop_options(entry: RuleEntry) -> tuple[str, ...]:
+    """The options a rule's closed-loop form accepts (besides ``dt_ms``)."""
+    if entry.closed_loop is None:
+        return ()
+    parameters = inspect.signature(entry.closed_loop).parameters
+    return tuple(name for name in parameters if name != "dt_ms" and not name.startswith("_"))
+
+
+def rule_defaults(entry: RuleEntry) -> dict[str, Any]:
+    """The BCI's defaults for ``entry``'s closed-loop form (rules that share a form, such
+    as e-prop and direct feedback alignment, share its defaults)."""
+    for name, defaults in BCI_RULE_DEFAULTS.items():
+        if get_rule(name).closed_loop is entry.closed_loop:
+            return {k: v for k, v in defaults.items() if k in closed_loop_options(entry)}
+    return {}
 
 
 @dataclass(frozen=True)
 class LearningConfig:
-    """The learning condition and its rates (module docstring)."""
+    """The learning condition: the rule's name and options, the feedback pathway's gain
+    g, and the energy cost (module docstring)."""
 
     rule: str = "dendritic"
+    options: tuple[tuple[str, Any], ...] = ()
     feedback_gain: float = 1.0
-    learning_rate: float = 1e-6
-    reward_learning_rate: float = 2e-4
     sparsity: float = 4e-6
     rate_set_point_hz: float = 0.2
     rate_time_constant_ms: float = 60_000.0
-    eligibility_time_constant_ms: float = 2000.0
-    reward_baseline_rate: float = 0.1
 
     def __post_init__(self) -> None:
-        if self.rule not in BCI_RULES:
-            raise ValueError(f"rule {self.rule!r} is not one of {', '.join(BCI_RULES)}")
-        if min(self.learning_rate, self.reward_learning_rate, self.sparsity) < 0:
-            raise ValueError("learning rates and the sparsity cost must be ≥ 0")
-        if not 0 < self.reward_baseline_rate <= 1:
-            raise ValueError("reward_baseline_rate must be in (0, 1]")
+        entry = get_rule(self.rule)
+        if entry.closed_loop is None:
+            raise ValueError(
+                f"rule {self.rule!r} has no closed-loop form yet: it needs a differentiable "
+                "surrogate of the decoder and the reward to run on the BCI"
+            )
+        unknown = sorted(set(dict(self.options)) - set(closed_loop_options(entry)))
+        if unknown:
+            raise ValueError(
+                f"rule {self.rule!r} has no option(s) {unknown}; "
+                f"allowed: {list(closed_loop_options(entry))}"
+            )
+        if self.sparsity < 0:
+            raise ValueError(f"sparsity must be ≥ 0, got {self.sparsity}")
 
+    @property
+    def entry(self) -> RuleEntry:
+        return get_rule(self.rule)
 
-class LearningState(NamedTuple):
-    """Eligibility traces ``[n, inputs]``, the expected reward R̄ (a scalar) and each
-    neuron's slow mean rate r̄ ``[n]`` [Hz]."""
+    @property
+    def plastic(self) -> bool:
+        return self.rule != "none"
 
-    eligibility: Array
-    expected_reward: Array
-    mean_rate: Array
-
-
-def initial_learning_state(config: CircuitConfig) -> LearningState:
-    shape = (config.n_pyramidal, config.n_inputs)
-    return LearningState(jnp.zeros(shape), jnp.asarray(0.0), jnp.zeros((config.n_pyramidal,)))
-
-
-def feedback(learning: LearningConfig, roles: Array, error: Array) -> Array:
-    """What reaches the tufts ``[n]`` given each neuron's role B ``[n]`` and the error."""
-    if learning.rule == "dendritic":
-        return learning.feedback_gain * roles * error
-    if learning.rule == "three-factor":
-        return learning.feedback_gain * error * jnp.ones_like(roles)
-    return jnp.zeros_like(roles)
-
-
-def update(
-    learning: LearningConfig,
-    circuit: CircuitConfig,
-    params: CircuitParams,
-    state: LearningState,
-    activity: Activity,
-    reward: Array,
-    outcome: Array,
-) -> tuple[Array, LearningState]:
-    """New W_in ``[n, inputs]`` and learning state after one frame; ``outcome`` is 1 at a
-    frame with a reward or a failure, where ``reward`` (1 or 0) is R."""
-    if learning.rule == "none":
-        return params.w_in, state
-    x = activity.inputs
-    slow = circuit.decay(learning.rate_time_constant_ms)
-    mean_rate = slow * state.mean_rate + (1.0 - slow) * activity.activity
-    excess = jnp.maximum(mean_rate - learning.rate_set_point_hz, 0.0) / circuit.max_rate_hz
-    energy = learning.sparsity * jnp.outer(excess, x)
-    state = state._replace(mean_rate=mean_rate)
-    if learning.rule == "dendritic":
-        change = learning.learning_rate * jnp.outer(activity.instructive, x) - energy
-        new_state = state
-    else:
-        decay = circuit.decay(learning.eligibility_time_constant_ms)
-        eligibility = decay * state.eligibility + jnp.outer(activity.z - activity.p_burst, x)
-        surprise = outcome * (reward - state.expected_reward)
-        change = learning.reward_learning_rate * surprise * eligibility - energy
-        expected = state.expected_reward + learning.reward_baseline_rate * surprise
-        new_state = state._replace(eligibility=eligibility, expected_reward=expected)
-    w_in = jnp.clip(params.w_in + change, 0.0, circuit.max_input_weight) * params.mask_in
-    return w_in.astype(params.w_in.dtype), new_state
+    def online_rule(self, dt_ms: float, max_rate_hz: float) -> OnlineRule:
+        """The rule, with the energy cost chained after it when it is plastic."""
+        entry = self.entry
+        options = rule_defaults(entry) | dict(self.options)
+        if "dt_ms" in inspect.signature(entry.closed_loop).parameters:
+            options["dt_ms"] = dt_ms
+        rule = entry.closed_loop(**options)
+        if not self.plastic:
+            return rule
+        return with_energy_cost(
+            rule,
+            strength=self.sparsity,
+            set_point_hz=self.rate_set_point_hz,
+            scale_hz=max_rate_hz,
+            time_constant_ms=self.rate_time_constant_ms,
+            dt_ms=dt_ms,
+        )

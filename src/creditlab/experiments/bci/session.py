@@ -7,7 +7,8 @@ Each frame:
 3. the decoder turns the P+ and P− somatic ΔF/F0 into an angle;
 4. the protocol shows it, and rewards or fails the trial;
 5. the error e = 1 − angle/90° (during a trial, else 0) is kept for the next frame;
-6. the learning rule changes W_in.
+6. the learning rule (a library rule's closed-loop form, :mod:`.learning`) sees each
+   synapse's local signals, the reward and the learning signal, and changes W_in.
 
 Noise is drawn one chunk of frames at a time (a minute by default), so the random draws
 are bulk operations and memory stays small. ``run_sessions`` is jitted and ``vmap``-ed
@@ -17,7 +18,7 @@ over mice; its frames are returned as arrays ``[mice, frames, ...]``.
 from __future__ import annotations
 
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -26,24 +27,21 @@ from jax import Array
 from creditlab.experiments.bci import circuit as bci_circuit
 from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams
 from creditlab.experiments.bci.decoder import Decoder, decode_angle
-from creditlab.experiments.bci.learning import (
-    LearningConfig,
-    LearningState,
-    feedback,
-    initial_learning_state,
-    update,
-)
+from creditlab.experiments.bci.learning import LearningConfig
 from creditlab.experiments.bci.protocol import TARGET_DEGREES, TRIAL, FrameEvents, Protocol
+from creditlab.rules.online import Broadcast, Local, OnlineRule
 
 
 class Control(NamedTuple):
     """One mouse's BCI: indices of P+ and P− ``[n_control]`` into the neurons, the
-    calibrated decoder, and each neuron's role B ``[n]`` (+1, −1, 0)."""
+    calibrated decoder, each neuron's role ``[n]`` (+1, −1, 0: the decoder's own
+    weights, symmetric feedback) and a fixed random feedback weight ``[n]``."""
 
     plus: Array
     minus: Array
     decoder: Decoder
     roles: Array
+    random_feedback: Array
 
 
 class Frames(NamedTuple):
@@ -61,6 +59,20 @@ def _chunk_length(frames: int, longest: int) -> int:
     return next(size for size in range(min(longest, frames), 0, -1) if frames % size == 0)
 
 
+def feedback_weights(learning: LearningConfig, control: Control) -> Array:
+    """B ``[n]``: the decoder's own weights or the mouse's random ones, as the rule assumes."""
+    return control.roles if learning.entry.feedback == "symmetric" else control.random_feedback
+
+
+def tuft_input(learning: LearningConfig, rule: OnlineRule, weights: Array, error: Array) -> Array:
+    """What reaches the tufts ``[n]`` under ``rule``: g B e, the unsigned g e, or 0."""
+    if rule.apical_feedback == "signal":
+        return learning.feedback_gain * weights * error
+    if rule.apical_feedback == "error":
+        return learning.feedback_gain * error * jnp.ones_like(weights)
+    return jnp.zeros_like(weights)
+
+
 def _one_session(
     circuit: CircuitConfig,
     learning: LearningConfig,
@@ -71,14 +83,16 @@ def _one_session(
     control: Control,
     key: Array,
     inhibited: Array,
-    learning_state: LearningState,
-) -> tuple[Array, LearningState, Frames]:
+    learning_state: Any,
+) -> tuple[Array, Any, Frames]:
     inhibition = bci_circuit.apical_inhibition(circuit, params, inhibited)
+    rule = learning.online_rule(circuit.dt_ms, circuit.max_rate_hz)
+    weights = feedback_weights(learning, control)
 
     def frame(carry, noise):
         state, screen, w_in, plastic, error = carry
         mouse = params._replace(w_in=w_in)
-        drive = feedback(learning, control.roles, error)
+        drive = tuft_input(learning, rule, weights, error)
         state, activity = bci_circuit.step(circuit, mouse, state, noise, drive, inhibition)
         angle = decode_angle(
             control.decoder, activity.soma_dff[control.plus], activity.soma_dff[control.minus]
@@ -86,18 +100,23 @@ def _one_session(
         screen, events = protocol.step(screen, angle)
         in_trial = (events.phase == TRIAL) & ~events.reached
         error = jnp.where(in_trial, 1.0 - angle / TARGET_DEGREES, 0.0)
-        outcome = (events.rewarded | events.failed).astype(error.dtype)
-        w_in, plastic = update(
-            learning,
-            circuit,
-            mouse,
-            plastic,
-            activity,
-            events.rewarded.astype(error.dtype),
-            outcome,
+        local = Local(
+            pre=activity.inputs,
+            post=activity.z,
+            expected=activity.p_burst,
+            psi=activity.psi,
+            apical=activity.instructive,
+            rate=activity.activity,
         )
+        broadcast = Broadcast(
+            reward=events.rewarded.astype(error.dtype),
+            outcome=(events.rewarded | events.failed).astype(error.dtype),
+            signal=learning.feedback_gain * weights * error,
+        )
+        change, plastic = rule.step(plastic, w_in, local, broadcast)
+        w_in = jnp.clip(w_in + change, 0.0, circuit.max_input_weight) * params.mask_in
         record = Frames(activity.soma_dff, activity.dendrite_dff, events, error)
-        return (state, screen, w_in, plastic, error), record
+        return (state, screen, w_in.astype(params.w_in.dtype), plastic, error), record
 
     def one_chunk(carry, chunk_key):
         noise = bci_circuit.draw_noise(chunk_key, chunk, circuit)
@@ -126,8 +145,8 @@ def run_sessions(
     control: Control,
     keys: Array,
     inhibited: Array,
-    learning_state: LearningState,
-) -> tuple[Array, LearningState, Frames]:
+    learning_state: Any,
+) -> tuple[Array, Any, Frames]:
     """One session of ``frames`` frames for every mouse (leading axis of ``params``,
     ``control``, ``keys``, ``inhibited`` and ``learning_state``). Returns the new W_in
     ``[mice, n, inputs]``, the learning state, and the frames ``[mice, frames, ...]``."""
@@ -136,7 +155,10 @@ def run_sessions(
     return jax.vmap(session)(params, control, keys, inhibited, learning_state)
 
 
-def fresh_learning_state(circuit: CircuitConfig, mice: int) -> LearningState:
-    """The learning state of ``mice`` mice before the first session."""
-    one = initial_learning_state(circuit)
-    return jax.tree.map(lambda leaf: jnp.broadcast_to(leaf, (mice, *leaf.shape)), one)
+def fresh_learning_state(
+    circuit: CircuitConfig, learning: LearningConfig, w_in: Array, key: Array
+) -> Any:
+    """The rule's state for every mouse (leading axis of ``w_in``) before the first session."""
+    rule = learning.online_rule(circuit.dt_ms, circuit.max_rate_hz)
+    keys = jax.random.split(key, w_in.shape[0])
+    return jax.vmap(rule.init)(w_in, keys)

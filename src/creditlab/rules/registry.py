@@ -1,0 +1,98 @@
+"""The one registry of learning rules: names, forms, options and flags.
+
+Each :class:`RuleEntry` names a rule and gives the forms it comes in:
+
+- ``supervised(network, objective, **options) -> Rule``: trained on batches of trials
+  (``creditlab train``, ``creditlab compare``; :mod:`creditlab.rules.base`);
+- ``closed_loop(**options) -> OnlineRule``: plasticity once per step inside a closed-loop
+  experiment, given the step ``dt_ms`` if it takes one (``creditlab bci``, ``creditlab
+  song``; :mod:`.online`).
+
+Flags say what a rule needs to know. ``knows_target``: it uses the task's target itself
+(BPTT differentiates the loss), so on an in-silico experiment it is an upper bound, not
+a hypothesis about the animal. ``learning_signal``: it learns from a per-neuron signal
+L = B e delivered by a feedback pathway; ``feedback`` says which B the rule assumes
+(``"symmetric"``: the output's own weights, which in the BCI are the experimenter's
+decoder, so such a run is an upper bound too; ``"random"``: fixed random weights).
+``closed_loop_same_as`` names the rule this one reduces to in a closed loop with one
+plastic layer and one cell type, so that an experiment can say so instead of printing
+identical numbers twice.
+
+A user adds a rule of their own with :func:`register` (see the README): it then runs on
+the experiments and in ``creditlab compare`` like the built-in ones, by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from creditlab.rules.base import Rule
+from creditlab.rules.online import OnlineRule
+
+FeedbackKind = Literal["symmetric", "random"]
+UPPER_BOUND = "upper bound (knows the decoder)"
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    """One learning rule (module docstring)."""
+
+    name: str
+    description: str
+    supervised: Callable[..., Rule] | None = None
+    closed_loop: Callable[..., OnlineRule] | None = None
+    knows_target: bool = False
+    learning_signal: bool = False
+    feedback: FeedbackKind = "symmetric"
+    closed_loop_same_as: str | None = None
+    closed_loop_batching: str = "online: one update per step, inside the scan"
+
+    def __post_init__(self) -> None:
+        if not self.name or any(c.isspace() or c == "," for c in self.name):
+            raise ValueError(f"a rule's name needs no spaces or commas, got {self.name!r}")
+        if self.supervised is None and self.closed_loop is None:
+            raise ValueError(f"rule {self.name!r} needs a supervised or a closed-loop form")
+
+
+_REGISTRY: dict[str, RuleEntry] = {}
+
+
+def register(entry: RuleEntry, *, replace: bool = False) -> RuleEntry:
+    """Add ``entry`` to the registry (``replace=True`` to redefine a name)."""
+    if entry.name in _REGISTRY and not replace:
+        raise ValueError(f"a rule named {entry.name!r} is already registered")
+    _REGISTRY[entry.name] = entry
+    return entry
+
+
+def rule_names() -> tuple[str, ...]:
+    """Every registered rule's name, in registration order."""
+    return tuple(_REGISTRY)
+
+
+def get_rule(name: str) -> RuleEntry:
+    """The entry called ``name``; a clear error naming the known rules otherwise."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown rule {name!r}; known rules: {', '.join(_REGISTRY)}"
+        ) from None
+
+
+class SupervisedRules(Mapping):
+    """``RULES[name]`` is the supervised form of every registered rule that has one."""
+
+    def __getitem__(self, name: str) -> Callable[..., Rule]:
+        entry = _REGISTRY.get(name)
+        if entry is None or entry.supervised is None:
+            raise KeyError(name)
+        return entry.supervised
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, entry in _REGISTRY.items() if entry.supervised is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
