@@ -18,7 +18,8 @@ plastic synapses, post × pre (``W x``), and what the circuit broadcasts:
 A rule returns ΔW ``[n_post, n_pre]`` (added to the weights; the experiment then clips
 them to its allowed range) and its new state: ``init(weights, key) -> state``,
 ``step(state, weights, local, broadcast) -> (ΔW, state)``, both pure. Rules compose:
-:func:`creditlab.rules.energy_cost.with_energy_cost` adds a circuit-wide homeostatic term to any of them. A rule
+:func:`creditlab.rules.energy_cost.with_energy_cost` adds a circuit-wide homeostatic
+term to any of them. A rule
 also says what its circuit's feedback pathway sends to the apical tufts while it learns
 (``apical_feedback``: the vectorized signal L, the unsigned error broadcast to every
 tuft, or nothing), and how its state ages while time passes with no activity

@@ -24,9 +24,10 @@ the experiments and in ``creditlab compare`` like the built-in ones, by name.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from creditlab.rules.base import Rule
 from creditlab.rules.online import OnlineRule
@@ -96,3 +97,41 @@ class SupervisedRules(Mapping):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def closed_loop_options(entry: RuleEntry) -> tuple[str, ...]:
+    """The options ``entry``'s closed-loop form accepts (``dt_ms`` is the experiment's)."""
+    if entry.closed_loop is None:
+        return ()
+    parameters = inspect.signature(entry.closed_loop).parameters
+    return tuple(name for name in parameters if name != "dt_ms")
+
+
+def closed_loop_rule(
+    name: str,
+    *,
+    dt_ms: float,
+    defaults: Mapping[str, Mapping[str, Any]],
+    options: Mapping[str, Any],
+    experiment: str,
+) -> OnlineRule:
+    """Rule ``name``'s closed-loop form with an experiment's ``defaults`` (keyed by the
+    rule whose form they set: rules that share a form, such as e-prop and direct feedback
+    alignment, share its defaults) overridden by the user's ``options``."""
+    entry = get_rule(name)
+    if entry.closed_loop is None:
+        raise ValueError(
+            f"rule {name!r} has no closed-loop form yet, so it cannot run on the {experiment} "
+            "(BPTT there needs a differentiable surrogate of the environment)"
+        )
+    allowed = closed_loop_options(entry)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise ValueError(f"rule {name!r} has no option(s) {unknown}; allowed: {list(allowed)}")
+    chosen: dict[str, Any] = {}
+    for owner, values in defaults.items():
+        if owner in _REGISTRY and _REGISTRY[owner].closed_loop is entry.closed_loop:
+            chosen = {k: v for k, v in values.items() if k in allowed}
+    if "dt_ms" in inspect.signature(entry.closed_loop).parameters:
+        chosen["dt_ms"] = dt_ms
+    return entry.closed_loop(**(chosen | dict(options)))

@@ -24,15 +24,13 @@ rule's (module RESULTS §7); they are not tuned (that is a separate, equal step)
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from creditlab.rules import get_rule
 from creditlab.rules.energy_cost import with_energy_cost
 from creditlab.rules.online import OnlineRule
-from creditlab.rules.registry import RuleEntry
+from creditlab.rules.registry import RuleEntry, closed_loop_rule, get_rule
 
 BCI_RULE_DEFAULTS: MappingProxyType = MappingProxyType(
     {
@@ -55,23 +53,6 @@ BCI_RULE_DEFAULTS: MappingProxyType = MappingProxyType(
 )
 
 
-def closed_loop_options(entry: RuleEntry) -> tuple[str, ...]:
-    """The options a rule's closed-loop form accepts (besides ``dt_ms``)."""
-    if entry.closed_loop is None:
-        return ()
-    parameters = inspect.signature(entry.closed_loop).parameters
-    return tuple(name for name in parameters if name != "dt_ms" and not name.startswith("_"))
-
-
-def rule_defaults(entry: RuleEntry) -> dict[str, Any]:
-    """The BCI's defaults for ``entry``'s closed-loop form (rules that share a form, such
-    as e-prop and direct feedback alignment, share its defaults)."""
-    for name, defaults in BCI_RULE_DEFAULTS.items():
-        if get_rule(name).closed_loop is entry.closed_loop:
-            return {k: v for k, v in defaults.items() if k in closed_loop_options(entry)}
-    return {}
-
-
 @dataclass(frozen=True)
 class LearningConfig:
     """The learning condition: the rule's name and options, the feedback pathway's gain
@@ -85,18 +66,7 @@ class LearningConfig:
     rate_time_constant_ms: float = 60_000.0
 
     def __post_init__(self) -> None:
-        entry = get_rule(self.rule)
-        if entry.closed_loop is None:
-            raise ValueError(
-                f"rule {self.rule!r} has no closed-loop form yet: it needs a differentiable "
-                "surrogate of the decoder and the reward to run on the BCI"
-            )
-        unknown = sorted(set(dict(self.options)) - set(closed_loop_options(entry)))
-        if unknown:
-            raise ValueError(
-                f"rule {self.rule!r} has no option(s) {unknown}; "
-                f"allowed: {list(closed_loop_options(entry))}"
-            )
+        self.online_rule(1.0, 1.0)  # raises naming the rule or option that is wrong
         if self.sparsity < 0:
             raise ValueError(f"sparsity must be ≥ 0, got {self.sparsity}")
 
@@ -110,11 +80,13 @@ class LearningConfig:
 
     def online_rule(self, dt_ms: float, max_rate_hz: float) -> OnlineRule:
         """The rule, with the energy cost chained after it when it is plastic."""
-        entry = self.entry
-        options = rule_defaults(entry) | dict(self.options)
-        if "dt_ms" in inspect.signature(entry.closed_loop).parameters:
-            options["dt_ms"] = dt_ms
-        rule = entry.closed_loop(**options)
+        rule = closed_loop_rule(
+            self.rule,
+            dt_ms=dt_ms,
+            defaults=BCI_RULE_DEFAULTS,
+            options=dict(self.options),
+            experiment="BCI",
+        )
         if not self.plastic:
             return rule
         return with_energy_cost(

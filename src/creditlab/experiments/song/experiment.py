@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from creditlab.experiments.song.learning import Condition, Learner, renditions, start
 from creditlab.experiments.song.model import (
@@ -29,6 +29,8 @@ from creditlab.experiments.song.model import (
     song_error,
 )
 from creditlab.experiments.song.model import make_bird as draw_bird
+from creditlab.rules.online import OnlineRule
+from creditlab.rules.registry import closed_loop_rule, get_rule
 
 Lesion = Literal["none", "lman", "dopamine"]
 CHUNK = 250  # renditions per compiled call, between progress updates
@@ -36,11 +38,37 @@ CRITERION = 0.5  # learning time: renditions until the error is half the juvenil
 SMOOTHING = 50  # renditions in the moving average the criterion is applied to
 
 
+def song_rule_defaults(model: SongModelConfig) -> dict[str, dict]:
+    """Each closed-loop form's defaults on the song (keyed by a rule with that form).
+
+    Node perturbation takes the model's constants (η, τ_e, R̄'s time constant, R̄ = ½ at
+    the start). The others were set before any run of them, so that a typical change
+    per rendition matches node perturbation's (≈ η · ½ · 1 per synapse of a bursting HVC
+    neuron): learning-signal rules see L ≈ 0.25 in the one bin of a burst (η = 0.04),
+    weight perturbation Ψ/σ² ≈ 1/σ (η = 0.001 at σ = 0.05). Not tuned."""
+    reward = {"baseline_rate": 1.0 / model.reward_baseline_renditions}
+    trace = {"trace_time_constant_ms": model.eligibility_tau_ms}
+    return {
+        "node-perturbation": {
+            "learning_rate": model.learning_rate,
+            "initial_baseline": 0.5,
+            **trace,
+            **reward,
+        },
+        "three-factor": {"learning_rate": model.learning_rate, **trace, **reward},
+        "eprop": {"learning_rate": 0.04, "trace_time_constant_ms": model.bin_ms},
+        "dendritic": {"learning_rate": 0.04},
+        "weight-perturbation": {"learning_rate": 0.001, "noise_std": 0.05, **reward},
+    }
+
+
 class SongConfig(BaseModel):
     """One condition of the song experiment; ``model`` overrides :class:`SongModelConfig`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    rule: str = Field("node-perturbation", description="a rule with a closed-loop form")
+    rule_options: dict[str, float | int | bool] = Field(default_factory=dict)
     birds: int = Field(10, ge=1, le=10_000)
     renditions: int = Field(3000, ge=1, le=10_000_000)
     lesion: Lesion = "none"
@@ -59,8 +87,24 @@ class SongConfig(BaseModel):
         SongModelConfig(**values)  # raises with the rule a value breaks
         return values
 
+    @model_validator(mode="after")
+    def _rule_and_options(self) -> SongConfig:
+        self.online_rule()  # raises naming the rule or option that is wrong
+        return self
+
     def model_config_(self) -> SongModelConfig:
         return SongModelConfig(**self.model)
+
+    def online_rule(self) -> OnlineRule:
+        """The rule's closed-loop form, one step per time bin, with the song's defaults."""
+        model = self.model_config_()
+        return closed_loop_rule(
+            self.rule,
+            dt_ms=model.bin_ms,
+            defaults=song_rule_defaults(model),
+            options=self.rule_options,
+            experiment="song",
+        )
 
     def condition(self) -> Condition:
         return Condition(
@@ -77,6 +121,8 @@ class SongConfig(BaseModel):
         ]
         if self.swap_compartments:
             parts = ["swapped compartments"] + (parts if self.lesion != "none" else [])
+        if self.rule != "node-perturbation":
+            parts.insert(0, self.rule)
         return ", ".join(parts)
 
 
@@ -102,20 +148,35 @@ def one_bird(birds: Bird, index: int) -> Bird:
     return Bird(*(np.asarray(leaf[index]) for leaf in birds))
 
 
+def learning_signal_weights(config: SongConfig, model: SongModelConfig) -> jax.Array:
+    """B ``[birds, msns]``: 1 (each MSN's own effect on its channel) for rules that assume
+    symmetric feedback, a fixed N(0, 1) per MSN and bird for those that assume random."""
+    shape = (config.birds, model.msns)
+    if get_rule(config.rule).feedback == "symmetric":
+        return jnp.ones(shape, jnp.result_type(float))
+    draws = [
+        np.random.default_rng([config.seed, bird, 2]).standard_normal(model.msns)
+        for bird in range(config.birds)
+    ]
+    return jnp.asarray(np.stack(draws), jnp.result_type(float)).reshape(shape)
+
+
 def run_song(config: SongConfig, on_progress: Callable[[int], None] | None = None) -> Results:
     """Every bird's renditions under ``config``'s condition."""
-    model, condition = config.model_config_(), config.condition()
+    model, condition, rule = config.model_config_(), config.condition(), config.online_rule()
     birds = make_birds(config)
     weights = initial_weights(model, condition.swap)
-    learner = jax.vmap(lambda bird: start(model, bird, weights))(birds)
+    feedback = learning_signal_weights(config, model)
     seed_key = jax.random.key(config.seed)
+    rule_keys = jax.random.split(jax.random.fold_in(seed_key, 2**31 - 1), config.birds)
+    learner = jax.vmap(lambda bird, key: start(model, bird, weights, rule, key))(birds, rule_keys)
     keys = jax.vmap(
         lambda bird: jax.random.split(jax.random.fold_in(seed_key, bird), config.renditions)
     )(jnp.arange(config.birds))
 
     @jax.jit
     def chunk(learner: Learner, keys: jax.Array):
-        return jax.vmap(partial(renditions, model, condition))(birds, learner, keys)
+        return jax.vmap(partial(renditions, model, condition, rule))(birds, feedback, learner, keys)
 
     records = []
     for first in range(0, config.renditions, CHUNK):

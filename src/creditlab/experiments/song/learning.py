@@ -1,26 +1,38 @@
-"""Renditions in a ``lax.scan``: sing, judge, and update the spine synapses.
+"""Renditions in a ``lax.scan``: sing, judge, and let a library rule change the spine
+synapses (:mod:`creditlab.rules`, closed-loop form; :mod:`creditlab.rules.online`).
 
-Per rendition: ξ is drawn, the bird sings (:func:`.model.sing`), judges its error
-(:func:`.reward.judge`), and every spine synapse moves by
+Per rendition: ξ is drawn, the bird sings (:func:`.model.sing`) and judges its error
+(:func:`.reward.judge`). The rule then steps once per time bin (dt = one bin) through
+what each spine synapse of MSN i sees: its presynaptic input s_j(t), the MSN's spine
+drive m_i(t) = Σ_j W_ij s_j(t) and its shaft depolarisation d_i(t) (the MSN's output
+m + d, its fluctuation d), and the learning signal L_i(t) = g B_i (y*_c(i)(t) −
+y_c(i)(t)) of rules that use one (with B_i = 1, the MSN's own effect on its channel,
+or a fixed random B_i; either way the signal knows the tutor song, so such a run is an
+upper bound). The reward arrives t_R after motif onset: the rule's state ages by the
+time from the end of the last bin to one bin before t_R (:attr:`OnlineRule.elapse`),
+and one more step with no activity delivers R. Renditions are far apart: a rendition
+starts with the traces of the last one decayed to nothing. ΔW accumulates over the rendition and
+is applied at its end, W ∈ [0, w_max]. With ``node-perturbation`` this is
 
-    ΔW_ij = η δ Σ_t exp(−(t_R − t_end(t)) / τ_e) d_i(t) s_j(t),    W ∈ [0, w_max]
+    ΔW_ij = η δ Σ_t exp(−(t_R − t_end(t)) / τ_e) d_i(t) s_j(t)
 
-which, with d the perturbation and s the HVC timing code, is node perturbation: the
-expected update follows −∂E/∂W (Williams 1992; Fiete & Seung 2006). The recorded error
-is that of the song without variability (y⁰ + x, what the bird would sing with LMAN
-silent but its bias kept), so that the learning curve is not hidden by the noise.
+node perturbation, whose expected update follows −∂E/∂W (Williams 1992; Fiete & Seung
+2006). The recorded error is that of the song without variability (y⁰ + x, what the
+bird would sing with LMAN silent but its bias kept), so that the learning curve is not
+hidden by the noise.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import Array
 
 from creditlab.experiments.song.model import Bird, Route, SongModelConfig, sing, song_error
-from creditlab.experiments.song.reward import Critic, eligibility_decay, judge, reward_time_ms
+from creditlab.experiments.song.reward import Critic, judge, reward_time_ms
+from creditlab.rules.online import Broadcast, Local, OnlineRule
 
 
 class Condition(NamedTuple):
@@ -35,6 +47,7 @@ class Condition(NamedTuple):
 class Learner(NamedTuple):
     weights: Array  # [msns, spine inputs]
     critic: Critic
+    rule: Any  # the rule's state
 
 
 class Record(NamedTuple):
@@ -44,15 +57,25 @@ class Record(NamedTuple):
     dopamine: Array  # δ
 
 
-def start(config: SongModelConfig, bird: Bird, weights: Array) -> Learner:
+def start(
+    config: SongModelConfig, bird: Bird, weights: Array, rule: OnlineRule, key: Array
+) -> Learner:
     """Ē and R̄ start at the juvenile song's error and at ½."""
     error = song_error(bird.juvenile, bird.tutor)
-    return Learner(weights, Critic(error, jnp.asarray(0.5, error.dtype)))
+    critic = Critic(error, jnp.asarray(0.5, error.dtype))
+    return Learner(weights, critic, rule.init(weights, key))
 
 
 def rendition(
-    config: SongModelConfig, condition: Condition, bird: Bird, learner: Learner, key: Array
+    config: SongModelConfig,
+    condition: Condition,
+    rule: OnlineRule,
+    bird: Bird,
+    feedback: Array,
+    learner: Learner,
+    key: Array,
 ) -> tuple[Learner, Record]:
+    """One rendition; ``feedback [msns]`` is B, the learning signal's weight per MSN."""
     k_noise, k_delay, k_judge = jax.random.split(key, 3)
     noise = jax.random.normal(k_noise, bird.juvenile.shape, bird.juvenile.dtype)
     sung = sing(
@@ -76,21 +99,44 @@ def rendition(
     reward_ms = reward_time_ms(
         k_delay, config.motif_ms, config.reward_delay_ms, config.reward_jitter_ms
     )
-    decay = eligibility_decay(config.bins, config.bin_ms, reward_ms, config.eligibility_tau_ms)
-    eligibility = jnp.einsum("t,ti,tj->ij", decay, sung.shaft_depolarisation, sung.spine_input)
-    weights = jnp.clip(
-        learner.weights + config.learning_rate * delta * eligibility, 0.0, config.max_weight
-    )
+    drive = sung.spine_input @ learner.weights.T  # [bins, msns]
+    signal = feedback * (bird.tutor - sung.song)[:, bird.channel]
+    zero = jnp.zeros((), error.dtype)
+
+    def one_bin(carry: tuple, now: tuple) -> tuple[tuple, None]:
+        state, change = carry
+        pre, spine, shaft, teaching = now
+        local = Local(pre, spine + shaft, spine, jnp.ones_like(spine), teaching, spine)
+        step, state = rule.step(state, learner.weights, local, Broadcast(zero, zero, teaching))
+        return (state, change + step), None
+
+    bins = (sung.spine_input, drive, sung.shaft_depolarisation, signal)
+    start_change = jnp.zeros_like(learner.weights)
+    # Renditions are far apart: nothing of the last one's traces is left.
+    fresh = rule.elapse(learner.rule, jnp.asarray(jnp.inf, error.dtype))
+    (state, change), _ = jax.lax.scan(one_bin, (fresh, start_change), bins)
+    state = rule.elapse(state, reward_ms - config.motif_ms - config.bin_ms)
+    silent = jnp.zeros_like(drive[0])
+    quiet = Local(jnp.zeros_like(sung.spine_input[0]), silent, silent, silent, silent, silent)
+    delivered = Broadcast(reward, jnp.asarray(float(condition.dopamine), error.dtype), silent)
+    step, state = rule.step(state, learner.weights, quiet, delivered)
+    weights = jnp.clip(learner.weights + (change + step), 0.0, config.max_weight)
     clean = song_error(bird.juvenile + sung.bias, bird.tutor)
-    return Learner(weights, critic), Record(error, clean, reward, delta)
+    return Learner(weights, critic, state), Record(error, clean, reward, delta)
 
 
 def renditions(
-    config: SongModelConfig, condition: Condition, bird: Bird, learner: Learner, keys: Array
+    config: SongModelConfig,
+    condition: Condition,
+    rule: OnlineRule,
+    bird: Bird,
+    feedback: Array,
+    learner: Learner,
+    keys: Array,
 ) -> tuple[Learner, Record]:
     """Scan :func:`rendition` over ``keys`` ``[n]``; records ``[n]``."""
 
     def step(carry: Learner, key: Array) -> tuple[Learner, Record]:
-        return rendition(config, condition, bird, carry, key)
+        return rendition(config, condition, rule, bird, feedback, carry, key)
 
     return jax.lax.scan(step, learner, keys)
