@@ -25,7 +25,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/creditlab bci-compare --rules dendritic,three-factor --mice 6 --days 7 \
+	$(BIN)/creditlab bci-compare --rules dendritic,node-perturbation --mice 6 --days 7 \
 		--session-minutes 10 --out $(DEMO_OUT)
 
 lint: $(VENV)/.dev-installed

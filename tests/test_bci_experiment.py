@@ -15,9 +15,9 @@ from creditlab.experiments.bci.chance import chance_accuracy
 from creditlab.experiments.bci.circuit import CircuitConfig, make_circuit
 from creditlab.experiments.bci.experiment import BCIConfig, run_experiment, set_up
 from creditlab.experiments.bci.learning import LearningConfig
-from creditlab.experiments.bci.protocol import Protocol
 from creditlab.experiments.bci.session import fresh_learning_state, run_sessions
 from creditlab.io.nwb import read_session, validate_session
+from creditlab.tasks.bci_protocol import Protocol
 
 SMALL = dict(mice=2, days=2, session_minutes=1.0, baseline_minutes=2.0)
 
@@ -31,16 +31,17 @@ def record(inhibited: float, feedback_roles: np.ndarray | None = None, minutes: 
     )
     setup = set_up(BCIConfig(mice=mice, baseline_minutes=2.0))
     frames = round(minutes * 60 * 15)
+    still = LearningConfig(rule="none")
     _, _, recorded = run_sessions(
         circuit,
-        LearningConfig(rule="none"),
+        still,
         Protocol(),
         frames,
         params,
         setup.control,
         jax.random.split(jax.random.key(1), mice),
         jnp.full(mice, inhibited),
-        fresh_learning_state(circuit, mice),
+        fresh_learning_state(circuit, still, params.w_in, jax.random.key(2)),
     )
     return np.asarray(recorded.soma_dff), np.asarray(recorded.dendrite_dff)
 
@@ -186,7 +187,8 @@ def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
         "residual-predicts-change",
         "inhibition-impairs",
     }
-    assert "| finding | dendritic | none |" in (here / "signatures.md").read_text()
+    signatures = (here / "signatures.md").read_text()
+    assert "| finding | dendritic, upper bound (knows the decoder) | none |" in signatures
     assert (here / "none-inhibited" / "config.json").exists()
 
     result = CliRunner().invoke(

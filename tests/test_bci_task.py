@@ -14,7 +14,7 @@ from creditlab.experiments.bci import (
     decode_angle,
     run_protocol,
 )
-from creditlab.experiments.bci.protocol import BLACK, GRATING, TRIAL
+from creditlab.tasks.bci_protocol import BLACK, GRATING, TRIAL
 
 
 def test_angles_are_seven_bins_fifteen_degrees_apart_up_to_the_target() -> None:

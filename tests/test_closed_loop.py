@@ -10,9 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from creditlab.config import RULE_NAMES, make_config
+from creditlab.config import make_config
 from creditlab.network import Params, init_params, make_network, simulate
 from creditlab.neurons import Rate
+from creditlab.rules import RULES
 from creditlab.train import train
 
 
@@ -53,7 +54,7 @@ def test_bptt_through_the_loop_matches_finite_differences() -> None:
         assert float(grad[j, 0]) == pytest.approx(float(numeric), rel=1e-5, abs=1e-10)
 
 
-@pytest.mark.parametrize("rule", RULE_NAMES)
+@pytest.mark.parametrize("rule", list(RULES))
 def test_every_rule_runs_the_closed_loop_with_a_late_binary_reward(rule: str) -> None:
     config = make_config(
         task="reach",

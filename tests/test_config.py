@@ -11,11 +11,14 @@ from creditlab.config import describe_errors, load_config, make_config
     [
         (
             {"task": "mnist", "rule": "eprop"},
-            "task: Input should be 'sine-waves', 'evidence-accumulation', "
-            "'evidence-accumulation-liu', 'delayed-match', 'delayed-match-liu', 'dnms', "
-            "'teacher-student' or 'reach'",
+            "task: Value error, unknown task 'mnist'; tasks: sine-waves, evidence-accumulation, "
+            "evidence-accumulation-liu, delayed-match, delayed-match-liu, dnms, "
+            "teacher-student, reach",
         ),
-        ({"task": "sine-waves", "rule": "hebb"}, "rule: Input should be 'bptt', 'eprop'"),
+        (
+            {"task": "sine-waves", "rule": "hebb"},
+            "rule: Value error, unknown rule 'hebb'; trainable rules: bptt, eprop,",
+        ),
         (
             {"task": "sine-waves", "rule": "eprop", "iterations": 0},
             "iterations: Input should be greater than or equal to 1",

@@ -4,11 +4,12 @@ import math
 
 import pytest
 
-from creditlab.config import RULE_NAMES, make_config
+from creditlab.config import make_config
+from creditlab.rules import RULES
 from creditlab.train import train
 
 
-@pytest.mark.parametrize("rule", RULE_NAMES)
+@pytest.mark.parametrize("rule", list(RULES))
 def test_rule_runs_through_train(rule: str) -> None:
     config = make_config(
         task="evidence-accumulation",

@@ -9,7 +9,9 @@ import pytest
 
 from creditlab.experiments.song.experiment import SongConfig, final_error, one_bird, run_song
 from creditlab.experiments.song.hvc import burst_onsets, timing_code
-from creditlab.experiments.song.reward import Critic, eligibility_decay, judge, reward_time_ms
+from creditlab.experiments.song.reward import Critic, judge, reward_time_ms
+from creditlab.rules.node_perturbation import online_node_perturbation
+from creditlab.rules.online import Broadcast, Local
 
 SMALL = dict(birds=4, renditions=1500)
 
@@ -34,9 +36,25 @@ def test_reward_arrives_after_the_motif_and_eligibility_decays_until_then() -> N
     assert min(times) >= 800.0
     assert np.mean(times) == pytest.approx(1100.0, abs=15.0)
     assert np.std(times) == pytest.approx(100.0, rel=0.15)
-    decay = np.asarray(eligibility_decay(40, 20.0, 1100.0, 1000.0))
-    assert decay[-1] == pytest.approx(np.exp(-300 / 1000))  # last bin ends at 800 ms
-    assert decay[0] == pytest.approx(np.exp(-(1100 - 20) / 1000))
+    # The library's node perturbation, stepped per 20 ms bin and aged until the reward,
+    # weighs bin t by exp(−(t_R − t_end(t))/τ_e): one unit of coincidence per bin.
+    import jax.numpy as jnp
+
+    rule = online_node_perturbation(dt_ms=20.0, learning_rate=1.0, trace_time_constant_ms=1000.0)
+    state = rule.init(jnp.zeros((40, 40)), jax.random.key(0))
+    zero = jnp.zeros(())
+    for t in range(40):
+        one = jnp.eye(40)[t]
+        local = Local(one, one, jnp.zeros(40), one, one, one)
+        _, state = rule.step(state, jnp.zeros((40, 40)), local, Broadcast(zero, zero, zero))
+    state = rule.elapse(state, jnp.asarray(1100.0 - 800.0 - 20.0))
+    quiet = Local(*(jnp.zeros(40),) * 6)
+    change, _ = rule.step(
+        state, jnp.zeros((40, 40)), quiet, Broadcast(jnp.ones(()), jnp.ones(()), zero)
+    )
+    decay = np.diag(np.asarray(change))  # δ = R − R̄ = 1
+    assert decay[-1] == pytest.approx(np.exp(-300 / 1000), rel=1e-6)  # last bin ends at 800 ms
+    assert decay[0] == pytest.approx(np.exp(-(1100 - 20) / 1000), rel=1e-5)
     assert (np.diff(decay) > 0).all()
 
 

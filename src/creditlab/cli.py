@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-from creditlab.config import RULE_NAMES, TASK_NAMES
 
 app = typer.Typer(
     help=(
@@ -24,6 +23,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
+PLUGINS: list[str] = []  # the users' rule files given with --plugin, run before the command
+
+
+@app.callback()
+def _load_plugins(
+    plugin: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="a Python file that registers rules of your own (creditlab.rules.register); "
+            "repeat for several"
+        ),
+    ] = None,
+) -> None:
+    from creditlab.plugins import PluginError, load_plugins
+
+    try:
+        PLUGINS[:] = load_plugins(plugin or ())
+    except PluginError as error:
+        _fail(str(error))
 
 
 def _fail(message: str) -> None:
@@ -124,8 +142,8 @@ def _config(**fields):
 
 @app.command()
 def train(
-    task: Annotated[str, typer.Option(help=f"task: {', '.join(TASK_NAMES)}")],
-    rule: Annotated[str, typer.Option(help=f"learning rule: {', '.join(RULE_NAMES)}")],
+    task: Annotated[str, typer.Option(help="task (creditlab tasks lists them)")],
+    rule: Annotated[str, typer.Option(help="learning rule (creditlab rules lists them)")],
     out: Annotated[
         Path | None,
         typer.Option(
@@ -219,8 +237,8 @@ def _names(text: str) -> tuple[str, ...]:
 
 @app.command()
 def compare(
-    tasks: Annotated[str, typer.Option(help=f"comma-separated tasks: {', '.join(TASK_NAMES)}")],
-    rules: Annotated[str, typer.Option(help=f"comma-separated rules: {', '.join(RULE_NAMES)}")],
+    tasks: Annotated[str, typer.Option(help="comma-separated tasks (creditlab tasks)")],
+    rules: Annotated[str, typer.Option(help="comma-separated rules (creditlab rules)")],
     out: Annotated[Path, typer.Option(help="output folder; the same folder and options resume")],
     seeds: Annotated[int, typer.Option(help="seeds K trained at each rule's best rate")] = 3,
     iterations: Annotated[int, typer.Option(help="weight updates per run")] = 100,
@@ -256,6 +274,7 @@ def compare(
 
     try:
         spec = CompareSpec(
+            plugins=tuple(PLUGINS),
             tasks=_names(tasks),
             rules=_names(rules),
             seeds=seeds,
@@ -310,8 +329,53 @@ def _bci_config(**fields):
         _fail("invalid BCI configuration\n" + describe_errors(error))
 
 
-def _condition_label(rule: str, inhibition: str) -> str:
-    return f"{rule}{' + inhibition' if inhibition == 'all' else ''}"
+def _say_what_runs(rule: str, experiment: str) -> None:
+    """Print what a closed-loop run of ``rule`` is: another rule here, or an upper bound."""
+    from creditlab.experiments.bci.learning import knows_the_decoder
+    from creditlab.rules import closed_loop_note, get_rule
+
+    entry = get_rule(rule)
+    note = closed_loop_note(entry)
+    if note:
+        console.print(f"[yellow]note:[/] {escape(note)}")
+    if experiment == "BCI" and knows_the_decoder(entry):
+        console.print(f"[yellow]note:[/] {rule} is an upper bound (knows the decoder)")
+    if experiment == "song" and (entry.knows_target or entry.learning_signal):
+        console.print(f"[yellow]note:[/] {rule} is an upper bound (knows the tutor song)")
+
+
+@app.command("tasks")
+def tasks_() -> None:
+    """List the tasks that rules train on, and the in-silico experiments."""
+    from creditlab.experiments import EXPERIMENTS
+    from creditlab.tasks import TASKS
+
+    for name, make in TASKS.items():
+        task = make()
+        typer.echo(f"{name:28s} {task.kind:15s} {task.n_in} inputs, {task.n_out} outputs")
+    for name, entry in EXPERIMENTS.items():
+        typer.echo(f"{name:28s} {'experiment':15s} {entry.description}")
+
+
+@app.command("rules")
+def rules_() -> None:
+    """List the learning rules: where each runs, and what it needs to know."""
+    from creditlab.rules import get_rule, rule_names
+
+    for name in rule_names():
+        entry = get_rule(name)
+        forms = [
+            f
+            for f, has in (("tasks", entry.supervised), ("closed loop", entry.closed_loop))
+            if has is not None
+        ]
+        flags = []
+        if entry.knows_target:
+            flags.append("knows the target")
+        if entry.learning_signal:
+            flags.append(f"learning signal through {entry.feedback} feedback")
+        extra = f" [{'; '.join(flags)}]" if flags else ""
+        typer.echo(f"{name:28s} {', '.join(forms):20s} {entry.description}{extra}")
 
 
 def _day_progress(progress: Progress, label: str, days: int):
@@ -322,7 +386,9 @@ def _day_progress(progress: Progress, label: str, days: int):
 @app.command()
 def bci(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
-    rule: Annotated[str, typer.Option(help="dendritic, three-factor or none")] = "dendritic",
+    rule: Annotated[
+        str, typer.Option(help="any rule with a closed-loop form (creditlab rules)")
+    ] = "dendritic",
     mice: Annotated[int, typer.Option(help="simulated mice, each its own random circuit")] = 6,
     days: Annotated[int, typer.Option(help="training days")] = 14,
     session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
@@ -346,6 +412,7 @@ def bci(
         apical_inhibition=apical_inhibition,
         seed=seed,
     )
+    _say_what_runs(config.rule, "BCI")
     _enable_compilation_cache()
     try:
         with _progress() as progress:
@@ -362,8 +429,8 @@ def bci(
 @app.command("bci-compare")
 def bci_compare(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
-    rules: Annotated[str, typer.Option(help="comma-separated: dendritic, three-factor, none")] = (
-        "dendritic,three-factor,none"
+    rules: Annotated[str, typer.Option(help="comma-separated rules (creditlab rules)")] = (
+        "dendritic,node-perturbation,none"
     ),
     mice: Annotated[int, typer.Option(help="simulated mice per condition")] = 6,
     days: Annotated[int, typer.Option(help="training days")] = 14,
@@ -380,86 +447,52 @@ def bci_compare(
 ) -> None:
     """Run every rule with and without apical inhibition on the same mice and write
     signatures.md and signatures.parquet: which rule reproduces which finding."""
-    import pandas as pd
+    from pydantic import ValidationError
 
-    from creditlab.experiments.bci.outputs import (
-        condition_title,
-        open_condition,
-        simulate_condition,
-        write_results,
+    from creditlab.config import describe_errors
+    from creditlab.experiments.bci.comparison import (
+        comparison_configs,
+        condition_label,
+        run_comparison,
     )
-    from creditlab.experiments.bci.signatures import signature_rows, write_signatures
-    from creditlab.io.run_directory import OutputExists, RunDirectory
+    from creditlab.io.run_directory import OutputExists
 
     names = _names(rules)
-    configs = {
-        (rule, inhibition): _bci_config(
-            rule=rule,
-            mice=mice,
-            days=days,
-            session_minutes=session_minutes,
-            apical_inhibition=inhibition,
-            seed=seed,
-        )
-        for rule in names
-        for inhibition in ("none", "all")
-    }
     try:
-        directory = RunDirectory(out)
-    except OutputExists as error:
-        _fail(str(error))
-    folders = {
-        (rule, inhibition): open_condition(
-            config, directory.path / (rule if inhibition == "none" else f"{rule}-inhibited")
+        configs = comparison_configs(
+            names, mice=mice, days=days, session_minutes=session_minutes, seed=seed
         )
-        for (rule, inhibition), config in configs.items()
-    }
+    except ValidationError as error:
+        _fail("invalid BCI configuration\n" + describe_errors(error))
+    for name in names:
+        _say_what_runs(name, "BCI")
     _enable_compilation_cache()
-    outcomes = {}
-    with _progress() as progress:
-        if address is None:  # one after another, in this process, with a bar per condition
+    with _progress() as progress:  # a bar per condition here, or one for all on Ray
+        on_ray = (
+            None
+            if address is None
+            else progress.add_task("conditions on Ray", total=len(configs), loss="")
+        )
 
-            def finished():
-                for key, config in configs.items():
-                    on_day = _day_progress(progress, _condition_label(*key), days)
-                    yield key, simulate_condition(config, folders[key] if nwb else None, on_day)
+        def on_start(key: tuple[str, str]):
+            return _day_progress(progress, condition_label(*key), days)
 
-        else:
-            from creditlab.experiments.bci.cluster import simulate_on_ray
+        def on_done(key: tuple[str, str]) -> None:
+            if on_ray is not None:
+                progress.update(on_ray, advance=1, loss=f"{condition_label(*key)} done")
 
-            bar = progress.add_task("conditions on Ray", total=len(configs), loss="")
-
-            def finished():
-                jobs = {key: (configs[key], folders[key] if nwb else None) for key in configs}
-                for key, results in simulate_on_ray(jobs, address):
-                    progress.update(bar, advance=1, loss=f"{_condition_label(*key)} done")
-                    yield key, results
-
-        for key, results in finished():
-            title = condition_title(configs[key])
-            outcomes[key] = results, write_results(folders[key], results, title=title)
-    table = pd.concat(
-        [
-            signature_rows(
-                rule,
-                outcomes[rule, "none"][1],
-                outcomes[rule, "all"][1],
-                outcomes[rule, "none"][0].daily,
-                outcomes[rule, "all"][0].daily,
+        try:
+            path = run_comparison(
+                out,
+                configs,
+                nwb=nwb,
+                address=address,
+                plugins=tuple(PLUGINS),
+                on_start=on_start,
+                on_done=on_done,
             )
-            for rule in names
-        ],
-        ignore_index=True,
-    )
-    path = write_signatures(
-        directory.path,
-        table,
-        description=(
-            f"{mice} mice × {days} days × {session_minutes:g} min per condition, seed {seed}; "
-            "the same simulated mice under every rule. 'with inhibition': NDNF-like "
-            "activation on all days."
-        ),
-    )
+        except OutputExists as error:
+            _fail(str(error))
     console.print(path.read_text())
 
 
@@ -478,9 +511,12 @@ def song(
         str, typer.Option(help="how Area X's bias reaches the song: loop (via LMAN) or direct")
     ] = "loop",
     seed: Annotated[int, typer.Option(help="random seed: the same birds in every condition")] = 0,
+    rule: Annotated[
+        str, typer.Option(help="any rule with a closed-loop form (creditlab rules)")
+    ] = "node-perturbation",
 ) -> None:
-    """Song learning by node perturbation in Area X, with lesions and swapped compartments,
-    and the synapse table the trained model predicts for the Area X connectome.
+    """Song learning in Area X (node perturbation by default), with lesions and swapped
+    compartments, and the synapse table the trained model predicts for the Area X connectome.
 
     Without --lesion or --swap-compartments, runs the intact model and every
     manipulation (LMAN lesion, dopamine lesion, swapped compartments); with one, runs
@@ -492,7 +528,7 @@ def song(
     from creditlab.experiments.song.outputs import run_song_conditions
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
-    common = dict(birds=birds, renditions=renditions, route=route, seed=seed)
+    common = dict(birds=birds, renditions=renditions, route=route, seed=seed, rule=rule)
     if lesion in (None, "none") and not swap_compartments:
         variants = [{}, {"lesion": "lman"}, {"lesion": "dopamine"}, {"swap_compartments": True}]
     else:
@@ -502,6 +538,7 @@ def song(
         configs = [SongConfig(**common, **variant) for variant in variants]
     except ValidationError as error:
         _fail("invalid song configuration\n" + describe_errors(error))
+    _say_what_runs(rule, "song")
     try:
         directory = RunDirectory(out)
     except OutputExists as error:

@@ -13,37 +13,16 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from creditlab import cell_types as ct
-
-TaskName = Literal[
-    "sine-waves",
-    "evidence-accumulation",
-    "evidence-accumulation-liu",
-    "delayed-match",
-    "delayed-match-liu",
-    "dnms",
-    "teacher-student",
-    "reach",
-]
-RuleName = Literal[
-    "bptt",
-    "eprop",
-    "node-perturbation",
-    "weight-perturbation",
-    "feedback-alignment",
-    "direct-feedback-alignment",
-    "three-factor",
-    "mdgl",
-    "mdgl-cell-specific",
-    "mdgl-shuffled-receptors",
-    "mdgl-single-type",
-    "mdgl-no-modulation",
-    "mdgl-online",
-]
-TASK_NAMES: tuple[str, ...] = TaskName.__args__
-RULE_NAMES: tuple[str, ...] = RuleName.__args__
 
 
 class Strict(BaseModel):
@@ -148,8 +127,8 @@ class RewardRuleConfig(Strict):
 class TrainConfig(Strict):
     """One training run: a task, a rule, a network and an optimizer."""
 
-    task: TaskName
-    rule: RuleName
+    task: str = Field(description="a task of creditlab.tasks.TASKS (``creditlab tasks``)")
+    rule: str = Field(description="a rule of creditlab.rules.RULES (``creditlab rules``)")
     iterations: int = Field(1000, ge=1, le=10_000_000)
     seed: int = Field(0, ge=0, lt=2**32)
     batch: int = Field(32, ge=1, le=100_000)
@@ -169,6 +148,24 @@ class TrainConfig(Strict):
     neuron: NeuronConfig = NeuronConfig()
     network: NetworkConfig = NetworkConfig()
     reward_rule: RewardRuleConfig = RewardRuleConfig()
+
+    @field_validator("task")
+    @classmethod
+    def _known_task(cls, task: str) -> str:
+        from creditlab.tasks import TASKS
+
+        if task not in TASKS:
+            raise ValueError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
+        return task
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, rule: str) -> str:
+        from creditlab.rules import RULES
+
+        if rule not in RULES:
+            raise ValueError(f"unknown rule {rule!r}; trainable rules: {', '.join(RULES)}")
+        return rule
 
     @model_validator(mode="after")
     def _rule_fits_network(self) -> TrainConfig:

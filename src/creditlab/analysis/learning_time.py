@@ -6,17 +6,25 @@ example x ~ N(0, I_N) per trial) to match the teacher y* = x W* of
 :class:`creditlab.tasks.TeacherStudent`. With e = y − y* and E = ½|e|², the three
 updates W ← W − η g are
 
-    gradient descent      g = x eᵀ
+    gradient descent      g = x eᵀ = ∂E/∂W
     node perturbation     g = (E(y + ξ) − E(y)) x ξᵀ / σ²,     ξ ~ N(0, σ² I_M)
     weight perturbation   g = (E(W + Ψ) − E(W)) Ψ / σ²,        Ψ ~ N(0, σ² I_{N×M})
 
-the estimators of :mod:`creditlab.rules.perturbation` with the noiseless trial as
-baseline (Werfel's setting), written out for one layer so that hundreds of learning
-rates × seeds run as one vmapped scan. The learning time is the number of trials until
-the relative error ‖W − W*‖²/‖W*‖² (from W = 0) first falls below ``target``. With each
-method's learning rate tuned, Werfel et al. find learning times growing as N (gradient
-descent), N·M (node perturbation) and N²·M (weight perturbation): node perturbation is
-about M times slower than gradient descent and weight perturbation N times slower again.
+None is written out here. The gradient is autodiff of E. The perturbation updates are
+the library's rules for one trial, g = −c (R − R̄) e
+(:func:`creditlab.rules.perturbation.perturbation_update`) with R = −E, R̄ the reward of
+the same trial without noise (baseline ``"unperturbed"``, Werfel's setting) and
+c = 1/σ², and the output change δy (ξ, x Ψ) and eligibility e (x ξᵀ, Ψ) of
+:func:`creditlab.rules.node_perturbation.linear_node_perturbation` and
+:func:`creditlab.rules.weight_perturbation.linear_weight_perturbation`. They run on the
+layer directly, not through a :class:`creditlab.network.Network`, so that hundreds of
+learning rates × seeds run as one vmapped scan.
+
+The learning time is the number of trials until the relative error ‖W − W*‖²/‖W*‖²
+(from W = 0) first falls below ``target``. With each method's learning rate tuned,
+Werfel et al. find learning times growing as N (gradient descent), N·M (node
+perturbation) and N²·M (weight perturbation): node perturbation is about M times slower
+than gradient descent and weight perturbation N times slower again.
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
+from creditlab.rules.node_perturbation import linear_node_perturbation
+from creditlab.rules.perturbation import inverse_variance, perturbation_update
+from creditlab.rules.weight_perturbation import linear_weight_perturbation
 from creditlab.tasks.teacher_student import TeacherStudent
 
 Method = Literal["gradient", "node-perturbation", "weight-perturbation"]
@@ -40,21 +51,32 @@ def perturbed_dimension(method: Method, n_inputs: int, n_outputs: int) -> int:
     return {"gradient": 1, "node-perturbation": n_outputs}.get(method, n_inputs * n_outputs)
 
 
+def squared_error(error: Array) -> Array:
+    """E = ½|e|² (scalar) of the output error e = y − y* ``[M]``."""
+    return 0.5 * jnp.sum(error**2)
+
+
+PERTURBATIONS = {
+    "node-perturbation": linear_node_perturbation,
+    "weight-perturbation": linear_weight_perturbation,
+}
+
+
 def update_direction(
     method: Method, w: Array, teacher: Array, x: Array, key: Array, noise_std: float
 ) -> Array:
-    """g ``[N, M]`` for one example x ``[N]`` (module docstring)."""
-    error = x @ (w - teacher)
+    """g ``[N, M]`` for one example x ``[N]`` (module docstring); ``key`` draws the noise
+    of σ = ``noise_std`` (unused by the gradient)."""
+
+    def loss(weights: Array) -> Array:
+        return squared_error(x @ (weights - teacher))
+
     if method == "gradient":
-        return jnp.outer(x, error)
-    loss = 0.5 * jnp.sum(error**2)
-    if method == "node-perturbation":
-        xi = noise_std * jax.random.normal(key, error.shape, w.dtype)
-        gain = 0.5 * jnp.sum((error + xi) ** 2) - loss
-        return gain * jnp.outer(x, xi) / noise_std**2
-    psi = noise_std * jax.random.normal(key, w.shape, w.dtype)
-    gain = 0.5 * jnp.sum((error + x @ psi) ** 2) - loss
-    return gain * psi / noise_std**2
+        return jax.grad(loss)(w)
+    error = x @ (w - teacher)
+    change, eligibility = PERTURBATIONS[method](x, w, noise_std, key=key)
+    gain = squared_error(error) - squared_error(error + change)  # R − R̄, R = −E
+    return perturbation_update(eligibility[None], gain[None], inverse_variance(noise_std))
 
 
 def trials_to_learn(

@@ -24,7 +24,7 @@ import json
 import numpy as np
 from pydantic import Field, field_validator
 
-from creditlab.config import RULE_NAMES, TASK_NAMES, Strict, make_config
+from creditlab.config import Strict, make_config
 
 TUNING_SEED = 1000
 
@@ -32,6 +32,7 @@ TUNING_SEED = 1000
 class CompareSpec(Strict):
     """A comparison, validated before anything runs (field names match the CLI's flags)."""
 
+    plugins: tuple[str, ...] = Field((), description="users' rule files, run before the rules")
     tasks: tuple[str, ...] = Field(min_length=1)
     rules: tuple[str, ...] = Field(min_length=1)
     seeds: int = Field(3, ge=1, le=1000)
@@ -46,15 +47,26 @@ class CompareSpec(Strict):
     alignment_draws: int = Field(8, ge=1, le=10_000)
     vmap_seeds: bool = Field(True, description="K seeds as one vmapped computation")
 
+    @field_validator("plugins")
+    @classmethod
+    def _load_plugins(cls, plugins: tuple[str, ...]) -> tuple[str, ...]:
+        from creditlab.plugins import load_plugins
+
+        return load_plugins(plugins)
+
     @field_validator("tasks")
     @classmethod
     def _known_tasks(cls, tasks: tuple[str, ...]) -> tuple[str, ...]:
-        return _known(tasks, TASK_NAMES, "task")
+        from creditlab.tasks import TASKS
+
+        return _known(tasks, tuple(TASKS), "task")
 
     @field_validator("rules")
     @classmethod
     def _known_rules(cls, rules: tuple[str, ...]) -> tuple[str, ...]:
-        return _known(rules, RULE_NAMES, "rule")
+        from creditlab.rules import RULES
+
+        return _known(rules, tuple(RULES), "rule")
 
 
 def _known(names: tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -79,11 +91,13 @@ class TrialSpec(Strict):
     n_rec: int | None = None
     threshold: float = 0.5
     alignment_draws: int = 8
+    plugins: tuple[str, ...] = ()
 
     @property
     def trial_id(self) -> str:
         """A stable, file-name-safe name (same spec, same id, so a resume finds it)."""
-        digest = hashlib.sha1(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
+        fields = self.model_dump(exclude=set() if self.plugins else {"plugins"})
+        digest = hashlib.sha1(json.dumps(fields, sort_keys=True).encode()).hexdigest()
         return f"{self.phase}-{self.task}-{self.rule}-lr{self.learning_rate:.3g}-{digest[:8]}"
 
 
@@ -111,6 +125,7 @@ def plan_tuning(spec: CompareSpec) -> list[TrialSpec]:
             n_rec=spec.n_rec,
             threshold=spec.threshold,
             alignment_draws=spec.alignment_draws,
+            plugins=spec.plugins,
         )
         for task in spec.tasks
         for rule in spec.rules
@@ -134,6 +149,7 @@ def plan_final(spec: CompareSpec, task: str, rule: str, learning_rate: float) ->
             n_rec=spec.n_rec,
             threshold=spec.threshold,
             alignment_draws=spec.alignment_draws,
+            plugins=spec.plugins,
         )
         for group in groups
     ]

@@ -26,6 +26,7 @@ from creditlab.analysis import gradient_alignment
 from creditlab.build import build_objective
 from creditlab.compare.plan import TrialSpec
 from creditlab.config import make_config
+from creditlab.plugins import load_plugins
 from creditlab.seeds import train_seeds
 from creditlab.train import training_parts
 
@@ -97,6 +98,7 @@ def alignment_with_bptt(config: Any, draws: int) -> Callable[..., np.ndarray]:
 def run_trial(spec_fields: dict) -> dict:
     """Train ``spec``'s seeds and measure them (module docstring)."""
     spec = TrialSpec(**spec_fields)
+    load_plugins(spec.plugins)  # a worker runs the users' rule files first
     config = trial_config(spec)
     start = time.perf_counter()
     seeds = list(spec.seeds)

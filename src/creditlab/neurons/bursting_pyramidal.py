@@ -103,9 +103,19 @@ class BurstingPyramidal:
         return state.activity
 
     def step(
-        self, state: PyramidalState, current: Array, *, tuft: Tuft, noise: PyramidalNoise
+        self,
+        state: PyramidalState,
+        current: Array,
+        *,
+        tuft: Tuft,
+        noise: PyramidalNoise,
+        relaxed: bool = False,
     ) -> tuple[PyramidalState, Array]:
-        """One step from the summed somatic input u ``[n]``: the new state and ψ = ∂P/∂u."""
+        """One step from the summed somatic input u ``[n]``: the new state and ψ = ∂P/∂u.
+
+        ``relaxed=True`` is the differentiable surrogate (mean field): plateaus and
+        bursts are replaced by their probabilities, so the step is smooth in u and in
+        the weights behind it (the uniform draws are not used)."""
         dt_s = self.dt * 1e-3
         a_a = self.decay(self.apical_time_constant_ms)
         shunt = 1.0 / (1.0 + tuft.inhibition / self.half_shunt)
@@ -115,12 +125,15 @@ class BurstingPyramidal:
         plateau_probability = self.plateau_probability * jax.nn.sigmoid(
             (v_apical - threshold) / self.apical_width
         )
-        plateau = (noise.plateau < plateau_probability).astype(v_apical.dtype)
+        if relaxed:
+            plateau = plateau_probability
+        else:
+            plateau = (noise.plateau < plateau_probability).astype(v_apical.dtype)
 
         drive = current + self.apical_to_soma * plateau + self.somatic_noise * noise.soma
         gate = jax.nn.sigmoid(drive)
         p_burst = 1.0 - jnp.exp(-self.max_rate_hz * gate * dt_s)
-        z = (noise.burst < p_burst).astype(drive.dtype)
+        z = p_burst if relaxed else (noise.burst < p_burst).astype(drive.dtype)
         a_y = self.decay(self.activity_time_constant_ms)
         activity = a_y * state.activity + (1.0 - a_y) * z / dt_s
         psi = (1.0 - p_burst) * self.max_rate_hz * dt_s * gate * (1.0 - gate)

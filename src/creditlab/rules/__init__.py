@@ -4,7 +4,7 @@
 from functools import partial
 
 from creditlab.rules.base import Rule
-from creditlab.rules.bptt import bptt
+from creditlab.rules.bptt import SurrogateGradient, bptt, closed_loop_bptt
 from creditlab.rules.dendritic import dendritic
 from creditlab.rules.eprop import eprop, online_eprop
 from creditlab.rules.feedback_alignment import direct_feedback_alignment, feedback_alignment
@@ -12,9 +12,9 @@ from creditlab.rules.mdgl import mdgl
 from creditlab.rules.node_perturbation import node_perturbation, online_node_perturbation
 from creditlab.rules.online import Broadcast, Local, OnlineRule, no_plasticity
 from creditlab.rules.registry import (
-    UPPER_BOUND,
     RuleEntry,
     SupervisedRules,
+    closed_loop_note,
     get_rule,
     register,
     rule_names,
@@ -34,7 +34,10 @@ for _entry in (
         "bptt",
         "backpropagation through time (exact gradient)",
         supervised=bptt,
+        closed_loop=closed_loop_bptt,
         knows_target=True,
+        closed_loop_batching="per window: the gradient of a differentiable surrogate of the "
+        "experiment over each window of steps (its docs name the window and the surrogate)",
     ),
     RuleEntry(
         "eprop",
@@ -64,6 +67,7 @@ for _entry in (
         learning_signal=True,
         feedback="random",
         closed_loop_same_as="direct-feedback-alignment",
+        closed_loop_reason="one plastic layer, and no error is sent back through time online",
     ),
     RuleEntry(
         "direct-feedback-alignment",
@@ -86,6 +90,8 @@ for _entry in (
         closed_loop=online_eprop,
         learning_signal=True,
         closed_loop_same_as="eprop",
+        closed_loop_reason="the plastic neurons are one cell type, so there is no "
+        "cell-type-specific modulation to add",
     ),
     *(
         RuleEntry(name, description, supervised=partial(mdgl, modulation=modulation))
@@ -112,13 +118,14 @@ MDGL_RULES = tuple(name for name in RULES if name.startswith("mdgl"))
 __all__ = [
     "MDGL_RULES",
     "RULES",
-    "UPPER_BOUND",
     "Broadcast",
     "Local",
     "OnlineRule",
     "Rule",
     "RuleEntry",
+    "SurrogateGradient",
     "bptt",
+    "closed_loop_note",
     "dendritic",
     "direct_feedback_alignment",
     "eprop",

@@ -14,7 +14,8 @@ online, which the tests check.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -80,3 +81,24 @@ def bptt(
         return grads, state, metrics
 
     return Rule(init=no_state, update=update)
+
+
+class SurrogateGradient(NamedTuple):
+    """BPTT in a closed loop (``bptt`` on an experiment): ΔW = −η ∇_W L, with L a
+    differentiable surrogate of the experiment's objective over a window of steps (each
+    experiment documents its surrogate: relaxed neurons and readout, the target). It
+    knows the target, so on an in-silico experiment it is an upper bound."""
+
+    learning_rate: float
+
+    def update(self, loss: Callable[[Array], Array], weights: Array) -> tuple[Array, Array]:
+        """ΔW = −η ∇L(W) and L(W), by reverse-mode autodiff through the window."""
+        value, gradient = jax.value_and_grad(loss)(weights)
+        return -self.learning_rate * gradient, value
+
+
+def closed_loop_bptt(*, learning_rate: float = 1e-3) -> SurrogateGradient:
+    """The closed-loop form of ``bptt`` (:class:`SurrogateGradient`)."""
+    if learning_rate < 0:
+        raise ValueError(f"learning_rate must be ≥ 0, got {learning_rate}")
+    return SurrogateGradient(learning_rate)

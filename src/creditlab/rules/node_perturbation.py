@@ -12,6 +12,10 @@ and the update is −(1/B) Σ_b (R_b − R̄) e_b / σ² (:mod:`creditlab.rules.
 With R = −E, E[Δ] → ∇E as σ → 0 for smooth networks; the variance grows with the number
 of perturbed units. The eligibility needs O(synapses) per trial; the noise and activity
 of a trial, O(T · neurons).
+
+:func:`node_eligibility` is e for one synapse group; :func:`linear_node_perturbation`
+is the rule's perturbation of a single linear layer y = x W (Werfel et al.'s setting,
+used by :mod:`creditlab.analysis.learning_time`).
 """
 
 from __future__ import annotations
@@ -34,9 +38,35 @@ from creditlab.rules.online import (
     reward_surprise,
     updated_baseline,
 )
-from creditlab.rules.perturbation import BaselineKind, inverse_variance, perturbation_rule
+from creditlab.rules.perturbation import (
+    BaselineKind,
+    inverse_variance,
+    perturbation_noise,
+    perturbation_rule,
+)
 from creditlab.rules.reward import RewardKind
 from creditlab.tasks.base import Trials
+
+
+def node_eligibility(pre: Array, noise: Array) -> Array:
+    """e_ij = Σ_t pre_i^t ξ_j^t ``[n_pre, n_post]`` from the presynaptic activity
+    ``[T, n_pre]`` and the noise on each postsynaptic unit's summed input ``[T, n_post]``
+    (units: those of pre times those of ξ)."""
+    return pre.T @ noise
+
+
+def linear_node_perturbation(
+    x: Array, w: Array, noise_std: float, *, key: Array
+) -> tuple[Array, Array]:
+    """Node perturbation of one linear layer y = x W, W ``[N, M]``, one example x ``[N]``.
+
+    Noise ξ ~ N(0, σ²) ``[M]`` on each output's summed input changes the output by
+    δy = ξ; the eligibility is e = x ξᵀ ``[N, M]`` (:func:`node_eligibility` with one
+    step). Returns (δy ``[M]``, e ``[N, M]``); the update is then
+    :func:`creditlab.rules.perturbation.perturbation_update` with c = 1/σ².
+    """
+    xi = perturbation_noise((w.shape[1],), noise_std, w.dtype, key=key)
+    return xi, node_eligibility(x[None], xi[None])
 
 
 def node_perturbation(
@@ -55,8 +85,8 @@ def node_perturbation(
         dtype = params.w_in.dtype
         batch, n_steps = trials.inputs.shape[:2]
         k_rec, k_out = jax.random.split(key)
-        noise = noise_std * jax.random.normal(k_rec, (batch, n_steps, network.n_rec), dtype)
-        out_noise = noise_std * jax.random.normal(k_out, (batch, n_steps, network.n_out), dtype)
+        noise = perturbation_noise((batch, n_steps, network.n_rec), noise_std, dtype, key=k_rec)
+        out_noise = perturbation_noise((batch, n_steps, network.n_out), noise_std, dtype, key=k_out)
         first_output = network.neuron.output(network.init_state(dtype).neurons)
 
         def run(inputs: Array, xi: Array, xi_out: Array) -> tuple[Array, Array, Params]:
@@ -71,7 +101,9 @@ def node_perturbation(
             z = trajectory.activity
             previous = jnp.concatenate([first_output[None], z[:-1]])
             eligibility = Params(
-                w_in=inputs.astype(dtype).T @ xi, w_rec=previous.T @ xi, w_out=z.T @ xi_out
+                w_in=node_eligibility(inputs.astype(dtype), xi),
+                w_rec=node_eligibility(previous, xi),
+                w_out=node_eligibility(z, xi_out),
             )
             return trajectory.readout, z, eligibility
 

@@ -17,12 +17,17 @@ noiseless run per trial). Rewards and the running average are those of
 :mod:`creditlab.rules.reward`.
 
 Metrics (``loss`` etc.) are those of the perturbed trials, the behaviour that is rewarded.
+
+The pieces that need no network are public so that other code uses them rather than a
+copy (:mod:`creditlab.analysis.learning_time` runs them on one linear layer):
+:func:`perturbation_noise` draws the noise, :func:`perturbation_update` turns the
+reward differences and eligibilities into Δ; each rule's eligibility is in its own file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -61,6 +66,25 @@ def inverse_variance(noise_std: float) -> float:
     return 1.0 / noise_std**2
 
 
+def perturbation_noise(
+    shape: tuple[int, ...], noise_std: float, dtype: Any = jnp.float32, *, key: Array
+) -> Array:
+    """Gaussian noise ξ ~ N(0, σ²) of ``shape``, σ = ``noise_std`` in the units of what
+    it perturbs (mV for a unit's input current, the weight's units for a weight)."""
+    return noise_std * jax.random.normal(key, shape, dtype)
+
+
+def perturbation_update(eligibility: Any, gain: Array, eligibility_scale: float) -> Any:
+    """Δ = −(c/B) Σ_b (R_b − R̄) e_b (module docstring), c = ``eligibility_scale``.
+
+    ``gain`` is R_b − R̄ ``[B]`` and ``eligibility`` a pytree of e_b, each leaf
+    ``[B, ...]``; Δ has the eligibility's pytree without the trial axis (the sign of a
+    gradient: a descent step subtracts it).
+    """
+    scale = -eligibility_scale * gain / gain.shape[0]
+    return jax.tree.map(lambda e: jnp.tensordot(scale, e, axes=1), eligibility)
+
+
 def perturbation_rule(
     network: Network,
     objective: Objective,
@@ -92,8 +116,9 @@ def perturbation_rule(
             gain = rewards - trial_rewards(objective, reward, clean, trials)
         else:
             gain = advantage(state.baseline, rewards, condition)
-        scale = -eligibility_scale * gain.astype(params.w_in.dtype) / rewards.shape[0]
-        updates = jax.tree.map(lambda e: jnp.tensordot(scale, e, axes=1), eligibility)
+        updates = perturbation_update(
+            eligibility, gain.astype(params.w_in.dtype), eligibility_scale
+        )
         rate = None if activity is None else jnp.mean(activity, axis=1)
         metrics = {**trial_metrics(objective, readout, trials, rate), "reward": jnp.mean(rewards)}
         new_state = PerturbationState(

@@ -6,7 +6,8 @@ Each :class:`RuleEntry` names a rule and gives the forms it comes in:
   (``creditlab train``, ``creditlab compare``; :mod:`creditlab.rules.base`);
 - ``closed_loop(**options) -> OnlineRule``: plasticity once per step inside a closed-loop
   experiment, given the step ``dt_ms`` if it takes one (``creditlab bci``, ``creditlab
-  song``; :mod:`.online`).
+  song``; :mod:`.online`); for BPTT, a :class:`creditlab.rules.bptt.SurrogateGradient`
+  that the experiment applies to its differentiable surrogate once per window.
 
 Flags say what a rule needs to know. ``knows_target``: it uses the task's target itself
 (BPTT differentiates the loss), so on an in-silico experiment it is an upper bound, not
@@ -30,10 +31,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from creditlab.rules.base import Rule
+from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.online import OnlineRule
 
 FeedbackKind = Literal["symmetric", "random"]
-UPPER_BOUND = "upper bound (knows the decoder)"
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,12 @@ class RuleEntry:
     name: str
     description: str
     supervised: Callable[..., Rule] | None = None
-    closed_loop: Callable[..., OnlineRule] | None = None
+    closed_loop: Callable[..., OnlineRule | SurrogateGradient] | None = None
     knows_target: bool = False
     learning_signal: bool = False
     feedback: FeedbackKind = "symmetric"
     closed_loop_same_as: str | None = None
+    closed_loop_reason: str = ""
     closed_loop_batching: str = "online: one update per step, inside the scan"
 
     def __post_init__(self) -> None:
@@ -78,9 +80,7 @@ def get_rule(name: str) -> RuleEntry:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise ValueError(
-            f"unknown rule {name!r}; known rules: {', '.join(_REGISTRY)}"
-        ) from None
+        raise ValueError(f"unknown rule {name!r}; known rules: {', '.join(_REGISTRY)}") from None
 
 
 class SupervisedRules(Mapping):
@@ -99,6 +99,17 @@ class SupervisedRules(Mapping):
         return sum(1 for _ in self)
 
 
+def closed_loop_note(entry: RuleEntry) -> str | None:
+    """What a closed-loop run of ``entry`` should say instead of printing another rule's
+    numbers under its name (None when it is its own rule there)."""
+    if entry.closed_loop_same_as is None:
+        return None
+    return (
+        f"{entry.name} runs as {entry.closed_loop_same_as} in this closed loop: "
+        f"{entry.closed_loop_reason}"
+    )
+
+
 def closed_loop_options(entry: RuleEntry) -> tuple[str, ...]:
     """The options ``entry``'s closed-loop form accepts (``dt_ms`` is the experiment's)."""
     if entry.closed_loop is None:
@@ -114,15 +125,15 @@ def closed_loop_rule(
     defaults: Mapping[str, Mapping[str, Any]],
     options: Mapping[str, Any],
     experiment: str,
-) -> OnlineRule:
+) -> OnlineRule | SurrogateGradient:
     """Rule ``name``'s closed-loop form with an experiment's ``defaults`` (keyed by the
     rule whose form they set: rules that share a form, such as e-prop and direct feedback
     alignment, share its defaults) overridden by the user's ``options``."""
     entry = get_rule(name)
     if entry.closed_loop is None:
         raise ValueError(
-            f"rule {name!r} has no closed-loop form yet, so it cannot run on the {experiment} "
-            "(BPTT there needs a differentiable surrogate of the environment)"
+            f"rule {name!r} has no closed-loop form, so it cannot run on the {experiment}; "
+            f"rules that can: {', '.join(n for n, e in _REGISTRY.items() if e.closed_loop)}"
         )
     allowed = closed_loop_options(entry)
     unknown = sorted(set(options) - set(allowed))

@@ -6,6 +6,9 @@ Every trial b runs with its own Gaussian perturbation of all weights, ψ_b ~ N(0
 −(1/B) Σ_b (R_b − R̄) ψ_b / σ² (:mod:`creditlab.rules.perturbation`). Unbiased as σ → 0;
 its variance grows with the number of weights, which is why Werfel et al. find it about
 N (inputs per unit) times slower than node perturbation.
+
+:func:`linear_weight_perturbation` is the rule's perturbation of a single linear layer
+y = x W (Werfel et al.'s setting, used by :mod:`creditlab.analysis.learning_time`).
 """
 
 from __future__ import annotations
@@ -27,9 +30,27 @@ from creditlab.rules.online import (
     reward_surprise,
     updated_baseline,
 )
-from creditlab.rules.perturbation import BaselineKind, inverse_variance, perturbation_rule
+from creditlab.rules.perturbation import (
+    BaselineKind,
+    inverse_variance,
+    perturbation_noise,
+    perturbation_rule,
+)
 from creditlab.rules.reward import RewardKind
 from creditlab.tasks.base import Trials
+
+
+def linear_weight_perturbation(
+    x: Array, w: Array, noise_std: float, *, key: Array
+) -> tuple[Array, Array]:
+    """Weight perturbation of one linear layer y = x W, W ``[N, M]``, one example x ``[N]``.
+
+    A perturbation Ψ ~ N(0, σ²) ``[N, M]`` of every weight changes the output by
+    δy = x Ψ; the eligibility is Ψ itself. Returns (δy ``[M]``, Ψ ``[N, M]``); the update
+    is then :func:`creditlab.rules.perturbation.perturbation_update` with c = 1/σ².
+    """
+    psi = perturbation_noise(w.shape, noise_std, w.dtype, key=key)
+    return x @ psi, psi
 
 
 def weight_perturbation(
@@ -50,7 +71,7 @@ def weight_perturbation(
         leaves, tree = jax.tree.flatten(params)
         keys = jax.random.split(key, len(leaves))
         draws = [
-            noise_std * jax.random.normal(k, (batch, *w.shape), w.dtype)
+            perturbation_noise((batch, *w.shape), noise_std, w.dtype, key=k)
             for k, w in zip(keys, leaves, strict=True)
         ]
         noise = jax.vmap(lambda psi: zero_absent_synapses(network, psi))(
@@ -117,7 +138,7 @@ def online_weight_perturbation(
 
         def next_perturbation(key: Array) -> tuple[Array, Array]:
             key, draw = jax.random.split(key)
-            return noise_std * jax.random.normal(draw, weights.shape, weights.dtype), key
+            return perturbation_noise(weights.shape, noise_std, weights.dtype, key=draw), key
 
         def keep(key: Array) -> tuple[Array, Array]:
             return state.perturbation, key

@@ -23,8 +23,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from creditlab.experiments.bci.decoder import Decoder, calibrate, control_signal
-from creditlab.experiments.bci.protocol import TARGET_DEGREES, Protocol, accuracy, run_protocol
+from creditlab.tasks.bci_decoder import Decoder, calibrate, control_signal
+from creditlab.tasks.bci_protocol import TARGET_DEGREES, Protocol, accuracy, run_protocol
 
 
 def choose_control(

@@ -13,8 +13,8 @@ from functools import partial
 import jax
 from jax import Array
 
-from creditlab.experiments.bci.decoder import Decoder, decode_angle
-from creditlab.experiments.bci.protocol import Protocol, accuracy, run_protocol
+from creditlab.tasks.bci_decoder import Decoder, decode_angle
+from creditlab.tasks.bci_protocol import Protocol, accuracy, run_protocol
 
 
 @partial(jax.jit, static_argnames="protocol")

@@ -239,9 +239,11 @@ def step(
     noise: FrameNoise,
     feedback: Array,
     inhibition: Array,
+    *,
+    relaxed: bool = False,
 ) -> tuple[CircuitState, Activity]:
     """One frame (module docstring): ``feedback [n]`` f reaches the tufts, ``inhibition
-    [n]`` is J."""
+    [n]`` is J; ``relaxed`` steps the neurons' differentiable surrogate (mean field)."""
     a_x = config.decay(config.input_time_constant_ms)
     fluctuation = a_x * state.fluctuation + math.sqrt(1.0 - a_x**2) * noise.input
     inputs = jnp.maximum(1.0 + config.input_noise * fluctuation, 0.0)
@@ -254,7 +256,7 @@ def step(
     )
     own_noise = PyramidalNoise(noise.apical, noise.soma, noise.plateau, noise.burst)
     neurons, psi = neuron.step(
-        state.neurons, current, tuft=Tuft(feedback, inhibition), noise=own_noise
+        state.neurons, current, tuft=Tuft(feedback, inhibition), noise=own_noise, relaxed=relaxed
     )
     pv = config.pv_gain * params.w_pe @ neurons.activity
     calcium, soma_dff, dendrite_dff = image_pyramidal(

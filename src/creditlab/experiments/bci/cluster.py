@@ -18,20 +18,27 @@ from creditlab.experiments.bci.experiment import BCIConfig, Results
 CPUS_PER_CONDITION = 1
 
 
-def _simulate(config: dict, nwb_directory: str | None, x64: bool) -> Results:
+def _simulate(
+    config: dict, nwb_directory: str | None, x64: bool, plugins: tuple[str, ...]
+) -> Results:
     import jax
 
     from creditlab.experiments.bci.outputs import simulate_condition
+    from creditlab.plugins import load_plugins
 
+    load_plugins(plugins)  # the users' rule files, before the config names their rules
     jax.config.update("jax_enable_x64", x64)  # compute in the driver's precision
     return simulate_condition(BCIConfig(**config), nwb_directory)
 
 
 def simulate_on_ray(
-    jobs: dict[Hashable, tuple[BCIConfig, Path | None]], address: str
+    jobs: dict[Hashable, tuple[BCIConfig, Path | None]],
+    address: str,
+    plugins: tuple[str, ...] = (),
 ) -> Iterator[tuple[Hashable, Results]]:
     """Submit every ``key: (config, nwb folder or None)`` and yield ``(key, results)`` in
-    the order they finish. A condition that fails raises its error here."""
+    the order they finish (``plugins``: users' rule files each task runs first). A
+    condition that fails raises its error here."""
     import jax
     import ray
 
@@ -41,7 +48,9 @@ def simulate_on_ray(
         remote = ray.remote(num_cpus=CPUS_PER_CONDITION, max_retries=0)(_simulate)
         x64 = jax.config.jax_enable_x64
         pending = {
-            remote.remote(config.model_dump(), None if folder is None else str(folder), x64): key
+            remote.remote(
+                config.model_dump(), None if folder is None else str(folder), x64, plugins
+            ): key
             for key, (config, folder) in jobs.items()
         }
         while pending:

@@ -32,12 +32,12 @@ from creditlab.analysis.populations import activity_matched
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
 from creditlab.experiments.bci.chance import chance_accuracy
 from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams, make_circuit
-from creditlab.experiments.bci.decoder import Decoder
 from creditlab.experiments.bci.learning import LearningConfig
 from creditlab.experiments.bci.measurements import session_tables, with_residuals
-from creditlab.experiments.bci.protocol import Protocol
 from creditlab.experiments.bci.session import Control, Frames, fresh_learning_state, run_sessions
 from creditlab.io.nwb import ImagingSession
+from creditlab.tasks.bci_decoder import Decoder
+from creditlab.tasks.bci_protocol import Protocol
 
 Inhibition = Literal["none", "all", "alternate"]
 PROTOCOL = Protocol()  # the paper's trial timing, at 15 Hz
@@ -54,7 +54,9 @@ def _overrides(kind: type, values: dict, exclude: tuple[str, ...] = ()) -> dict:
 
 class BCIConfig(BaseModel):
     """One condition of the BCI experiment. ``circuit`` and ``learning`` override fields
-    of :class:`CircuitConfig` and :class:`LearningConfig`."""
+    of :class:`CircuitConfig` and :class:`LearningConfig` (the feedback gain and the
+    energy cost); ``rule_options`` override the rule's own BCI defaults (its closed-loop
+    form's keyword arguments, e.g. ``learning_rate``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

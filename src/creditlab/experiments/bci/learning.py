@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.energy_cost import with_energy_cost
-from creditlab.rules.online import OnlineRule
+from creditlab.rules.online import OnlineRule, no_plasticity
 from creditlab.rules.registry import RuleEntry, closed_loop_rule, get_rule
 
 BCI_RULE_DEFAULTS: MappingProxyType = MappingProxyType(
@@ -46,11 +47,27 @@ BCI_RULE_DEFAULTS: MappingProxyType = MappingProxyType(
             "baseline_rate": 0.1,
         },
         # ψ ≈ 0.02 and a 300 ms trace make η L ē ≈ η · 0.05 per frame: 1e-5 gives the
-        # dendritic rule's ≈ 5e-7 per frame.
+        # dendritic rule's ≈ 5e-7 per frame. BPTT: see experiments/bci/surrogate.py.
         "eprop": {"learning_rate": 1e-5, "trace_time_constant_ms": 300.0},
         "weight-perturbation": {"learning_rate": 1e-6, "noise_std": 0.01, "baseline_rate": 0.1},
+        "bptt": {"learning_rate": 1e-3},
     }
 )
+
+
+UPPER_BOUND = "upper bound (knows the decoder)"
+
+
+def knows_the_decoder(entry: RuleEntry) -> bool:
+    """Whether a rule, on the BCI, uses the experimenter's decoder: it differentiates
+    the task itself, or its learning signal travels through symmetric feedback (B = the
+    decoder's own weights)."""
+    return entry.knows_target or (entry.learning_signal and entry.feedback == "symmetric")
+
+
+def rule_label(rule: str) -> str:
+    """The rule's name, marked when it is an upper bound rather than a hypothesis."""
+    return f"{rule}, {UPPER_BOUND}" if knows_the_decoder(get_rule(rule)) else rule
 
 
 @dataclass(frozen=True)
@@ -78,15 +95,25 @@ class LearningConfig:
     def plastic(self) -> bool:
         return self.rule != "none"
 
-    def online_rule(self, dt_ms: float, max_rate_hz: float) -> OnlineRule:
-        """The rule, with the energy cost chained after it when it is plastic."""
-        rule = closed_loop_rule(
+    def closed_loop_form(self, dt_ms: float) -> OnlineRule | SurrogateGradient:
+        return closed_loop_rule(
             self.rule,
             dt_ms=dt_ms,
             defaults=BCI_RULE_DEFAULTS,
             options=dict(self.options),
             experiment="BCI",
         )
+
+    def surrogate_gradient(self, dt_ms: float) -> SurrogateGradient | None:
+        """BPTT's window gradient (:mod:`.surrogate`), or None for an online rule."""
+        form = self.closed_loop_form(dt_ms)
+        return form if isinstance(form, SurrogateGradient) else None
+
+    def online_rule(self, dt_ms: float, max_rate_hz: float) -> OnlineRule:
+        """The per-frame rule, with the energy cost chained after it when it is plastic
+        (for BPTT, whose change comes once per window, the energy cost alone)."""
+        form = self.closed_loop_form(dt_ms)
+        rule = no_plasticity() if isinstance(form, SurrogateGradient) else form
         if not self.plastic:
             return rule
         return with_energy_cost(

@@ -21,6 +21,7 @@ import pandas as pd
 from creditlab.experiments.bci.experiment import Results
 from creditlab.experiments.bci.figures import plot_activity, plot_dendrites, plot_performance
 from creditlab.experiments.bci.findings import FINDINGS, Finding, findings
+from creditlab.experiments.bci.learning import rule_label
 from creditlab.io.nwb import ImagingSession, write_session
 
 TABLES = ("daily", "trials", "neurons", "events")
@@ -81,7 +82,8 @@ def condition_title(config) -> str:
     inhibition = {"none": "", "all": ", apical inhibition on all days"}.get(
         config.apical_inhibition, ", apical inhibition on alternate days"
     )
-    return f"BCI, rule {config.rule}{inhibition}: {config.mice} mice × {config.days} days"
+    rule = rule_label(config.rule)
+    return f"BCI, rule {rule}{inhibition}: {config.mice} mice × {config.days} days"
 
 
 def open_condition(config, directory: Path) -> Path:

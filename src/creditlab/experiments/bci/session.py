@@ -4,11 +4,12 @@ decoder → screen → reward → plasticity, once per frame, for a batch of mic
 Each frame:
 1. the feedback f that the last frame's error calls for reaches the tufts;
 2. the circuit steps, and the microscope reads both ROIs of every neuron;
-3. the decoder turns the P+ and P− somatic ΔF/F0 into an angle;
-4. the protocol shows it, and rewards or fails the trial;
-5. the error e = 1 − angle/90° (during a trial, else 0) is kept for the next frame;
-6. the learning rule (a library rule's closed-loop form, :mod:`.learning`) sees each
-   synapse's local signals, the reward and the learning signal, and changes W_in.
+3. the task (:class:`creditlab.tasks.bci.BCIEnvironment`) decodes the P+ and P−
+   somatic ΔF/F0 into an angle, shows it, and rewards or fails the trial;
+4. the error e = 1 − angle/90° (during a trial, else 0) is kept for the next frame;
+5. the learning rule (a library rule's closed-loop form, :mod:`.learning`) sees each
+   synapse's local signals, the reward and the learning signal, and changes W_in
+   (BPTT instead changes it once per chunk, by the gradient of :mod:`.surrogate`).
 
 Noise is drawn one chunk of frames at a time (a minute by default), so the random draws
 are bulk operations and memory stays small. ``run_sessions`` is jitted and ``vmap``-ed
@@ -26,10 +27,12 @@ from jax import Array
 
 from creditlab.experiments.bci import circuit as bci_circuit
 from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams
-from creditlab.experiments.bci.decoder import Decoder, decode_angle
 from creditlab.experiments.bci.learning import LearningConfig
-from creditlab.experiments.bci.protocol import TARGET_DEGREES, TRIAL, FrameEvents, Protocol
+from creditlab.experiments.bci.surrogate import window_loss
 from creditlab.rules.online import Broadcast, Local, OnlineRule
+from creditlab.tasks.bci import BCIEnvironment
+from creditlab.tasks.bci_decoder import Decoder
+from creditlab.tasks.bci_protocol import TRIAL, FrameEvents, Protocol
 
 
 class Control(NamedTuple):
@@ -87,19 +90,22 @@ def _one_session(
 ) -> tuple[Array, Any, Frames]:
     inhibition = bci_circuit.apical_inhibition(circuit, params, inhibited)
     rule = learning.online_rule(circuit.dt_ms, circuit.max_rate_hz)
+    gradient = learning.surrogate_gradient(circuit.dt_ms)  # BPTT: once per chunk
     weights = feedback_weights(learning, control)
+    environment = BCIEnvironment(protocol)
 
     def frame(carry, noise):
         state, screen, w_in, plastic, error = carry
         mouse = params._replace(w_in=w_in)
         drive = tuft_input(learning, rule, weights, error)
         state, activity = bci_circuit.step(circuit, mouse, state, noise, drive, inhibition)
-        angle = decode_angle(
-            control.decoder, activity.soma_dff[control.plus], activity.soma_dff[control.minus]
+        screen, perceived = environment.step(
+            screen,
+            control.decoder,
+            activity.soma_dff[control.plus],
+            activity.soma_dff[control.minus],
         )
-        screen, events = protocol.step(screen, angle)
-        in_trial = (events.phase == TRIAL) & ~events.reached
-        error = jnp.where(in_trial, 1.0 - angle / TARGET_DEGREES, 0.0)
+        error = perceived.error
         local = Local(
             pre=activity.inputs,
             post=activity.z,
@@ -108,23 +114,43 @@ def _one_session(
             apical=activity.instructive,
             rate=activity.activity,
         )
-        broadcast = Broadcast(
-            reward=events.rewarded.astype(error.dtype),
-            outcome=(events.rewarded | events.failed).astype(error.dtype),
-            signal=learning.feedback_gain * weights * error,
-        )
+        signal = learning.feedback_gain * weights * error
+        broadcast = Broadcast(perceived.reward, perceived.outcome, signal)
         change, plastic = rule.step(plastic, w_in, local, broadcast)
         w_in = jnp.clip(w_in + change, 0.0, circuit.max_input_weight) * params.mask_in
-        record = Frames(activity.soma_dff, activity.dendrite_dff, events, error)
-        return (state, screen, w_in.astype(params.w_in.dtype), plastic, error), record
+        record = Frames(activity.soma_dff, activity.dendrite_dff, perceived.events, error)
+        kept = (record, drive) if gradient is not None else record
+        return (state, screen, w_in.astype(params.w_in.dtype), plastic, error), kept
 
     def one_chunk(carry, chunk_key):
         noise = bci_circuit.draw_noise(chunk_key, chunk, circuit)
-        return jax.lax.scan(frame, carry, noise)
+        if gradient is None:
+            return jax.lax.scan(frame, carry, noise)
+        end, (records, drives) = jax.lax.scan(frame, carry, noise)
+        events = records.events
+        in_trial = ((events.phase == TRIAL) & ~events.reached).astype(drives.dtype)
+
+        def loss(w_in: Array) -> Array:
+            return window_loss(
+                circuit,
+                params._replace(w_in=w_in),
+                control.decoder,
+                control.plus,
+                control.minus,
+                carry[0],
+                noise,
+                drives,
+                inhibition,
+                in_trial,
+            )
+
+        change, _ = gradient.update(loss, carry[2])
+        w_in = jnp.clip(end[2] + change, 0.0, circuit.max_input_weight) * params.mask_in
+        return (*end[:2], w_in.astype(params.w_in.dtype), *end[3:]), records
 
     start = (
         bci_circuit.initial_state(circuit),
-        protocol.init(),
+        environment.init(),
         params.w_in,
         learning_state,
         jnp.asarray(0.0),

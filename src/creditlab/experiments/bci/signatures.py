@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
+from creditlab.experiments.bci.learning import rule_label
 from creditlab.experiments.bci.outputs import findings_table
 from creditlab.report import markdown_table
 
@@ -43,12 +44,12 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
     matrix = table.pivot(index="description", columns="rule", values="reproduced")
     matrix = matrix.reindex([FINDINGS[name] for name in FINDINGS if FINDINGS[name] in matrix.index])
     reproduced = [
-        {"finding": finding, **{rule: "yes" if v else "no" for rule, v in row.items()}}
+        {"finding": finding, **{rule_label(r): "yes" if v else "no" for r, v in row.items()}}
         for finding, row in matrix.iterrows()
     ]
     statistics = [
         {
-            "rule": row.rule,
+            "rule": rule_label(row.rule),
             "finding": row.description,
             "statistic": row.statistic,
             "value": f"{row.value:.3g}",

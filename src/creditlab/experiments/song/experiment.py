@@ -29,6 +29,7 @@ from creditlab.experiments.song.model import (
     song_error,
 )
 from creditlab.experiments.song.model import make_bird as draw_bird
+from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.online import OnlineRule
 from creditlab.rules.registry import closed_loop_rule, get_rule
 
@@ -45,7 +46,8 @@ def song_rule_defaults(model: SongModelConfig) -> dict[str, dict]:
     the start). The others were set before any run of them, so that a typical change
     per rendition matches node perturbation's (≈ η · ½ · 1 per synapse of a bursting HVC
     neuron): learning-signal rules see L ≈ 0.25 in the one bin of a burst (η = 0.04),
-    weight perturbation Ψ/σ² ≈ 1/σ (η = 0.001 at σ = 0.05). Not tuned."""
+    weight perturbation Ψ/σ² ≈ 1/σ (η = 0.001 at σ = 0.05), BPTT ∂E/∂W ≈ (2/160) ·
+    0.25 / (κ · MSNs per channel) ≈ 3e-5 (η = 200). Not tuned."""
     reward = {"baseline_rate": 1.0 / model.reward_baseline_renditions}
     trace = {"trace_time_constant_ms": model.eligibility_tau_ms}
     return {
@@ -59,6 +61,7 @@ def song_rule_defaults(model: SongModelConfig) -> dict[str, dict]:
         "eprop": {"learning_rate": 0.04, "trace_time_constant_ms": model.bin_ms},
         "dendritic": {"learning_rate": 0.04},
         "weight-perturbation": {"learning_rate": 0.001, "noise_std": 0.05, **reward},
+        "bptt": {"learning_rate": 200.0},
     }
 
 
@@ -95,7 +98,7 @@ class SongConfig(BaseModel):
     def model_config_(self) -> SongModelConfig:
         return SongModelConfig(**self.model)
 
-    def online_rule(self) -> OnlineRule:
+    def online_rule(self) -> OnlineRule | SurrogateGradient:
         """The rule's closed-loop form, one step per time bin, with the song's defaults."""
         model = self.model_config_()
         return closed_loop_rule(

@@ -11,8 +11,11 @@ or a fixed random B_i; either way the signal knows the tutor song, so such a run
 upper bound). The reward arrives t_R after motif onset: the rule's state ages by the
 time from the end of the last bin to one bin before t_R (:attr:`OnlineRule.elapse`),
 and one more step with no activity delivers R. Renditions are far apart: a rendition
-starts with the traces of the last one decayed to nothing. ΔW accumulates over the rendition and
-is applied at its end, W ∈ [0, w_max]. With ``node-perturbation`` this is
+starts with the traces of the last one decayed to nothing. ΔW accumulates over the
+rendition and is applied at its end, W ∈ [0, w_max]. ``bptt`` instead descends the
+gradient of the rendition's own error, ΔW = −η ∂E/∂W (the song is smooth in W given the
+rendition's noise; it knows the tutor song, an upper bound; it ignores the reward, so a
+dopamine lesion does not touch it). With ``node-perturbation`` this is
 
     ΔW_ij = η δ Σ_t exp(−(t_R − t_end(t)) / τ_e) d_i(t) s_j(t)
 
@@ -30,8 +33,16 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.experiments.song.model import Bird, Route, SongModelConfig, sing, song_error
+from creditlab.experiments.song.model import (
+    Bird,
+    Rendition,
+    Route,
+    SongModelConfig,
+    sing,
+    song_error,
+)
 from creditlab.experiments.song.reward import Critic, judge, reward_time_ms
+from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.online import Broadcast, Local, OnlineRule
 
 
@@ -58,18 +69,23 @@ class Record(NamedTuple):
 
 
 def start(
-    config: SongModelConfig, bird: Bird, weights: Array, rule: OnlineRule, key: Array
+    config: SongModelConfig,
+    bird: Bird,
+    weights: Array,
+    rule: OnlineRule | SurrogateGradient,
+    key: Array,
 ) -> Learner:
     """Ē and R̄ start at the juvenile song's error and at ½."""
     error = song_error(bird.juvenile, bird.tutor)
     critic = Critic(error, jnp.asarray(0.5, error.dtype))
-    return Learner(weights, critic, rule.init(weights, key))
+    state = () if isinstance(rule, SurrogateGradient) else rule.init(weights, key)
+    return Learner(weights, critic, state)
 
 
 def rendition(
     config: SongModelConfig,
     condition: Condition,
-    rule: OnlineRule,
+    rule: OnlineRule | SurrogateGradient,
     bird: Bird,
     feedback: Array,
     learner: Learner,
@@ -78,15 +94,19 @@ def rendition(
     """One rendition; ``feedback [msns]`` is B, the learning signal's weight per MSN."""
     k_noise, k_delay, k_judge = jax.random.split(key, 3)
     noise = jax.random.normal(k_noise, bird.juvenile.shape, bird.juvenile.dtype)
-    sung = sing(
-        config,
-        bird,
-        learner.weights,
-        noise,
-        swap=condition.swap,
-        route=condition.route,
-        lman_intact=condition.lman_intact,
-    )
+
+    def sing_with(weights: Array) -> Rendition:
+        return sing(
+            config,
+            bird,
+            weights,
+            noise,
+            swap=condition.swap,
+            route=condition.route,
+            lman_intact=condition.lman_intact,
+        )
+
+    sung = sing_with(learner.weights)
     error = song_error(sung.song, bird.tutor)
     reward, delta, critic = judge(
         k_judge,
@@ -99,6 +119,13 @@ def rendition(
     reward_ms = reward_time_ms(
         k_delay, config.motif_ms, config.reward_delay_ms, config.reward_jitter_ms
     )
+    clean = song_error(bird.juvenile + sung.bias, bird.tutor)
+    if isinstance(rule, SurrogateGradient):  # BPTT: the song error's own gradient
+        change, _ = rule.update(
+            lambda w: song_error(sing_with(w).song, bird.tutor), learner.weights
+        )
+        weights = jnp.clip(learner.weights + change, 0.0, config.max_weight)
+        return Learner(weights, critic, learner.rule), Record(error, clean, reward, delta)
     drive = sung.spine_input @ learner.weights.T  # [bins, msns]
     signal = feedback * (bird.tutor - sung.song)[:, bird.channel]
     zero = jnp.zeros((), error.dtype)
@@ -121,14 +148,13 @@ def rendition(
     delivered = Broadcast(reward, jnp.asarray(float(condition.dopamine), error.dtype), silent)
     step, state = rule.step(state, learner.weights, quiet, delivered)
     weights = jnp.clip(learner.weights + (change + step), 0.0, config.max_weight)
-    clean = song_error(bird.juvenile + sung.bias, bird.tutor)
     return Learner(weights, critic, state), Record(error, clean, reward, delta)
 
 
 def renditions(
     config: SongModelConfig,
     condition: Condition,
-    rule: OnlineRule,
+    rule: OnlineRule | SurrogateGradient,
     bird: Bird,
     feedback: Array,
     learner: Learner,

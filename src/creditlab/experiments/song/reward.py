@@ -33,13 +33,6 @@ def reward_time_ms(key: Array, motif_ms: float, delay_ms: float, jitter_ms: floa
     return motif_ms + jnp.maximum(delay_ms + jitter_ms * jax.random.normal(key), 0.0)
 
 
-def eligibility_decay(bins: int, bin_ms: float, reward_ms: Array, tau_ms: float) -> Array:
-    """exp(−(t_R − t_end(t)) / τ_e) per bin ``[bins]``: how much of each bin's
-    coincidence is left when the reward arrives."""
-    bin_end = (jnp.arange(bins) + 1.0) * bin_ms
-    return jnp.exp(-(reward_ms - bin_end) / tau_ms)
-
-
 def judge(
     key: Array, error: Array, critic: Critic, noise: float, tau: float, dopamine: bool
 ) -> tuple[Array, Array, Critic]:

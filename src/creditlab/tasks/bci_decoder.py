@@ -83,3 +83,12 @@ def decode_angle(decoder: Decoder, plus: Array, minus: Array) -> Array:
     d = control_signal(plus, minus, *decoder[:4])
     position = (BINS - 1) * (d - decoder.d_zero) / (decoder.d_target - decoder.d_zero)
     return STEP_DEGREES * jnp.clip(jnp.floor(position), 0, BINS - 1)
+
+
+def relaxed_angle(decoder: Decoder, plus: Array, minus: Array) -> Array:
+    """A differentiable surrogate of :func:`decode_angle` [degrees]: the binned angle's
+    expectation under a uniform dither of the bin edges, 15° · clip(6 (d − d_0)/(d_90 −
+    d_0) − ½, 0, 6), smooth between the clip's two corners."""
+    d = control_signal(plus, minus, *decoder[:4])
+    position = (BINS - 1) * (d - decoder.d_zero) / (decoder.d_target - decoder.d_zero)
+    return STEP_DEGREES * jnp.clip(position - 0.5, 0, BINS - 1)
