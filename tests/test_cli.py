@@ -59,7 +59,7 @@ def test_bad_option_fails_before_computing(tmp_path) -> None:
         app, ["train", "--task", "sine", "--rule", "eprop", "--out", str(tmp_path / "x")]
     )
     assert result.exit_code == 2
-    assert "task: Input should be 'sine-waves'" in flat(result.output)
+    assert "task: Value error, unknown task 'sine'; tasks: sine-waves" in flat(result.output)
     assert not (tmp_path / "x").exists()
 
 

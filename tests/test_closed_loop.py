@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from creditlab.config import make_config
-from creditlab.network import Params, init_params, make_network, simulate
+from creditlab.network import Params, Recording, init_params, make_network, simulate
 from creditlab.neurons import Rate
 from creditlab.rules import RULES
 from creditlab.train import train
@@ -26,7 +26,7 @@ def test_the_output_changes_what_the_network_receives() -> None:
         )
         params = init_params(network, key=jax.random.key(2), dtype=jnp.float64)
         louder = params._replace(w_out=2.0 * params.w_out)
-        run = lambda p: simulate(network, p, inputs, record_activity=True)[0].activity  # noqa: E731
+        run = lambda p: simulate(network, p, inputs, record=Recording(activity=True))[0].activity  # noqa: E731
         return run(params), run(louder)
 
     open_loop, open_louder = activity(None)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from creditlab import cell_types as ct
-from creditlab.network import Params, init_params, make_network, simulate
+from creditlab.network import Backward, Params, Recording, init_params, make_network, simulate
 from creditlab.neurons import ALIF, LIF
 from creditlab.objective import Objective
 from creditlab.rules import eprop, mdgl
@@ -64,9 +64,8 @@ def one_hop_bptt(network, objective, params, trials, modulatory_weights):
                 network,
                 p,
                 inputs,
-                record_activity=True,
-                record_psi=True,
-                truncate_recurrent_gradient=True,
+                record=Recording(activity=True, psi=True),
+                backward=Backward(truncate_recurrent=True),
             )
             z = trajectory.activity
             previous = jnp.concatenate([jnp.zeros_like(z[:1]), z[:-1]])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from creditlab.config import make_config
-from creditlab.network import init_params, make_network, simulate
+from creditlab.network import Recording, init_params, make_network, simulate
 from creditlab.neurons import LIF
 from creditlab.train import train
 
@@ -17,7 +17,9 @@ def test_simulate_shapes_and_vmap_over_batch() -> None:
     assert params.w_in.dtype == jnp.float32
     assert (params.w_in.shape, params.w_rec.shape, params.w_out.shape) == ((5, 7), (7, 7), (7, 3))
     inputs = jnp.ones((4, 11, 5))
-    trajectory = jax.vmap(lambda x: simulate(network, params, x, record_activity=True)[0])(inputs)
+    trajectory = jax.vmap(
+        lambda x: simulate(network, params, x, record=Recording(activity=True))[0]
+    )(inputs)
     assert trajectory.readout.shape == (4, 11, 3) and trajectory.activity.shape == (4, 11, 7)
 
 
@@ -29,7 +31,7 @@ def test_explicit_weights_are_used_as_given() -> None:
         w_out=jnp.ones((2, 1)),
     )
     trajectory, _, _ = simulate(
-        network, params, jnp.array([[1.0], [0.0], [0.0]]), record_activity=True
+        network, params, jnp.array([[1.0], [0.0], [0.0]]), record=Recording(activity=True)
     )
     np.testing.assert_array_equal(trajectory.activity, [[1, 0], [0, 1], [0, 0]])
 

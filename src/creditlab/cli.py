@@ -361,6 +361,7 @@ def tasks_() -> None:
 def rules_() -> None:
     """List the learning rules: where each runs, and what it needs to know."""
     from creditlab.rules import get_rule, rule_names
+    from creditlab.rules.registry import ONLINE
 
     for name in rule_names():
         entry = get_rule(name)
@@ -374,6 +375,8 @@ def rules_() -> None:
             flags.append("knows the target")
         if entry.learning_signal:
             flags.append(f"learning signal through {entry.feedback} feedback")
+        if entry.closed_loop is not None and entry.closed_loop_batching != ONLINE:
+            flags.append(f"closed loop {entry.closed_loop_batching}")
         extra = f" [{'; '.join(flags)}]" if flags else ""
         typer.echo(f"{name:28s} {', '.join(forms):20s} {entry.description}{extra}")
 

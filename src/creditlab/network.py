@@ -18,8 +18,8 @@ the network senses, such as a cursor), fixed weights F ``[n_out, n_rec]``
 
 ``simulate`` runs one trial (shapes without a batch axis) as one ``jax.lax.scan``;
 batches, seeds and animals are ``jax.vmap`` over it. A learning rule that works online
-passes an ``observer``: a pure function called inside the same scan with what happened
-at each step (:class:`StepRecord`), a chunk of steps at a time, so no rule
+passes an :class:`Observer`: a pure function called inside the same scan with what
+happened at each step (:class:`StepRecord`), a chunk of steps at a time, so no rule
 re-implements the neuron.
 """
 
@@ -89,7 +89,50 @@ class Trajectory(NamedTuple):
     psi: Array | None = None
 
 
-Observer = Callable[[Any, StepRecord, Any], Any]
+class Recording(NamedTuple):
+    """What :func:`simulate` returns per step besides the readout: the recurrent outputs
+    (``activity``) and ψ = ∂z/∂v (``psi``)."""
+
+    activity: bool = False
+    psi: bool = False
+
+
+class Observer(NamedTuple):
+    """An online rule inside the scan: ``update(state, records, inputs) -> state``, called
+    after every ``chunk`` steps with those steps' :class:`StepRecord` stacked along a
+    leading axis, from ``state``; ``inputs`` is a pytree with leading axis T handed over
+    alongside the records of the same steps (for example targets and loss weights).
+    ``chunk`` must divide T (see :func:`chunk_length`)."""
+
+    update: Callable[[Any, StepRecord, Any], Any]
+    state: Any
+    inputs: Any = None
+    chunk: int = 1
+
+
+class Perturbation(NamedTuple):
+    """Noise added where units sum their input (node perturbation, exploration):
+    ``current`` ξ ``[T, n_rec]`` [mV] on each neuron's input current I^t, ``readout``
+    ξ_out ``[T, n_out]`` on each readout unit's input z^t W^out; None for none."""
+
+    current: Array | None = None
+    readout: Array | None = None
+
+
+class Backward(NamedTuple):
+    """How reverse-mode autodiff goes back through the scan.
+
+    ``truncate_recurrent``: stop gradients through every path of z^{t−1} into step t (the
+    recurrent input and the reset) and through the closed loop's y^{t−1}, which is what
+    e-prop computes online. ``feedback``: fixed backward weights B (:class:`Feedback`;
+    feedback alignment) through which errors go back instead of Wᵀ
+    (:func:`aligned_product`); the forward pass is unchanged."""
+
+    truncate_recurrent: bool = False
+    feedback: Feedback | None = None
+
+
+READOUT_ONLY, NO_PERTURBATION, EXACT_GRADIENT = Recording(), Perturbation(), Backward()
 
 
 @jax.tree_util.register_dataclass
@@ -299,38 +342,19 @@ def simulate(
     params: Params,
     inputs: Array,
     *,
+    record: Recording = READOUT_ONLY,
     observer: Observer | None = None,
-    observer_state: Any = None,
-    observer_inputs: Any = None,
-    observer_chunk: int = 1,
-    record_activity: bool = False,
-    record_psi: bool = False,
-    truncate_recurrent_gradient: bool = False,
+    perturbation: Perturbation = NO_PERTURBATION,
+    backward: Backward = EXACT_GRADIENT,
     initial_state: NetworkState | None = None,
-    current_noise: Array | None = None,
-    readout_noise: Array | None = None,
-    feedback: Feedback | None = None,
 ) -> tuple[Trajectory, Any, NetworkState]:
     """Run one trial. ``inputs [T, n_in]`` → (trajectory, final observer state, final state).
 
-    Args:
-        observer: ``observer(state, records, observer_inputs) -> state``, called inside
-            the scan after every ``observer_chunk`` steps with those steps'
-            :class:`StepRecord` stacked along a leading axis (online rules: eligibility
-            traces, rewards). ``observer_chunk`` must divide T (see :func:`chunk_length`).
-        observer_inputs: a pytree with leading axis T handed to the observer alongside
-            the records of the same steps (for example targets and the loss weights).
-        record_activity: also return the recurrent outputs ``[T, n_rec]``.
-        record_psi: also return ψ^t = ∂z^t/∂v^t ``[T, n_rec]`` [1/mV].
-        truncate_recurrent_gradient: stop gradients through every path of z^{t−1} into
-            step t (the recurrent input and the reset), and through the closed loop's
-            y^{t−1}: what e-prop computes online.
-        current_noise: ξ ``[T, n_rec]`` [mV] added to each neuron's input current I^t
-            (node perturbation, exploration noise).
-        readout_noise: ξ_out ``[T, n_out]`` added to the readout's input z^t W^out.
-        feedback: fixed backward weights B (:class:`Feedback`; feedback alignment):
-            reverse-mode autodiff sends errors back through Bᵀ instead of Wᵀ
-            (:func:`aligned_product`); the forward pass is unchanged.
+    What a rule needs from the scan comes as small objects, so a new rule adds none of
+    its own flags here: what to ``record`` (:class:`Recording`), an ``observer`` with its
+    state and inputs (:class:`Observer`), a ``perturbation`` (:class:`Perturbation`) and
+    the ``backward`` path (:class:`Backward`). Without an observer the returned observer
+    state is None.
     """
     dtype = params.w_in.dtype
     state = network.init_state(dtype) if initial_state is None else initial_state
@@ -338,7 +362,10 @@ def simulate(
     kappa, g_out = network.readout_decay, network.readout_input_scale
     inputs = inputs.astype(dtype)
 
+    feedback, truncate_recurrent_gradient = backward.feedback, backward.truncate_recurrent
     back_rec, back_out = (None, None) if feedback is None else feedback
+    current_noise, readout_noise = perturbation
+    record_activity, record_psi = record
 
     def product(pre: Array, weights: Array, backward: Array | None) -> Array:
         return pre @ weights if backward is None else aligned_product(pre, weights, backward)
@@ -376,11 +403,11 @@ def simulate(
         final, (z, psi, readout) = jax.lax.scan(
             advance, state, drive(inputs, current_noise, readout_noise)
         )
-        return Trajectory(*emitted(z, psi, readout)), observer_state, final
+        return Trajectory(*emitted(z, psi, readout)), None, final
 
-    n_steps = inputs.shape[0]
+    n_steps, observer_chunk = inputs.shape[0], observer.chunk
     if n_steps % observer_chunk:
-        raise ValueError(f"observer_chunk={observer_chunk} must divide the {n_steps} steps")
+        raise ValueError(f"observer.chunk={observer_chunk} must divide the {n_steps} steps")
 
     def by_chunk(tree: Any) -> Any:
         return jax.tree.map(lambda x: x.reshape(-1, observer_chunk, *x.shape[1:]), tree)
@@ -395,9 +422,9 @@ def simulate(
         )
         previous = jnp.concatenate([first_previous[None], z[:-1]])
         records = StepRecord(x_chunk, previous, z, psi, readout)
-        return (net_state, observer(obs_state, records, obs_in)), emitted(z, psi, readout)
+        return (net_state, observer.update(obs_state, records, obs_in)), emitted(z, psi, readout)
 
-    scanned = (inputs, current_noise, readout_noise, observer_inputs)
-    (final, obs_final), out = jax.lax.scan(chunk, (state, observer_state), by_chunk(scanned))
+    scanned = (inputs, current_noise, readout_noise, observer.inputs)
+    (final, obs_final), out = jax.lax.scan(chunk, (state, observer.state), by_chunk(scanned))
     readout, activity, psi = jax.tree.map(lambda x: x.reshape(n_steps, *x.shape[2:]), out)
     return Trajectory(readout, activity, psi), obs_final, final

@@ -1,4 +1,6 @@
-"""Figures and reports: learning curves (PNG) and a Markdown/HTML comparison of runs."""
+"""Figures and reports, shared by every command: the figure factory, learning curves
+(PNG), Markdown and HTML tables, and one HTML page style (``html_page``) for the
+comparison report and each experiment's report."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 
-def _figure(width: float, height: float, layout: str | None = "constrained"):
+def figure(width: float, height: float, layout: str | None = "constrained"):
     """A matplotlib figure drawn with Agg, without importing pyplot (which is slow).
 
     ``layout=None`` leaves the margins to the caller: the constrained layout costs about
@@ -17,9 +19,9 @@ def _figure(width: float, height: float, layout: str | None = "constrained"):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout=layout)
-    FigureCanvasAgg(figure)
-    return figure
+    drawn = Figure(figsize=(width, height), layout=layout)
+    FigureCanvasAgg(drawn)
+    return drawn
 
 
 def smooth(values: Sequence[float], window: int) -> np.ndarray:
@@ -36,7 +38,7 @@ def plot_learning_curves(
     """Loss (and accuracy where present) against iteration, one line per run."""
     has_accuracy = any("accuracy" in rows[0] for rows in runs.values() if rows)
     width = 9 if has_accuracy else 5
-    fig = _figure(width, 3.4, layout=None)
+    fig = figure(width, 3.4, layout=None)
     fig.subplots_adjust(left=0.75 / width, right=1 - 0.15 / width, bottom=0.16, top=0.9, wspace=0.3)
     axes = np.atleast_1d(fig.subplots(1, 2 if has_accuracy else 1))
     for label, rows in runs.items():
@@ -113,12 +115,28 @@ def write_comparison_report(
         "<tr>" + "".join(f"<td>{html.escape(cell.strip())}</td>" for cell in row) + "</tr>"
         for row in cells
     )
-    page = (
-        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-        "td{padding:.2em .8em;border-bottom:1px solid #ddd}</style>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(description)}</p>"
-        f"<table>{body}</table><img src=learning_curves.png alt='learning curves'>"
+    page = html_page(
+        title,
+        f"<p>{html.escape(description)}</p><table>{body}</table>"
+        "<img src=learning_curves.png alt='learning curves'>",
     )
     (directory / "report.html").write_text(page)
     return directory / "report.md"
+
+
+STYLE = (
+    "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
+)
+
+
+def html_page(title: str, body: str) -> str:
+    """A whole HTML page in the reports' one style: ``title`` (escaped) and ``body``."""
+    heading = html.escape(title)
+    head = f"<!doctype html><meta charset=utf-8><title>{heading}</title>{STYLE}"
+    return f"{head}<h1>{heading}</h1>{body}"
+
+
+def html_table(table, float_format: str = "{:.3g}", index: bool = False) -> str:
+    """A pandas table as HTML, numbers to ``float_format``."""
+    return table.to_html(index=index, float_format=float_format.format, border=0)

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Feedback, Network, Params, simulate
+from creditlab.network import Backward, Feedback, Network, Params, Recording, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule, no_state, trial_metrics
 from creditlab.tasks.base import Trials
@@ -47,9 +47,8 @@ def objective_and_metrics(
             network,
             params,
             inputs,
-            record_activity=spiking,
-            truncate_recurrent_gradient=truncate_recurrent_gradient,
-            feedback=feedback,
+            record=Recording(activity=spiking),
+            backward=Backward(truncate_recurrent_gradient, feedback),
         )
         return trajectory
 

@@ -37,7 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from creditlab.network import Network, Params, StepRecord, chunk_length, simulate
+from creditlab.network import Network, Observer, Params, StepRecord, chunk_length, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule, trial_metrics
 from creditlab.rules.online import Broadcast, Local, OnlineRule, zero_trace
@@ -354,7 +354,7 @@ def eprop_update(
     regularise = network.neuron.is_spiking and objective.rate_coefficient > 0
     start = init_traces(network, dtype, stateful=stateful, regularise=regularise)
 
-    def observer(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
+    def observe(traces: EpropTraces, records: StepRecord, scanned: Any) -> EpropTraces:
         return eprop_chunk(network, objective, matrix, traces, records, scanned, modulatory)
 
     def run(inputs: Array, scanned: tuple) -> tuple[Array, EpropTraces]:
@@ -362,10 +362,7 @@ def eprop_update(
             network,
             params,
             inputs,
-            observer=observer,
-            observer_state=start,
-            observer_inputs=scanned,
-            observer_chunk=chunk,
+            observer=Observer(observe, start, scanned, chunk),
         )
         return trajectory.readout, traces
 

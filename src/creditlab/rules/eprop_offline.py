@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, simulate
+from creditlab.network import Network, Params, Recording, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, trial_metrics
 from creditlab.rules.eprop import leaky_filter, learning_signal
@@ -64,7 +64,9 @@ def offline_update(
     kappa, g_out = network.readout_decay, network.readout_input_scale
 
     def one(inputs: Array, targets: Array, step_weights: Array) -> tuple:
-        trajectory, _, _ = simulate(network, params, inputs, record_activity=True, record_psi=True)
+        trajectory, _, _ = simulate(
+            network, params, inputs, record=Recording(activity=True, psi=True)
+        )
         z, psi = trajectory.activity, trajectory.psi
         errors, _ = learning_signal(  # L itself is not needed: Lf is formed from ∂E/∂y below
             network, objective, feedback, trajectory.readout, targets, step_weights

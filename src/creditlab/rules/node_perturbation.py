@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, simulate
+from creditlab.network import Network, Params, Perturbation, Recording, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
 from creditlab.rules.online import (
@@ -94,9 +94,8 @@ def node_perturbation(
                 network,
                 params,
                 inputs,
-                record_activity=True,
-                current_noise=xi,
-                readout_noise=xi_out,
+                record=Recording(activity=True),
+                perturbation=Perturbation(current=xi, readout=xi_out),
             )
             z = trajectory.activity
             previous = jnp.concatenate([first_output[None], z[:-1]])

@@ -35,6 +35,7 @@ from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.online import OnlineRule
 
 FeedbackKind = Literal["symmetric", "random"]
+ONLINE = "online: one update per step, inside the scan"
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,11 @@ class RuleEntry:
     feedback: FeedbackKind = "symmetric"
     closed_loop_same_as: str | None = None
     closed_loop_reason: str = ""
-    closed_loop_batching: str = "online: one update per step, inside the scan"
+    closed_loop_batching: str = ONLINE
 
     def __post_init__(self) -> None:
         if not self.name or any(c.isspace() or c == "," for c in self.name):
-            raise ValueError(f"a rule's name needs no spaces or commas, got {self.name!r}")
+            raise ValueError(f"a rule's name must not contain spaces or commas: {self.name!r}")
         if self.supervised is None and self.closed_loop is None:
             raise ValueError(f"rule {self.name!r} needs a supervised or a closed-loop form")
 

@@ -37,7 +37,16 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from creditlab.network import Network, Params, StepRecord, chunk_length, simulate
+from creditlab.network import (
+    Network,
+    Observer,
+    Params,
+    Perturbation,
+    Recording,
+    StepRecord,
+    chunk_length,
+    simulate,
+)
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
 from creditlab.rules.online import (
@@ -151,12 +160,9 @@ def three_factor(
             network,
             params,
             inputs,
-            observer=observe,
-            observer_state=(means, traces),
-            observer_chunk=chunk_length(inputs.shape[0]),
-            record_activity=network.neuron.is_spiking,
-            current_noise=noise,
-            readout_noise=out_noise,
+            observer=Observer(observe, (means, traces), chunk=chunk_length(inputs.shape[0])),
+            record=Recording(activity=network.neuron.is_spiking),
+            perturbation=Perturbation(current=noise, readout=out_noise),
         )
         return trajectory.readout, trajectory.activity, traces
 

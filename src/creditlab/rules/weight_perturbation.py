@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, simulate, zero_absent_synapses
+from creditlab.network import Network, Params, Recording, simulate, zero_absent_synapses
 from creditlab.objective import Objective
 from creditlab.rules.base import Rule
 from creditlab.rules.online import (
@@ -80,7 +80,9 @@ def weight_perturbation(
 
         def run(inputs: Array, psi: Params) -> tuple[Array, Array | None]:
             perturbed = jax.tree.map(jnp.add, params, psi)
-            trajectory, _, _ = simulate(network, perturbed, inputs, record_activity=spiking)
+            trajectory, _, _ = simulate(
+                network, perturbed, inputs, record=Recording(activity=spiking)
+            )
             return trajectory.readout, trajectory.activity
 
         readout, activity = jax.vmap(run)(trials.inputs, noise)

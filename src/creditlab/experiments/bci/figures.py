@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from creditlab.experiments.bci.findings import rate_ratios, residual_and_change
-from creditlab.report import _figure, plot_band
+from creditlab.report import figure, plot_band
 
 COLOURS = {"P+": "#d62728", "P-": "#1f77b4", "P0": "#7f7f7f", "P0-matched": "#2ca02c"}
 
@@ -24,7 +24,7 @@ def _mean_sem(table: pd.DataFrame, value: str) -> tuple[np.ndarray, np.ndarray, 
 
 def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> None:
     """Accuracy (with the chance level, dashed) and rewards per minute over days."""
-    fig = _figure(8, 3.2)
+    fig = figure(8, 3.2)
     accuracy_axis, speed_axis = fig.subplots(1, 2)
     plot_band(accuracy_axis, *_mean_sem(daily, "accuracy"), "black", "accuracy")
     accuracy_axis.axhline(daily.chance_accuracy.mean(), color="red", linestyle="--", label="chance")
@@ -39,7 +39,7 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
 def plot_activity(neurons: pd.DataFrame, path: Path, *, title: str = "") -> None:
     """Transient frequency of P+, P−, P0 and activity-matched P0, normalised to day 1."""
     ratios = rate_ratios(neurons).reset_index()
-    fig = _figure(4.6, 3.4)
+    fig = figure(4.6, 3.4)
     axis = fig.subplots()
     for label, colour in COLOURS.items():
         style = "--" if label == "P0-matched" else "-"
@@ -57,7 +57,7 @@ def plot_dendrites(
     """(a) dendritic vs somatic event size of one P+ neuron, with its fit; (b) mean
     residual of P+ and P− while the error falls, per day; (c) early residual against
     the later change in transient rate, one point per control neuron."""
-    fig = _figure(12, 3.6)
+    fig = figure(12, 3.6)
     scatter_axis, sign_axis, change_axis = fig.subplots(1, 3)
     control = events[events.population.isin(["P+", "P-"]) & events.residual.notna()]
     if not control.empty:

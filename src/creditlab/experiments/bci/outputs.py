@@ -13,7 +13,6 @@ performance.png, activity.png, dendrites.png, report.html
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +22,7 @@ from creditlab.experiments.bci.figures import plot_activity, plot_dendrites, plo
 from creditlab.experiments.bci.findings import FINDINGS, Finding, findings
 from creditlab.experiments.bci.learning import rule_label
 from creditlab.io.nwb import ImagingSession, write_session
+from creditlab.report import html_page, html_table
 
 TABLES = ("daily", "trials", "neurons", "events")
 
@@ -42,16 +42,6 @@ def findings_table(rows: list[Finding]) -> pd.DataFrame:
     return table
 
 
-def _html_table(table: pd.DataFrame) -> str:
-    return table.to_html(index=False, float_format="{:.3g}".format, border=0)
-
-
-STYLE = (
-    "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
-)
-
-
 def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFrame:
     """Tables, figures and ``report.html`` of one condition; returns its findings."""
     for name in TABLES:
@@ -64,15 +54,14 @@ def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFr
     per_day = results.daily.groupby("day")[
         ["accuracy", "rewards_per_min", "chance_accuracy", "rate_P+", "rate_P-", "rate_P0"]
     ].mean()
-    page = (
-        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>{STYLE}"
-        f"<h1>{html.escape(title)}</h1>"
+    page = html_page(
+        title,
         "<h2>Findings</h2>"
-        + _html_table(found)
+        + html_table(found)
         + "<h2>Performance (Fig. 1g)</h2><img src=performance.png>"
         "<h2>Activity by population (Fig. 1i)</h2><img src=activity.png>"
         "<h2>Somato-dendritic residual</h2><img src=dendrites.png>"
-        "<h2>Mean over mice per day</h2>" + _html_table(per_day.reset_index())
+        "<h2>Mean over mice per day</h2>" + html_table(per_day.reset_index()),
     )
     (directory / "report.html").write_text(page)
     return found

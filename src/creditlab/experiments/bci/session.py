@@ -29,6 +29,7 @@ from creditlab.experiments.bci import circuit as bci_circuit
 from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams
 from creditlab.experiments.bci.learning import LearningConfig
 from creditlab.experiments.bci.surrogate import window_loss
+from creditlab.network import chunk_length
 from creditlab.rules.online import Broadcast, Local, OnlineRule
 from creditlab.tasks.bci import BCIEnvironment
 from creditlab.tasks.bci_decoder import Decoder
@@ -55,11 +56,6 @@ class Frames(NamedTuple):
     dendrite_dff: Array
     events: FrameEvents
     error: Array
-
-
-def _chunk_length(frames: int, longest: int) -> int:
-    """The longest chunk ≤ ``longest`` frames that divides ``frames``."""
-    return next(size for size in range(min(longest, frames), 0, -1) if frames % size == 0)
 
 
 def feedback_weights(learning: LearningConfig, control: Control) -> Array:
@@ -176,7 +172,7 @@ def run_sessions(
     """One session of ``frames`` frames for every mouse (leading axis of ``params``,
     ``control``, ``keys``, ``inhibited`` and ``learning_state``). Returns the new W_in
     ``[mice, n, inputs]``, the learning state, and the frames ``[mice, frames, ...]``."""
-    chunk = _chunk_length(frames, round(60 * protocol.frame_rate_hz))
+    chunk = chunk_length(frames, round(60 * protocol.frame_rate_hz))
     session = partial(_one_session, circuit, learning, protocol, frames, chunk)
     return jax.vmap(session)(params, control, keys, inhibited, learning_state)
 

@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from creditlab.report import _figure, plot_band
+from creditlab.report import figure, plot_band
 
 BIN = 20  # renditions averaged per point of a learning curve
 
 
 def plot_learning(learning: pd.DataFrame, path: Path) -> None:
     """Relative song error (to the juvenile song's) against renditions, per condition."""
-    fig = _figure(5.2, 3.4)
+    fig = figure(5.2, 3.4)
     axis = fig.subplots()
     styles = ["-", "--", ":", "-."]  # conditions that overlap (e.g. two lesions) stay visible
     for index, (condition, rows) in enumerate(learning.groupby("condition", sort=False)):
@@ -38,7 +38,7 @@ def plot_song(
 ) -> None:
     """Each motor feature over the motif: tutor, juvenile and learned (one bird)."""
     features = tutor.shape[1]
-    fig = _figure(2.6 * features, 2.6)
+    fig = figure(2.6 * features, 2.6)
     axes = np.atleast_1d(fig.subplots(1, features, sharey=True))
     time = np.arange(tutor.shape[0]) * bin_ms
     for feature, axis in enumerate(axes):
@@ -53,7 +53,7 @@ def plot_song(
 
 def plot_compartments(fractions: pd.DataFrame, path: Path, title: str = "") -> None:
     """Stacked fractions of each presynaptic type's synapses onto MSNs by compartment."""
-    fig = _figure(3.6, 3.2)
+    fig = figure(3.6, 3.2)
     axis = fig.subplots()
     bottom = np.zeros(len(fractions))
     colours = {"spine_head": "#d62728", "spine_neck": "#ff9896", "shaft": "#1f77b4",

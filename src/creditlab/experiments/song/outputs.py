@@ -9,19 +9,13 @@ learning.png, song.png, compartments.png, report.html
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from creditlab.analysis.connectome import area_percentages, compartment_fractions, pair_similarity
-from creditlab.report import frame_markdown
-
-STYLE = (
-    "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
-)
+from creditlab.report import frame_markdown, html_page, html_table
 
 
 def connectome_statistics(table: pd.DataFrame, shuffles: int = 1000) -> dict:
@@ -68,18 +62,18 @@ def write_connectome_stats(directory: Path, table: pd.DataFrame, source: str) ->
 
 def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict) -> None:
     pairs = stats["pairs"]
-    page = (
-        f"<!doctype html><meta charset=utf-8><title>{html.escape(title)}</title>{STYLE}"
-        f"<h1>{html.escape(title)}</h1><h2>Learning per condition</h2>"
-        + summary.to_html(index=False, float_format="{:.3g}".format, border=0)
+    page = html_page(
+        title,
+        "<h2>Learning per condition</h2>"
+        + html_table(summary)
         + "<img src=learning.png><h2>Tutor, juvenile and learned song (bird 0)</h2>"
         "<img src=song.png><h2>Predicted synapse placement</h2><img src=compartments.png>"
-        + stats["fractions"].to_html(index=False, float_format="{:.3g}".format, border=0)
+        + html_table(stats["fractions"])
         + "<h2>Synaptic area per type (% of all)</h2>"
-        + stats["areas"].to_html(float_format="{:.2f}".format, border=0)
+        + html_table(stats["areas"], "{:.2f}", index=True)
         + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: median "
         f"|ln a₁ − ln a₂| {pairs.median_log_difference:.3f} vs {pairs.shuffled_median:.3f} "
-        f"shuffled (p = {pairs.p:.3g}).</p>"
+        f"shuffled (p = {pairs.p:.3g}).</p>",
     )
     (directory / "report.html").write_text(page)
 
