@@ -35,8 +35,7 @@ from creditlab.rules.online import (
     Local,
     OnlineRule,
     RewardBaseline,
-    reward_surprise,
-    updated_baseline,
+    reward_gated_trace,
 )
 from creditlab.rules.perturbation import (
     BaselineKind,
@@ -161,10 +160,16 @@ def online_node_perturbation(
     def step(
         state: OnlineNodePerturbationState, weights: Array, local: Local, broadcast: Broadcast
     ) -> tuple[Array, OnlineNodePerturbationState]:
-        eligibility = decay * state.eligibility + jnp.outer(local.post - local.expected, local.pre)
-        surprise = reward_surprise(state.baseline, broadcast)
-        change = learning_rate * surprise * eligibility
-        baseline = updated_baseline(state.baseline, surprise, baseline_rate)
+        own_noise = jnp.outer(local.post - local.expected, local.pre)
+        change, eligibility, baseline = reward_gated_trace(
+            state.eligibility,
+            state.baseline,
+            own_noise,
+            broadcast,
+            decay=decay,
+            learning_rate=learning_rate,
+            baseline_rate=baseline_rate,
+        )
         return change, OnlineNodePerturbationState(eligibility, baseline)
 
     def elapse(state: OnlineNodePerturbationState, elapsed_ms: Array) -> tuple:

@@ -94,6 +94,28 @@ def updated_baseline(baseline: RewardBaseline, surprise: Array, rate: float) -> 
     return RewardBaseline(baseline.value + rate * surprise)
 
 
+def reward_gated_trace(
+    eligibility: Array,
+    baseline: RewardBaseline,
+    increment: Array,
+    broadcast: Broadcast,
+    *,
+    decay: float,
+    learning_rate: float,
+    baseline_rate: float,
+) -> tuple[Array, Array, RewardBaseline]:
+    """The step that reward-based closed-loop rules share: a decaying trace gated by the
+    reward-prediction error,
+
+        E ← γ E + increment,   δ = o (R − R̄),   ΔW = η δ E,   R̄ ← R̄ + α δ
+
+    Returns (ΔW, E, R̄); each rule says what its ``increment [n_post, n_pre]`` is."""
+    eligibility = decay * eligibility + increment
+    surprise = reward_surprise(baseline, broadcast)
+    change = learning_rate * surprise * eligibility
+    return change, eligibility, updated_baseline(baseline, surprise, baseline_rate)
+
+
 def stateless(weights: Array, key: Array) -> tuple[()]:
     """``init`` of a closed-loop rule that keeps no state."""
     return ()

@@ -54,8 +54,7 @@ from creditlab.rules.online import (
     Local,
     OnlineRule,
     RewardBaseline,
-    reward_surprise,
-    updated_baseline,
+    reward_gated_trace,
 )
 from creditlab.rules.perturbation import perturbation_rule
 from creditlab.rules.reward import RewardKind
@@ -240,10 +239,15 @@ def online_three_factor(
     ) -> tuple[Array, OnlineThreeFactorState]:
         deviation = local.post - state.mean
         mean = mean_decay * state.mean + (1.0 - mean_decay) * local.post
-        eligibility = gamma * state.eligibility + jnp.outer(deviation**power, local.pre**power)
-        surprise = reward_surprise(state.baseline, broadcast)
-        change = learning_rate * surprise * eligibility
-        baseline = updated_baseline(state.baseline, surprise, baseline_rate)
+        change, eligibility, baseline = reward_gated_trace(
+            state.eligibility,
+            state.baseline,
+            jnp.outer(deviation**power, local.pre**power),
+            broadcast,
+            decay=gamma,
+            learning_rate=learning_rate,
+            baseline_rate=baseline_rate,
+        )
         return change, OnlineThreeFactorState(mean, eligibility, baseline)
 
     def elapse(state: OnlineThreeFactorState, elapsed_ms: Array) -> OnlineThreeFactorState:

@@ -66,8 +66,11 @@ def knows_the_decoder(entry: RuleEntry) -> bool:
 
 
 def rule_label(rule: str) -> str:
-    """The rule's name, marked when it is an upper bound rather than a hypothesis."""
-    return f"{rule}, {UPPER_BOUND}" if knows_the_decoder(get_rule(rule)) else rule
+    """The rule's name, marked when it is an upper bound rather than a hypothesis and when
+    on the BCI it is another rule (``mdgl`` is ``eprop`` with one plastic cell type)."""
+    entry = get_rule(rule)
+    label = rule if entry.closed_loop_same_as is None else f"{rule} (= {entry.closed_loop_same_as})"
+    return f"{label}, {UPPER_BOUND}" if knows_the_decoder(entry) else label
 
 
 @dataclass(frozen=True)

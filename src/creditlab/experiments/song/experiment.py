@@ -125,7 +125,13 @@ class SongConfig(BaseModel):
         if self.swap_compartments:
             parts = ["swapped compartments"] + (parts if self.lesion != "none" else [])
         if self.rule != "node-perturbation":
-            parts.insert(0, self.rule)
+            entry = get_rule(self.rule)
+            name = self.rule
+            if entry.closed_loop_same_as is not None:
+                name += f" (= {entry.closed_loop_same_as})"
+            if entry.knows_target or entry.learning_signal:
+                name += " [upper bound: knows the tutor]"
+            parts.insert(0, name)
         return ", ".join(parts)
 
 
