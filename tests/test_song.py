@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from creditlab.experiments.song.experiment import SongConfig, final_error, one_bird, run_song
-from creditlab.experiments.song.hvc import burst_onsets, timing_code
-from creditlab.experiments.song.reward import Critic, judge, reward_time_ms
 from creditlab.rules.node_perturbation import online_node_perturbation
 from creditlab.rules.online import Broadcast, Local
+from creditlab.tasks.song_hvc import burst_onsets, timing_code
+from creditlab.tasks.song_reward import Critic, judge, reward_time_ms
 
 SMALL = dict(birds=4, renditions=1500)
 

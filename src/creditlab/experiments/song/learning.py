@@ -41,9 +41,9 @@ from creditlab.experiments.song.model import (
     sing,
     song_error,
 )
-from creditlab.experiments.song.reward import Critic, judge, reward_time_ms
 from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.online import Broadcast, Local, OnlineRule
+from creditlab.tasks.song_reward import Critic, judge, reward_time_ms
 
 
 class Condition(NamedTuple):

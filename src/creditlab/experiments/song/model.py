@@ -1,9 +1,11 @@
-"""One bird: HVC, LMAN, Area X and the motor pathway, and one rendition of its song.
+"""One bird: HVC, LMAN, Area X and the motor pathway, and one rendition of its song,
+composed of the library's MSNs (:mod:`creditlab.neurons.medium_spiny`) and the song
+task's inputs, motor pathway and reward (:mod:`creditlab.tasks.song`).
 
 Per time bin t of the motif (``[bins]``) and LMAN channel c (``[channels]``; channel c
 drives motor feature c, e.g. pitch or amplitude of one RA pool):
 
-    HVC        h_j(t) ∈ {0, 1}                          sparse timing code (:mod:`.hvc`)
+    HVC        h_j(t) ∈ {0, 1}                          sparse timing code (tasks.song_hvc)
     LMAN       σ ξ_c(t),  ξ ~ N(0, 1)                   exploratory variability
     Area X     m_i(t) = Σ_j W_ij s_j(t)                 MSN i, spine input s
     bias       x_c(t) = g (mean_{i ∈ c} m_i(t) / κ − w₀) pallidum → thalamus → LMAN
@@ -24,25 +26,23 @@ through LMAN, so an LMAN lesion removes both the variability and the learned bia
 ``direct``: the bias acts on RA directly (as a change of HVC → RA would), and an LMAN
 lesion removes only the variability. Both share everything else.
 
-The eligibility of spine synapse ij when the reward arrives (:mod:`.reward`) is
-
-    e_ij = Σ_t exp(−(t_R − t_end(t)) / τ_e) d_i(t) s_j(t)
-
-and dopamine δ = R − R̄ turns it into ΔW = η δ e, with W kept in [0, w_max].
+What changes W is a library rule (:mod:`.learning`), W kept in [0, w_max].
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from creditlab.experiments.song.hvc import burst_onsets, timing_code
+from creditlab.neurons.medium_spiny import MediumSpiny
+from creditlab.tasks.song import Route, motor_readout, song_error
+from creditlab.tasks.song_hvc import burst_onsets, timing_code
 
-Route = Literal["loop", "direct"]
+__all__ = ["Bird", "Rendition", "Route", "SongModelConfig", "make_bird", "sing", "song_error"]
 
 
 @dataclass(frozen=True)
@@ -137,12 +137,6 @@ def initial_weights(config: SongModelConfig, swap: bool) -> Array:
     return jnp.full((config.msns, inputs), config.initial_weight, jnp.result_type(float))
 
 
-def channel_mean(values: Array, channel: Array, channels: int) -> Array:
-    """Mean over the MSNs of each channel: ``[..., msns]`` → ``[..., channels]``."""
-    one_hot = (channel[:, None] == jnp.arange(channels)).astype(values.dtype)
-    return values @ one_hot / one_hot.sum(0)
-
-
 class Rendition(NamedTuple):
     song: Array  # [bins, channels] y, as sung
     bias: Array  # [bins, channels] x, Area X's learned bias as it reaches the song
@@ -161,25 +155,30 @@ def sing(
     lman_intact: bool,
 ) -> Rendition:
     """One rendition with LMAN variability ``noise`` ξ ``[bins, channels]`` (module
-    docstring). An LMAN lesion (``lman_intact=False``) silences ξ and, on the loop route,
-    the bias."""
-    kappa = config.hvc_neurons * config.burst_bins / config.bins
+    docstring): the MSNs (:class:`creditlab.neurons.MediumSpiny`) respond to their spine
+    and shaft inputs, and the task's motor pathway (:func:`creditlab.tasks.song.
+    motor_readout`) turns their drive into the song. An LMAN lesion
+    (``lman_intact=False``) silences ξ and, on the loop route, the bias."""
     xi = noise * float(lman_intact)
     if swap:
         spine = config.noise_std * xi
         shaft_count = jnp.maximum(bird.shaft_hvc.sum(1) * config.burst_bins / config.bins, 1.0)
         shaft = bird.hvc @ bird.shaft_hvc.T / shaft_count
-        bias = config.bias_gain * channel_mean(spine @ weights.T, bird.channel, config.channels)
+        scale, offset = 1.0, 0.0  # zero-mean LMAN input on the spines
     else:
         spine, shaft = bird.hvc, xi[:, bird.channel]
-        activity = channel_mean(spine @ weights.T / kappa, bird.channel, config.channels)
-        bias = config.bias_gain * (activity - config.initial_weight)
-    if route == "loop":
-        bias = bias * float(lman_intact)
+        scale = config.hvc_neurons * config.burst_bins / config.bins  # κ
+        offset = config.initial_weight
+    msns = MediumSpiny().respond(weights, spine, shaft)
+    bias = motor_readout(
+        msns.drive,
+        bird.channel,
+        config.channels,
+        gain=config.bias_gain,
+        scale=scale,
+        offset=offset,
+        route=route,
+        lman_intact=lman_intact,
+    )
     song = bird.juvenile + bias + config.noise_std * xi
     return Rendition(song, bias, spine, shaft)
-
-
-def song_error(song: Array, tutor: Array) -> Array:
-    """E = mean over bins and features of (y − y*)² (song units²)."""
-    return jnp.mean((song - tutor) ** 2, axis=(-2, -1))

@@ -6,10 +6,10 @@ After each rendition the bird judges its error with relative noise, Ê = E (1 + 
     R = 1[Ê < Ē]            Ē ← Ē + (Ê − Ē) / τ_R      (τ_R in renditions)
 
 The reward arrives t_R = motif end + delay, delay ~ N(d, jitter²) (ms, ≥ 0). VTA
-dopamine reports the reward-prediction error δ = R − R̄ with R̄ ← R̄ + (R − R̄) / τ_R.
-A dopamine lesion makes δ = 0. Until t_R, each spine's eligibility decays with τ_e, so
-a time bin ending at t_end(t) = (t + 1)·bin contributes with weight
-exp(−(t_R − t_end(t)) / τ_e).
+dopamine reports the reward-prediction error δ = R − R̄ with R̄ ← R̄ + (R − R̄) / τ_R
+(recorded; a learning rule that uses the reward keeps its own R̄ the same way). A
+dopamine lesion makes δ = 0 and keeps the reward from every synapse. Part of the song
+task's closed loop (:mod:`creditlab.tasks.song`).
 """
 
 from __future__ import annotations
