@@ -3,23 +3,26 @@ closed-loop form) on the plastic feed-forward weights W_in, the feedback pathway
 delivers its learning signal, and the energy cost every plastic rule pays.
 
 What is plastic is the same for every rule: W_in (perisomatic), updated once per frame
-(weight perturbation: once per trial, at its outcome), then clipped to [0, w_max] on
-existing synapses. The circuit's feedback pathway carries the perceived error e^t =
-1 − angle/90° (during a trial, else 0) to each neuron as L_i = g B_i e^t, with B_i the
-sign of neuron i's direct effect on the decoder (+1 P+, −1 P−, 0 P0) for rules that
-assume symmetric feedback — the decoder's own weights, so such a run is an upper bound
-("knows the decoder") — or a fixed random B_i ~ N(0, 1) per mouse for rules that
-assume random feedback. Under each rule the tufts receive L (``dendritic``), the
-unsigned error g e^t (reward-based rules, as a non-vectorized feedback would deliver),
-or nothing (``none``, e-prop and its relatives, which use L at the soma).
+(weight perturbation: once per trial, at its outcome; BPTT: once per window of frames,
+:mod:`.surrogate`), then clipped to [0, w_max] on existing synapses. The circuit's
+feedback pathway carries the perceived error e^t = 1 − angle/90° (during a trial, else
+0) to each neuron as L_i = g B_i e^t, with B_i the sign of neuron i's direct effect on
+the decoder (+1 P+, −1 P−, 0 P0) for rules that assume symmetric feedback — the
+decoder's own weights, so such a run is an upper bound ("knows the decoder") — or a
+fixed random B_i ~ N(0, 1) per mouse for rules that assume random feedback. Under each
+rule the tufts receive L (``dendritic``), the unsigned error g e^t (reward-based rules,
+as a non-vectorized feedback would deliver), or nothing (``none``, BPTT, e-prop and its
+relatives, which use L at the soma).
 
 Every plastic rule pays the same energy cost (:mod:`creditlab.rules.energy_cost`),
 which lowers the input to neurons more active than a set point (learning by
 sparsification, Francioni et al. 2026, Extended Data Fig. 4).
 
-Rule defaults on the BCI (``BCI_RULE_DEFAULTS``) were set before any run of the new
-rules, by matching the size of a typical per-frame weight change to the dendritic
-rule's (module RESULTS §7); they are not tuned (that is a separate, equal step).
+Rule defaults on the BCI (``BCI_RULE_DEFAULTS``): the dendritic and node-perturbation
+rates are the experiment's earlier ones; the others were set before any run of them,
+by matching the size of a typical per-frame weight change to the dendritic rule's (the
+comments say how). None is tuned: tuning every rule on an equal budget is a separate
+step.
 """
 
 from __future__ import annotations
