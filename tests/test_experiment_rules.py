@@ -208,3 +208,16 @@ def test_a_users_rule_file_runs_from_the_command_line_on_the_song_and_in_compare
     missing = runner.invoke(app, ["--plugin", str(tmp_path / "nope.py"), "rules"])
     said = " ".join(missing.output.split())  # rich wraps long lines
     assert missing.exit_code == 2 and "nope.py: not a Python (.py) file" in said
+
+
+def test_every_registered_experiment_accepts_every_closed_loop_rule_by_name() -> None:
+    from creditlab.experiments import EXPERIMENTS
+
+    assert set(EXPERIMENTS) == {"bci", "song"}
+    for entry in EXPERIMENTS.values():
+        config_class, run = entry.load()
+        assert callable(run)
+        for rule in CLOSED_LOOP:
+            assert config_class(rule=rule).rule == rule
+        with pytest.raises(ValueError, match="no closed-loop form"):
+            config_class(rule="mdgl-cell-specific")
