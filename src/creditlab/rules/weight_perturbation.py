@@ -111,7 +111,6 @@ class OnlineWeightPerturbationState(NamedTuple):
 
 def online_weight_perturbation(
     *,
-    dt_ms: float,
     learning_rate: float = 1e-6,
     noise_std: float = 0.01,
     baseline_rate: float = 0.1,
