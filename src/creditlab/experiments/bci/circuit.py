@@ -38,10 +38,14 @@ from creditlab.neurons.bursting_pyramidal import (
     Tuft,
 )
 
+_NEURON, _IMAGING = BurstingPyramidal(), PyramidalImaging()  # their defaults are the circuit's
+
 
 @dataclass(frozen=True)
 class CircuitConfig:
-    """Sizes, time constants and gains of the circuit (module docstring)."""
+    """Sizes, time constants and gains of the circuit (module docstring); the neurons'
+    and the microscope's fields default to :class:`BurstingPyramidal`'s and
+    :class:`PyramidalImaging`'s, which :meth:`neuron` and :meth:`imaging` build."""
 
     n_pyramidal: int = 120
     n_inputs: int = 40
@@ -55,29 +59,29 @@ class CircuitConfig:
     max_input_weight: float = 0.5
     bias_mean: float = -3.5
     bias_std: float = 0.5
-    max_rate_hz: float = 3.0
+    max_rate_hz: float = _NEURON.max_rate_hz
     input_time_constant_ms: float = 500.0
     input_noise: float = 0.5
-    somatic_noise: float = 0.5
-    activity_time_constant_ms: float = 300.0
+    somatic_noise: float = _NEURON.somatic_noise
+    activity_time_constant_ms: float = _NEURON.activity_time_constant_ms
     pv_gain: float = 0.5
     pv_weight: float = 0.3
-    apical_time_constant_ms: float = 150.0
-    apical_noise: float = 1.0
-    apical_drive: float = 1.0
-    apical_threshold: float = 1.5
-    apical_width: float = 0.25
-    plateau_probability: float = 0.2
-    apical_to_soma: float = 3.0
-    burst_size: float = 2.0
-    backpropagation_attenuation: float = 0.8
-    apical_gain: float = 0.5
-    plateau_size: float = 1.5
+    apical_time_constant_ms: float = _NEURON.apical_time_constant_ms
+    apical_noise: float = _NEURON.apical_noise
+    apical_drive: float = _NEURON.apical_drive
+    apical_threshold: float = _NEURON.apical_threshold
+    apical_width: float = _NEURON.apical_width
+    plateau_probability: float = _NEURON.plateau_probability
+    apical_to_soma: float = _NEURON.apical_to_soma
+    burst_size: float = _IMAGING.burst_size
+    backpropagation_attenuation: float = _IMAGING.backpropagation_attenuation
+    apical_gain: float = _IMAGING.apical_gain
+    plateau_size: float = _IMAGING.plateau_size
     ndnf_rate: float = 1.0
     ndnf_activation: float = 10.0  # extra NDNF rate when activated; see RESULTS §7
     ndnf_weight: float = 0.02
-    ndnf_half_shunt: float = 1.0
-    ndnf_threshold_shift: float = 0.5
+    ndnf_half_shunt: float = _NEURON.half_shunt
+    ndnf_threshold_shift: float = _NEURON.threshold_shift
 
     def __post_init__(self) -> None:
         for name in ("n_pyramidal", "n_inputs", "n_pv", "n_ndnf"):

@@ -63,10 +63,15 @@ def feedback_weights(learning: LearningConfig, control: Control) -> Array:
     return control.roles if learning.entry.feedback == "symmetric" else control.random_feedback
 
 
+def learning_signal(learning: LearningConfig, weights: Array, error: Array) -> Array:
+    """L = g B e ``[n]``: what the feedback pathway delivers to each neuron."""
+    return learning.feedback_gain * weights * error
+
+
 def tuft_input(learning: LearningConfig, rule: OnlineRule, weights: Array, error: Array) -> Array:
-    """What reaches the tufts ``[n]`` under ``rule``: g B e, the unsigned g e, or 0."""
+    """What reaches the tufts ``[n]`` under ``rule``: L = g B e, the unsigned g e, or 0."""
     if rule.apical_feedback == "signal":
-        return learning.feedback_gain * weights * error
+        return learning_signal(learning, weights, error)
     if rule.apical_feedback == "error":
         return learning.feedback_gain * error * jnp.ones_like(weights)
     return jnp.zeros_like(weights)
@@ -110,7 +115,7 @@ def _one_session(
             apical=activity.instructive,
             rate=activity.activity,
         )
-        signal = learning.feedback_gain * weights * error
+        signal = learning_signal(learning, weights, error)
         broadcast = Broadcast(perceived.reward, perceived.outcome, signal)
         change, plastic = rule.step(plastic, w_in, local, broadcast)
         w_in = jnp.clip(w_in + change, 0.0, circuit.max_input_weight) * params.mask_in
