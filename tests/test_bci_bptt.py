@@ -13,9 +13,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from creditlab.analysis.imaging import image_pyramidal_recording, resting_rois
 from creditlab.experiments.bci import circuit as bci_circuit
 from creditlab.experiments.bci.experiment import BCIConfig, set_up
-from creditlab.experiments.bci.surrogate import window_loss
+from creditlab.experiments.bci.surrogate import Window, window_loss
+from creditlab.network import Perturbation, Recording, simulate
 from creditlab.tasks.bci_decoder import decode_angle
 from creditlab.tasks.bci_protocol import TARGET_DEGREES
 
@@ -29,24 +31,39 @@ CIRCUIT = {"bias_mean": -1.0}
 def mouse():
     config = BCIConfig(mice=1, baseline_minutes=2.0, seed=11, circuit=CIRCUIT)
     mice = set_up(config)
-    one = jax.tree.map(lambda leaf: leaf[0], (mice.params, mice.control))
-    return config.circuit_config(), *one
+    circuit, control = jax.tree.map(lambda leaf: leaf[0], (mice.circuit, mice.control))
+    return config.circuit_config(), circuit, control
 
 
-def relaxed_loss(circuit, params, control, noise):
+def draws(circuit, key):
+    """A window's input rates and noise, from rest."""
+    noise = bci_circuit.draw_noise(key, FRAMES, circuit)
+    inputs, _ = bci_circuit.input_rates(circuit, jnp.zeros(circuit.n_inputs), noise)
+    return inputs, noise
+
+
+def relaxed_loss(circuit, mouse, control, key):
     n = circuit.n_pyramidal
+    inputs, noise = draws(circuit, key)
+    window = Window(
+        mouse.network.init_state(mouse.params.w_in.dtype),
+        resting_rois(n),
+        inputs,
+        noise.neurons,
+        (noise.imaging_soma, noise.imaging_dendrite),
+        jnp.zeros((FRAMES, n)),
+    )
 
     def loss(w_in):
+        params = mouse.params._replace(w_in=w_in)
         return window_loss(
             circuit,
-            params._replace(w_in=w_in),
+            mouse.network,
+            params,
             control.decoder,
             control.plus,
             control.minus,
-            bci_circuit.initial_state(circuit),
-            noise,
-            jnp.zeros((FRAMES, n)),
-            jnp.zeros(n),
+            window,
             jnp.ones(FRAMES),
         )
 
@@ -54,52 +71,59 @@ def relaxed_loss(circuit, params, control, noise):
 
 
 def test_the_surrogate_gradient_matches_finite_differences(mouse) -> None:
-    circuit, params, control = mouse
-    noise = bci_circuit.draw_noise(jax.random.key(3), FRAMES, circuit)
-    loss = relaxed_loss(circuit, params, control, noise)
-    gradient = np.asarray(jax.grad(loss)(params.w_in))
+    circuit, mouse, control = mouse
+    loss = relaxed_loss(circuit, mouse, control, jax.random.key(3))
+    w_in = mouse.params.w_in  # [inputs, n]
+    gradient = np.asarray(jax.grad(loss)(w_in))
     rows = np.concatenate([np.asarray(control.plus), np.asarray(control.minus)])
     rng = np.random.default_rng(0)
     h = 1e-6
     for i, j in zip(rng.choice(rows, 6), rng.integers(0, circuit.n_inputs, 6), strict=True):
-        step = jnp.zeros_like(params.w_in).at[i, j].set(h)
-        numeric = (loss(params.w_in + step) - loss(params.w_in - step)) / (2 * h)
-        assert gradient[i, j] == pytest.approx(float(numeric), rel=1e-5, abs=1e-9)
-    assert np.abs(gradient[rows]).max() > 1e-3  # the loss does depend on the control rows
+        step = jnp.zeros_like(w_in).at[j, i].set(h)
+        numeric = (loss(w_in + step) - loss(w_in - step)) / (2 * h)
+        assert gradient[j, i] == pytest.approx(float(numeric), rel=1e-5, abs=1e-9)
+    assert np.abs(gradient[:, rows]).max() > 1e-3  # the loss does depend on the control rows
 
 
-def true_error_and_score(circuit, params, control, key):
+def true_error_and_score(circuit, mouse, control, key):
     """Σ_t (1 − binned angle/90°) of one stochastic run, and its score Σ_t ∂log p/∂W_in
-    = Σ_t (z − P)/(P(1 − P)) ψ xᵀ (bursts are the only draws that W_in shapes)."""
-    n = circuit.n_pyramidal
-    noise = bci_circuit.draw_noise(key, FRAMES, circuit)
-
-    def frame(carry, draws):
-        state, score = carry
-        state, activity = bci_circuit.step(
-            circuit, params, state, draws, jnp.zeros(n), jnp.zeros(n)
-        )
-        p = activity.p_burst
-        weight = (activity.z - p) / (p * (1.0 - p)) * activity.psi
-        angle = decode_angle(
-            control.decoder, activity.soma_dff[control.plus], activity.soma_dff[control.minus]
-        )
-        return (state, score + jnp.outer(weight, activity.inputs)), 1.0 - angle / TARGET_DEGREES
-
-    start = (bci_circuit.initial_state(circuit), jnp.zeros_like(params.w_in))
-    (_, score), errors = jax.lax.scan(frame, start, noise)
-    return jnp.sum(errors), score
+    = Σ_t x (ψ (z − P)/(P(1 − P)))ᵀ ``[inputs, n]`` (bursts are the only draws that W_in
+    shapes). The network runs open loop (nothing reaches the tufts), so the microscope
+    and the decoder read its recording afterwards."""
+    inputs, noise = draws(circuit, key)
+    trajectory, _, _ = simulate(
+        mouse.network,
+        mouse.params,
+        inputs,
+        record=Recording(psi=True, neurons=True),
+        perturbation=Perturbation(neuron=noise.neurons),
+    )
+    neurons = trajectory.neurons
+    _, soma, _ = image_pyramidal_recording(
+        circuit.imaging(),
+        resting_rois(circuit.n_pyramidal),
+        neurons.z,
+        neurons.plateau,
+        neurons.v_apical,
+        noise.imaging_soma,
+        noise.imaging_dendrite,
+        circuit.dt_ms,
+    )
+    p = neurons.p_burst
+    weight = (neurons.z - p) / (p * (1.0 - p)) * trajectory.psi
+    angle = decode_angle(control.decoder, soma[:, control.plus], soma[:, control.minus])
+    return jnp.sum(1.0 - angle / TARGET_DEGREES), inputs.T @ weight
 
 
 @pytest.mark.slow
 def test_the_surrogate_gradient_points_along_the_true_expected_gradient(mouse) -> None:
-    circuit, params, control = mouse
+    circuit, mouse, control = mouse
     rows = np.concatenate([np.asarray(control.plus), np.asarray(control.minus)])
     samples, batch = 200_000, 5_000
 
     @jax.jit
     def reinforce_sums(keys):
-        errors, scores = jax.vmap(lambda k: true_error_and_score(circuit, params, control, k))(keys)
+        errors, scores = jax.vmap(lambda k: true_error_and_score(circuit, mouse, control, k))(keys)
         return jnp.sum(errors), jnp.einsum("b,bij->ij", errors, scores), jnp.sum(scores, 0)
 
     keys = jax.random.split(jax.random.key(7), samples).reshape(-1, batch)
@@ -111,17 +135,17 @@ def test_the_surrogate_gradient_points_along_the_true_expected_gradient(mouse) -
             total_error, error_score, score = total_error + e, error_score + es, score + s
         count = len(part) * batch
         # E[(R − b) score] with b the mean error: Σ e s/N − (Σ e/N)(Σ s/N)
-        halves.append(np.asarray(error_score / count - (total_error / count) * score / count))
+        estimate = error_score / count - (total_error / count) * score / count
+        halves.append(np.asarray(estimate).T)  # [n, inputs]
     reinforce = (halves[0] + halves[1]) / 2
 
     @jax.jit
     def relaxed_gradient(key):
-        noise = bci_circuit.draw_noise(key, FRAMES, circuit)
-        return jax.grad(relaxed_loss(circuit, params, control, noise))(params.w_in)
+        return jax.grad(relaxed_loss(circuit, mouse, control, key))(mouse.params.w_in)
 
     surrogate = np.mean(
         [np.asarray(relaxed_gradient(k)) for k in jax.random.split(jax.random.key(8), 64)], 0
-    )
+    ).T  # [n, inputs]
 
     def cosine(a, b, where=rows, centred=False):
         a, b = a[where], b[where]

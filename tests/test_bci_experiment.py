@@ -25,7 +25,7 @@ SMALL = dict(mice=2, days=2, session_minutes=1.0, baseline_minutes=2.0)
 def record(inhibited: float, feedback_roles: np.ndarray | None = None, minutes: float = 4.0):
     """A few minutes of 3 mice without learning, with NDNF activation or not."""
     circuit, mice = CircuitConfig(), 3
-    params = jax.tree.map(
+    circuits = jax.tree.map(
         lambda *a: jnp.stack(a),
         *[make_circuit(np.random.default_rng([0, m]), circuit) for m in range(mice)],
     )
@@ -37,11 +37,11 @@ def record(inhibited: float, feedback_roles: np.ndarray | None = None, minutes: 
         still,
         Protocol(),
         frames,
-        params,
+        circuits,
         setup.control,
         jax.random.split(jax.random.key(1), mice),
         jnp.full(mice, inhibited),
-        fresh_learning_state(circuit, still, params.w_in, jax.random.key(2)),
+        fresh_learning_state(circuit, still, circuits.params, jax.random.key(2)),
     )
     return np.asarray(recorded.soma_dff), np.asarray(recorded.dendrite_dff)
 

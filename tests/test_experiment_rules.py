@@ -33,18 +33,32 @@ def events_digest(events: pd.DataFrame) -> str:
     ("old", "new", "inhibition"),
     [("dendritic", "dendritic", "none"), ("three-factor", "node-perturbation", "alternate")],
 )
-def test_bci_tables_are_bitwise_those_of_the_experiment_private_rules(
+def test_bci_tables_are_those_of_the_experiment_private_circuit_and_rules(
     old: str, new: str, inhibition: str
 ) -> None:
     # The old BCI "three-factor" (burst noise × input, gated by reward surprise) is node
-    # perturbation: the library's rule gives the same numbers.
+    # perturbation: the library's rule gives the same numbers. Since the circuit became
+    # a library network the daily, trial and neuron tables are still bitwise those of
+    # ac9a6c3; in the events, the dendrite ROI's ΔF/F0 (and the residual computed from
+    # it) differ by float64 rounding (seen: 1.8e-15), so those two columns are compared
+    # by random projections and the rest bitwise.
     results = run_experiment(BCIConfig(rule=new, apical_inhibition=inhibition, **REFERENCE))
     for name in ("daily", "trials", "neurons"):
         before = pd.read_parquet(BEFORE / f"bci_{old}_{inhibition}_{name}.parquet")
         pd.testing.assert_frame_equal(getattr(results, name), before, check_exact=True)
     digest = json.loads((BEFORE / "events_digest.json").read_text())[f"{old}_{inhibition}"]
-    assert len(results.events) == digest["rows"]
-    assert events_digest(results.events) == digest["sha256"]
+    events = results.events
+    rounded = ["dendrite", "residual"]
+    assert len(events) == digest["rows"]
+    assert events_digest(events.drop(columns=rounded)) == digest["sha256_without_dendrite_residual"]
+    weights = np.random.default_rng(0).standard_normal((len(events), 4))
+    for column in rounded:
+        values = events[column].to_numpy()
+        scale = digest["abs_sums"][column]
+        assert np.abs(values).sum() == pytest.approx(scale, rel=1e-12)
+        np.testing.assert_allclose(
+            weights.T @ values, digest["projections"][column], rtol=0, atol=1e-12 * scale
+        )
 
 
 @pytest.mark.parametrize(
@@ -65,19 +79,20 @@ def input_weight_change(config: BCIConfig) -> tuple[np.ndarray, np.ndarray]:
     mice = set_up(config)
     circuit, learning = config.circuit_config(), config.learning_config()
 
-    state = fresh_learning_state(circuit, learning, mice.params.w_in, jax.random.key(0))
-    w_in, _, _ = run_sessions(
+    state = fresh_learning_state(circuit, learning, mice.circuit.params, jax.random.key(0))
+    params, _, _ = run_sessions(
         circuit,
         learning,
         PROTOCOL,
         round(TINY_BCI["session_minutes"] * 60 * 15),
-        mice.params,
+        mice.circuit,
         mice.control,
         jax.random.split(jax.random.key(1), TINY_BCI["mice"]),
         jnp.zeros(TINY_BCI["mice"]),
         state,
     )
-    return np.asarray(w_in - mice.params.w_in), mice.population
+    change = params.w_in - mice.circuit.params.w_in  # [mice, inputs, n]
+    return np.asarray(change.swapaxes(1, 2)), mice.population
 
 
 @pytest.mark.parametrize("rule", CLOSED_LOOP)
@@ -135,7 +150,7 @@ def test_a_rule_defined_outside_creditlab_runs_on_both_experiments() -> None:
     register(RuleEntry("constant-growth", "toy", closed_loop=constant_growth), replace=True)
     bci = BCIConfig(rule="constant-growth", rule_options={"rate_per_s": 1e-4}, **TINY_BCI)
     change, _ = input_weight_change(bci)
-    mask = np.asarray(set_up(bci).params.mask_in)
+    mask = np.asarray(set_up(bci).circuit.network.input_mask.swapaxes(1, 2)) > 0
     assert change[mask].mean() > 0  # growth outweighs the energy cost in 3 minutes
     assert (change[~mask] == 0).all()
     grows = SongConfig(

@@ -135,3 +135,40 @@ def receptor_matrix(types: CellTypes) -> np.ndarray:
     return np.array(
         [[float(bool(set(a.releases) & set(b.receptors))) for b in types] for a in types]
     )
+
+
+class Interneurons(NamedTuple):
+    """A type of inhibitory interneuron outside the network's recurrent neurons, wired
+    into it by :class:`creditlab.network.InterneuronPopulation` (Tremblay, Lee & Rudy
+    2016 for the classes; the rates are linear, as in rate models of cortical circuits).
+
+    Its cells inhibit one compartment of the network's neurons (``target``: the soma's
+    input current, or the apical tuft, where inhibition shunts and raises the plateau
+    threshold) and fire either
+
+        r^t = gain · Σ_j y_j^t W_jk      (``driven``: by the network's output y, at once)
+        r^t = r_tonic                    (not driven: a set rate, which an experiment
+                                          can raise, e.g. optogenetic activation)
+
+    Units: rates in Hz (driven: the output's unit times ``gain``).
+
+    Attributes:
+        name: unique name.
+        target: "soma" or "tuft".
+        driven: whether the network's neurons drive it (else it fires tonically).
+        gain: the driven rate per unit of summed input.
+    """
+
+    name: str
+    target: Literal["soma", "tuft"] = "soma"
+    driven: bool = True
+    gain: float = 1.0
+
+
+PV_LIKE = Interneurons("PV-like", target="soma", driven=True, gain=0.5)
+"""Perisomatic feedback inhibition (parvalbumin-like): driven by the pyramidal neurons,
+inhibiting their somata (the BCI experiment's circuit; Francioni et al. 2026)."""
+
+NDNF_LIKE = Interneurons("NDNF-like", target="tuft", driven=False)
+"""Layer-1 neurogliaform (NDNF-like) cells: a tonic rate, inhibiting the apical tufts
+(Abs et al. 2018; the BCI experiment's apical inhibition, Francioni et al. 2026)."""

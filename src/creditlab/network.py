@@ -3,7 +3,8 @@
 A recurrent network of ``n_rec`` neurons of one model (:mod:`creditlab.neurons`) driven
 by ``n_in`` inputs, read out by ``n_out`` leaky readout units (Bellec et al. 2020):
 
-    I_j^t = Σ_i x_i^t W^in_ij + Σ_i z_i^{t−1} W^rec_ij (+ Σ_k y_k^{t−1} F_kj)   current [mV]
+    I_j^t = Σ_i x_i^t W^in_ij + Σ_i z_i^{t−1} W^rec_ij (+ Σ_k y_k^{t−1} F_kj)
+            (+ b_j − Σ_k r_k^{t−1} W^soma_kj)                      current [mV]
     (neuron step)                                                  z^t, ψ^t
     y_k^t = κ y_k^{t−1} + g_out Σ_j z_j^t W^out_jk                 κ = exp(−dt/τ_out)
 
@@ -34,7 +35,8 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.neurons.base import leak_factor, scale_of_input
+from creditlab.cell_types import Interneurons
+from creditlab.neurons.base import Tuft, leak_factor, scale_of_input
 
 
 class Params(NamedTuple):
@@ -56,10 +58,13 @@ class Feedback(NamedTuple):
 
 
 class NetworkState(NamedTuple):
-    """The neuron model's state and the readout ``y [n_out]``."""
+    """The neuron model's state, the readout ``y [n_out]``, and the rates ``[k]`` of each
+    driven interneuron population (in the order of ``Network.interneurons``; None for a
+    tonic one)."""
 
     neurons: Any
     readout: Array
+    interneurons: tuple = ()
 
 
 class StepRecord(NamedTuple):
@@ -71,6 +76,7 @@ class StepRecord(NamedTuple):
         outputs: z^t (or r^t) ``[n_rec]``, the presynaptic activity of ``w_out``.
         psi: ψ^t = ∂z^t/∂v^t ``[n_rec]`` [1/mV].
         readout: y^t ``[n_out]``.
+        neurons: the neuron model's state after step t (in a closed loop; else None).
     """
 
     inputs: Array
@@ -78,23 +84,29 @@ class StepRecord(NamedTuple):
     outputs: Array
     psi: Array
     readout: Array
+    neurons: Any = None
 
 
 class Trajectory(NamedTuple):
     """Per-step outputs of one trial: ``readout [T, n_out]``, and when asked for,
-    ``activity`` z ``[T, n_rec]`` and ``psi`` ψ = ∂z/∂v ``[T, n_rec]`` (else None)."""
+    ``activity`` z ``[T, n_rec]``, ``psi`` ψ = ∂z/∂v ``[T, n_rec]``, the neuron model's
+    whole state ``neurons`` (each field ``[T, ...]``), and what a closed loop emitted
+    (``loop``, ``[T, ...]``); else None."""
 
     readout: Array
     activity: Array | None
     psi: Array | None = None
+    neurons: Any = None
+    loop: Any = None
 
 
 class Recording(NamedTuple):
     """What :func:`simulate` returns per step besides the readout: the recurrent outputs
-    (``activity``) and ψ = ∂z/∂v (``psi``)."""
+    (``activity``), ψ = ∂z/∂v (``psi``) and the neuron model's state (``neurons``)."""
 
     activity: bool = False
     psi: bool = False
+    neurons: bool = False
 
 
 class Observer(NamedTuple):
@@ -111,12 +123,41 @@ class Observer(NamedTuple):
 
 
 class Perturbation(NamedTuple):
-    """Noise added where units sum their input (node perturbation, exploration):
-    ``current`` ξ ``[T, n_rec]`` [mV] on each neuron's input current I^t, ``readout``
-    ξ_out ``[T, n_out]`` on each readout unit's input z^t W^out; None for none."""
+    """Noise: ``current`` ξ ``[T, n_rec]`` [mV] added to each neuron's input current I^t
+    and ``readout`` ξ_out ``[T, n_out]`` to each readout unit's input z^t W^out (node
+    perturbation, exploration); ``neuron``, the draws a stochastic neuron model makes at
+    each step (its own noise type, each field ``[T, n_rec]``), handed to its ``step``;
+    None for none."""
 
     current: Array | None = None
     readout: Array | None = None
+    neuron: Any = None
+
+
+class ClosedLoop(NamedTuple):
+    """A world the network acts in, stepped inside :func:`simulate`'s scan (a closed-loop
+    task with its plasticity, such as the BCI):
+
+    - ``sense(state) -> apical [n_rec] | None``: what reaches the neurons' apical tufts
+      at step t, from what the world knew after step t − 1 (a feedback pathway);
+    - ``respond(state, params, record, inputs) -> (state, params, emitted)``: after step
+      t, the world reads the step's :class:`StepRecord` (with the neurons' state) and its
+      own ``inputs`` of step t, and returns its new state, the weights after any
+      plasticity, and what to keep of the step (stacked into ``Trajectory.loop``).
+
+    ``inputs`` is a pytree with leading axis T (or None)."""
+
+    sense: Callable[[Any], Array | None]
+    respond: Callable[[Any, Params, StepRecord, Any], tuple[Any, Params, Any]]
+    state: Any
+    inputs: Any = None
+
+
+class LoopEnd(NamedTuple):
+    """A closed loop's final state and the weights its plasticity left."""
+
+    state: Any
+    params: Params
 
 
 class Backward(NamedTuple):
@@ -137,6 +178,35 @@ READOUT_ONLY, NO_PERTURBATION, EXACT_GRADIENT = Recording(), Perturbation(), Bac
 
 @jax.tree_util.register_dataclass
 @dataclass(frozen=True)
+class InterneuronPopulation:
+    """``k`` interneurons of one type (``kind``, :class:`creditlab.cell_types.Interneurons`)
+    wired into the network, weights pre × post as magnitudes ≥ 0 (they inhibit):
+    ``w_to [k, n_rec]`` onto the compartment ``kind.target`` of each neuron, ``w_from
+    [n_rec, k]`` from the neurons' outputs (driven types; else None), ``rate [k]`` [Hz]
+    the tonic rate (types not driven; else None). All fixed."""
+
+    kind: Interneurons = field(metadata={"static": True})
+    w_to: Array
+    w_from: Array | None = None
+    rate: Array | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, Interneurons):  # jax rebuilds it with placeholders
+            return
+        if self.kind.driven and self.w_from is None:
+            raise ValueError(f"{self.kind.name}: a driven population needs w_from")
+        if not self.kind.driven and self.rate is None:
+            raise ValueError(f"{self.kind.name}: a tonic population needs its rate")
+
+    def rates(self, outputs: Array) -> Array:
+        """r ``[k]`` given the network's outputs y ``[n_rec]`` (ignored when tonic)."""
+        if self.kind.driven:
+            return self.kind.gain * (outputs @ self.w_from.astype(outputs.dtype))
+        return self.rate.astype(outputs.dtype)
+
+
+@jax.tree_util.register_dataclass
+@dataclass(frozen=True)
 class Network:
     """Structure of a network (not trained). Sizes and the neuron model are static.
 
@@ -151,6 +221,9 @@ class Network:
         sign: ``[n_rec]`` +1 excitatory / −1 inhibitory, or ``None`` without Dale's law.
         readout_feedback: F ``[n_out, n_rec]`` [mV per readout unit], fixed, closing the
             loop from the readout y^{t−1} to the input currents; ``None`` for none.
+        bias: b ``[n_rec]``, a fixed current [mV], or ``None``.
+        interneurons: populations of other cell types inhibiting the somata or tufts.
+        input_bounds: (low, high) that :func:`constrain` keeps ``w_in`` within, or None.
     """
 
     neuron: Any = field(metadata={"static": True})
@@ -164,6 +237,9 @@ class Network:
     readout_feedback: Array | None = None
     input_mask: Array | None = None
     output_mask: Array | None = None
+    bias: Array | None = None
+    interneurons: tuple[InterneuronPopulation, ...] = ()
+    input_bounds: tuple[float, float] | None = field(default=None, metadata={"static": True})
 
     @property
     def readout_decay(self) -> float:
@@ -175,7 +251,23 @@ class Network:
         return scale_of_input(self.readout_decay, self.readout_scale)
 
     def init_state(self, dtype: Any) -> NetworkState:
-        return NetworkState(self.neuron.init_state(self.n_rec, dtype), jnp.zeros(self.n_out, dtype))
+        driven = tuple(
+            jnp.zeros(p.w_to.shape[0], dtype) if p.kind.driven else None for p in self.interneurons
+        )
+        neurons = self.neuron.init_state(self.n_rec, dtype)
+        return NetworkState(neurons, jnp.zeros(self.n_out, dtype), driven)
+
+    def inhibition(self, state: NetworkState, target: str, dtype: Any) -> Array | None:
+        """Σ_k r_k W_kj ``[n_rec]`` from the populations inhibiting ``target`` ("soma":
+        driven rates of the last step; "tuft"), or None when none does."""
+        total = None
+        for population, driven in zip(self.interneurons, state.interneurons, strict=True):
+            if population.kind.target != target:
+                continue
+            rate = driven if population.kind.driven else population.rate.astype(dtype)
+            part = rate @ population.w_to.astype(dtype)
+            total = part if total is None else total + part
+        return total
 
 
 def make_network(
@@ -194,6 +286,11 @@ def make_network(
     output_connectivity: float = 1.0,
     sign: Array | None = None,
     readout_cells: Array | None = None,
+    recurrent_mask: Array | None = None,
+    input_mask: Array | None = None,
+    bias: Array | None = None,
+    interneurons: tuple[InterneuronPopulation, ...] = (),
+    input_bounds: tuple[float, float] | None = None,
     key: Array | None = None,
 ) -> Network:
     """Build a network, drawing a sparse mask when ``connectivity < 1``.
@@ -205,10 +302,19 @@ def make_network(
     mask's draw does not change). ``input_connectivity`` and ``output_connectivity`` < 1
     draw masks for ``w_in`` and ``w_out`` from ``fold_in(key, 2)`` and ``fold_in(key, 3)``;
     ``readout_cells`` (``[n_rec]`` bool) keeps only those neurons' readout weights.
+    A circuit drawn elsewhere (e.g. from data) gives its ``recurrent_mask`` and
+    ``input_mask`` (pre × post, 0/1) instead of connectivities. ``bias``,
+    ``interneurons`` and ``input_bounds`` are stored as given (:class:`Network`).
     """
     if excitatory_fraction is not None and sign is not None:
         raise ValueError("give excitatory_fraction or sign, not both")
+    if recurrent_mask is not None and connectivity < 1.0:
+        raise ValueError("give connectivity or recurrent_mask, not both")
+    if input_mask is not None and input_connectivity < 1.0:
+        raise ValueError("give input_connectivity or input_mask, not both")
     mask = _sparse_mask(key, None, connectivity, (n_rec, n_rec), "connectivity")
+    if recurrent_mask is not None:
+        mask = jnp.asarray(recurrent_mask, jnp.float32)
     if mask is None:
         mask = jnp.ones((n_rec, n_rec))
     if not autapses:
@@ -224,7 +330,10 @@ def make_network(
             raise ValueError("readout_feedback_gain needs a key to draw the feedback weights")
         draw = jax.random.normal(jax.random.fold_in(key, 1), (n_out, n_rec))
         feedback = readout_feedback_gain * draw
-    input_mask = _sparse_mask(key, 2, input_connectivity, (n_in, n_rec), "input_connectivity")
+    if input_mask is None:
+        input_mask = _sparse_mask(key, 2, input_connectivity, (n_in, n_rec), "input_connectivity")
+    else:
+        input_mask = jnp.asarray(input_mask, jnp.float32)
     output_mask = _sparse_mask(key, 3, output_connectivity, (n_rec, n_out), "output_connectivity")
     if readout_cells is not None:
         cells = jnp.asarray(readout_cells, jnp.float32)[:, None]
@@ -241,6 +350,9 @@ def make_network(
         readout_feedback=feedback,
         input_mask=input_mask,
         output_mask=output_mask,
+        bias=None if bias is None else jnp.asarray(bias),
+        interneurons=tuple(interneurons),
+        input_bounds=input_bounds,
     )
 
 
@@ -291,10 +403,13 @@ def init_params(
 
 
 def constrain(network: Network, params: Params) -> Params:
-    """Project weights onto the allowed set: absent synapses are 0, Dale's signs hold.
+    """Project weights onto the allowed set: absent synapses are 0, Dale's signs hold,
+    input weights lie within ``input_bounds``.
 
     A weight that would change its neuron's sign is set to 0 (as in Liu et al. 2021).
     """
+    if network.input_bounds is not None:
+        params = params._replace(w_in=jnp.clip(params.w_in, *network.input_bounds))
     params = zero_absent_synapses(network, params)
     if network.sign is None:
         return params
@@ -337,6 +452,17 @@ def _aligned_backward(residuals: tuple, g: Array) -> tuple[Array, Array, Array]:
 aligned_product.defvjp(_aligned_forward, _aligned_backward)
 
 
+class _Drive(NamedTuple):
+    """What reaches the network from outside at one step: the input current x^t W^in
+    (+ ξ^t) [n_rec], the readout noise ξ_out^t, the neuron model's own draws, and the
+    top-down input to the tufts (each None when absent)."""
+
+    current: Array
+    readout: Array | None
+    neuron: Any
+    apical: Array | None
+
+
 def simulate(
     network: Network,
     params: Params,
@@ -346,64 +472,117 @@ def simulate(
     observer: Observer | None = None,
     perturbation: Perturbation = NO_PERTURBATION,
     backward: Backward = EXACT_GRADIENT,
+    apical: Array | None = None,
+    loop: ClosedLoop | None = None,
     initial_state: NetworkState | None = None,
 ) -> tuple[Trajectory, Any, NetworkState]:
-    """Run one trial. ``inputs [T, n_in]`` → (trajectory, final observer state, final state).
+    """Run one trial. ``inputs [T, n_in]`` → (trajectory, observer or loop end, final state).
 
     What a rule needs from the scan comes as small objects, so a new rule adds none of
     its own flags here: what to ``record`` (:class:`Recording`), an ``observer`` with its
     state and inputs (:class:`Observer`), a ``perturbation`` (:class:`Perturbation`) and
-    the ``backward`` path (:class:`Backward`). Without an observer the returned observer
-    state is None.
+    the ``backward`` path (:class:`Backward`). ``apical [T, n_rec]`` is top-down input to
+    the tufts of a neuron model that has them. A ``loop`` (:class:`ClosedLoop`) steps a
+    world and its plasticity with the network; the weights then live in the scan's carry
+    and the second value returned is a :class:`LoopEnd`. Without an observer or a loop
+    it is None.
     """
+    if observer is not None and loop is not None:
+        raise ValueError("simulate takes an observer or a closed loop, not both")
     dtype = params.w_in.dtype
     state = network.init_state(dtype) if initial_state is None else initial_state
     neuron = network.neuron
     kappa, g_out = network.readout_decay, network.readout_input_scale
     inputs = inputs.astype(dtype)
+    has_tuft = (
+        apical is not None
+        or loop is not None
+        or any(p.kind.target == "tuft" for p in network.interneurons)
+    )
 
     feedback, truncate_recurrent_gradient = backward.feedback, backward.truncate_recurrent
     back_rec, back_out = (None, None) if feedback is None else feedback
-    current_noise, readout_noise = perturbation
-    record_activity, record_psi = record
+    current_noise, readout_noise, neuron_noise = perturbation
+    record_activity, record_psi, record_neurons = record
 
     def product(pre: Array, weights: Array, backward: Array | None) -> Array:
         return pre @ weights if backward is None else aligned_product(pre, weights, backward)
 
-    def advance(net_state: NetworkState, drive: tuple) -> tuple[NetworkState, tuple]:
-        """One step from the input current x^t W^in (+ ξ^t) and the readout noise ξ_out^t
-        (or None): the new state and (z^t, ψ^t, y^t)."""
-        input_current, readout_drive = drive
+    def advance(
+        weights: Params, net_state: NetworkState, drive: _Drive
+    ) -> tuple[NetworkState, tuple]:
+        """One step: the new state and (z^t, ψ^t, y^t, neuron state)."""
         previous = neuron.output(net_state.neurons)
         recurrent = jax.lax.stop_gradient(previous) if truncate_recurrent_gradient else previous
-        current = input_current + product(recurrent, params.w_rec, back_rec)
+        current = drive.current + product(recurrent, weights.w_rec, back_rec)
         if network.readout_feedback is not None:
             sensed = net_state.readout
             if truncate_recurrent_gradient:
                 sensed = jax.lax.stop_gradient(sensed)
             current = current + sensed @ network.readout_feedback.astype(dtype)
+        somatic_inhibition = network.inhibition(net_state, "soma", dtype)
+        if somatic_inhibition is not None:
+            current = current - somatic_inhibition
+        if network.bias is not None:
+            current = current + network.bias.astype(dtype)
+        extra = {} if drive.neuron is None else {"noise": drive.neuron}
+        if has_tuft:
+            extra["tuft"] = _tuft(network, net_state, drive.apical, current)
         neurons, psi = neuron.step(
-            net_state.neurons, current, detach_reset=truncate_recurrent_gradient
+            net_state.neurons, current, detach_reset=truncate_recurrent_gradient, **extra
         )
         z = neuron.output(neurons)
-        readout_input = product(z, params.w_out, back_out)
-        if readout_drive is not None:
-            readout_input = readout_input + readout_drive
+        readout_input = product(z, weights.w_out, back_out)
+        if drive.readout is not None:
+            readout_input = readout_input + drive.readout
         readout = kappa * net_state.readout + g_out * readout_input
-        return NetworkState(neurons, readout), (z, psi, readout)
+        driven = tuple(p.rates(z) if p.kind.driven else None for p in network.interneurons)
+        return NetworkState(neurons, readout, driven), (z, psi, readout, neurons)
 
-    def drive(x: Array, noise: Array | None, out_noise: Array | None) -> tuple:
-        current = x @ params.w_in
-        return (current if noise is None else current + noise, out_noise)
+    def drive(weights: Params, x: Array, noise, out_noise, own_noise, top_down) -> _Drive:
+        current = x @ weights.w_in
+        current = current if noise is None else current + noise
+        return _Drive(current, out_noise, own_noise, top_down)
 
-    def emitted(outputs: Array, psi: Array, readout: Array) -> tuple:
-        return readout, outputs if record_activity else None, psi if record_psi else None
+    def emitted(outputs: Array, psi: Array, readout: Array, neurons: Any) -> tuple:
+        return (
+            readout,
+            outputs if record_activity else None,
+            psi if record_psi else None,
+            neurons if record_neurons else None,
+        )
+
+    step_inputs = (inputs, current_noise, readout_noise, neuron_noise, apical)
+
+    if loop is not None:
+
+        def closed_step(carry: tuple, scanned: tuple) -> tuple[tuple, tuple]:
+            net_state, loop_state, weights = carry
+            x, noise, out_noise, own_noise, top_down, loop_in = scanned
+            sensed = loop.sense(loop_state)
+            if sensed is not None and top_down is not None:
+                raise ValueError("give the tufts' input as `apical` or by the loop, not both")
+            top_down = sensed if top_down is None else top_down
+            previous = neuron.output(net_state.neurons)
+            net_state, (z, psi, readout, neurons) = advance(
+                weights, net_state, drive(weights, x, noise, out_noise, own_noise, top_down)
+            )
+            step = StepRecord(x, previous, z, psi, readout, neurons)
+            loop_state, weights, kept = loop.respond(loop_state, weights, step, loop_in)
+            return (net_state, loop_state, weights), (*emitted(z, psi, readout, neurons), kept)
+
+        (final, loop_final, weights), out = jax.lax.scan(
+            closed_step, (state, loop.state, params), (*step_inputs, loop.inputs)
+        )
+        return Trajectory(*out), LoopEnd(loop_final, weights), final
+
+    def open_step(net_state: NetworkState, scanned: tuple) -> tuple[NetworkState, tuple]:
+        net_state, (z, psi, readout, neurons) = advance(params, net_state, drive(params, *scanned))
+        return net_state, (z, psi, readout, neurons if record_neurons else None)
 
     if observer is None:
-        final, (z, psi, readout) = jax.lax.scan(
-            advance, state, drive(inputs, current_noise, readout_noise)
-        )
-        return Trajectory(*emitted(z, psi, readout)), None, final
+        final, (z, psi, readout, neurons) = jax.lax.scan(open_step, state, step_inputs)
+        return Trajectory(*emitted(z, psi, readout, neurons)), None, final
 
     n_steps, observer_chunk = inputs.shape[0], observer.chunk
     if n_steps % observer_chunk:
@@ -415,16 +594,29 @@ def simulate(
     def chunk(carry: tuple, scanned: tuple) -> tuple[tuple, Any]:
         # The scan stacks only what it computes; x and z^{t-1} are assembled per chunk.
         net_state, obs_state = carry
-        x_chunk, noise_chunk, out_noise_chunk, obs_in = scanned
+        *chunk_inputs, obs_in = scanned
         first_previous = neuron.output(net_state.neurons)
-        net_state, (z, psi, readout) = jax.lax.scan(
-            advance, net_state, drive(x_chunk, noise_chunk, out_noise_chunk)
+        net_state, (z, psi, readout, neurons) = jax.lax.scan(
+            open_step, net_state, tuple(chunk_inputs)
         )
+        x_chunk = chunk_inputs[0]
         previous = jnp.concatenate([first_previous[None], z[:-1]])
         records = StepRecord(x_chunk, previous, z, psi, readout)
-        return (net_state, observer.update(obs_state, records, obs_in)), emitted(z, psi, readout)
+        obs_state = observer.update(obs_state, records, obs_in)
+        return (net_state, obs_state), emitted(z, psi, readout, neurons)
 
-    scanned = (inputs, current_noise, readout_noise, observer.inputs)
+    scanned = (*step_inputs, observer.inputs)
     (final, obs_final), out = jax.lax.scan(chunk, (state, observer.state), by_chunk(scanned))
-    readout, activity, psi = jax.tree.map(lambda x: x.reshape(n_steps, *x.shape[2:]), out)
-    return Trajectory(readout, activity, psi), obs_final, final
+    trajectory = jax.tree.map(lambda x: x.reshape(n_steps, *x.shape[2:]), out)
+    return Trajectory(*trajectory), obs_final, final
+
+
+def _tuft(network: Network, state: NetworkState, top_down: Array | None, like: Array) -> Any:
+    """What reaches the tufts: the top-down input f (0 when none) and the inhibition J
+    of the populations that target them (0 when none)."""
+    inhibition = network.inhibition(state, "tuft", like.dtype)
+    zero = jnp.zeros_like(like)
+    return Tuft(
+        zero if top_down is None else top_down.astype(like.dtype),
+        zero if inhibition is None else inhibition,
+    )

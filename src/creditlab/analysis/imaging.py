@@ -205,3 +205,25 @@ def image_pyramidal(
     soma_dff = indicator.dff(soma.seen) + sigma * noise_soma
     dendrite_dff = indicator.dff(dendrite.seen) + sigma * noise_dendrite
     return TwoRois(soma, dendrite), soma_dff, dendrite_dff
+
+
+def image_pyramidal_recording(
+    imaging: PyramidalImaging,
+    calcium: TwoRois,
+    bursts: Array,
+    plateau: Array,
+    v_apical: Array,
+    noise_soma: Array,
+    noise_dendrite: Array,
+    dt_ms: float,
+) -> tuple[TwoRois, Array, Array]:
+    """:func:`image_pyramidal` over a recording, every argument ``[T, n]`` (one frame per
+    step, from ``calcium``): the calcium after it, soma and dendrite ΔF/F0 ``[T, n]``."""
+
+    def frame(rois: TwoRois, now: tuple) -> tuple[TwoRois, tuple[Array, Array]]:
+        rois, soma, dendrite = image_pyramidal(imaging, rois, *now, dt_ms)
+        return rois, (soma, dendrite)
+
+    recorded = (bursts, plateau, v_apical, noise_soma, noise_dendrite)
+    calcium, (soma, dendrite) = jax.lax.scan(frame, calcium, recorded)
+    return calcium, soma, dendrite

@@ -18,7 +18,7 @@ trial; batches are ``jax.vmap``.
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from jax import Array
 
@@ -49,6 +49,16 @@ class NeuronModel(Protocol):
     def output(self, state: Any) -> Array: ...
 
     def eligibility_operators(self, psi: Array) -> Any: ...
+
+
+class Tuft(NamedTuple):
+    """What reaches the apical tufts of a model that has them ``[n]``: the top-down
+    input f and the apical inhibition J ≥ 0. :func:`creditlab.network.simulate` hands
+    it to ``step(..., tuft=)``; a stochastic model also gets ``noise=``, its own draws
+    for the step."""
+
+    feedback: Array
+    inhibition: Array
 
 
 def leak_factor(dt: float, tau: float) -> float:

@@ -23,21 +23,35 @@ Units are rates [Hz] and dimensionless potentials. The neuron sends its activity
 y to its recurrent synapses (``output``); ``step`` returns ψ = ∂P/∂u, the derivative of
 the burst probability with respect to the summed input (the pseudo-derivative an
 online rule multiplies its learning signal by; the burst's own randomness z − P is the
-neuron's private noise). The soma keeps no potential from frame to frame, so its e-prop
-eligibility for an input synapse is ψ_i x_j at each step (no presynaptic trace).
-Uniform and normal draws come in as :class:`PyramidalNoise` so that a mouse's noise can
-be drawn in bulk. Shapes ``[n]``; mice are a ``jax.vmap``.
+neuron's private noise). The soma keeps no potential from frame to frame (α = 0, g = 1
+in the neuron contract of :mod:`creditlab.neurons.base`), so its e-prop eligibility for
+an input synapse is ψ_i x_j at each step (no presynaptic trace).
+
+In a network (:func:`creditlab.network.simulate`) u is the network's summed current,
+the tuft's input f and inhibition J come as :class:`Tuft`, and the uniform and normal
+draws of each step as :class:`PyramidalNoise` (``Perturbation(neuron=...)``), so that a
+mouse's noise can be drawn in bulk. ``relaxed=True`` is the model's differentiable
+mean-field surrogate (:meth:`BurstingPyramidal.mean_field`). Shapes ``[n]``; mice are a
+``jax.vmap``.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import Array
+
+from creditlab.neurons.base import Tuft, leak_factor
+from creditlab.neurons.eligibility import (
+    EligibilityOperators,
+    membrane_only,
+    membrane_only_credit,
+)
+
+__all__ = ["BurstingPyramidal", "PyramidalNoise", "PyramidalState", "Tuft"]
 
 
 class PyramidalState(NamedTuple):
@@ -62,16 +76,10 @@ class PyramidalNoise(NamedTuple):
     burst: Array
 
 
-class Tuft(NamedTuple):
-    """What reaches the apical tufts ``[n]``: the feedback f and the apical inhibition J."""
-
-    feedback: Array
-    inhibition: Array
-
-
 @dataclass(frozen=True)
 class BurstingPyramidal:
-    """Constants of the module docstring (illustrative, not fitted; dt = one frame at 15 Hz)."""
+    """Constants of the module docstring (illustrative, not fitted; dt = one frame at
+    15 Hz); ``relaxed`` selects the mean-field surrogate."""
 
     dt: float = 1e3 / 15.0
     max_rate_hz: float = 3.0
@@ -86,13 +94,19 @@ class BurstingPyramidal:
     apical_to_soma: float = 3.0
     half_shunt: float = 1.0
     threshold_shift: float = 0.5
+    relaxed: bool = False
 
     is_spiking = True
     synaptic_eligibility = False
+    tau_m = 0.0  # the soma keeps no potential from step to step
+    current_scale = 1.0
+    decay = 0.0  # α
+    input_scale = 1.0  # g
 
-    def decay(self, time_constant_ms: float) -> float:
-        """exp(−dt/τ)."""
-        return math.exp(-self.dt / time_constant_ms)
+    def mean_field(self) -> BurstingPyramidal:
+        """The differentiable surrogate: plateaus and bursts replaced by their
+        probabilities, so a step is smooth in u and in the weights behind it."""
+        return replace(self, relaxed=True)
 
     def init_state(self, n: int, dtype: Any = None) -> PyramidalState:
         zeros = jnp.zeros((n,), dtype)
@@ -107,17 +121,25 @@ class BurstingPyramidal:
         state: PyramidalState,
         current: Array,
         *,
-        tuft: Tuft,
-        noise: PyramidalNoise,
-        relaxed: bool = False,
+        detach_reset: bool = False,
+        tuft: Tuft | None = None,
+        noise: PyramidalNoise | None = None,
     ) -> tuple[PyramidalState, Array]:
         """One step from the summed somatic input u ``[n]``: the new state and ψ = ∂P/∂u.
 
-        ``relaxed=True`` is the differentiable surrogate (mean field): plateaus and
-        bursts are replaced by their probabilities, so the step is smooth in u and in
-        the weights behind it (the uniform draws are not used)."""
+        ``tuft`` None means no input to and no inhibition of the tufts. ``noise`` is
+        required (the relaxed surrogate uses its normal draws only). There is no reset
+        (``detach_reset`` has nothing to detach)."""
+        if noise is None:
+            raise ValueError(
+                "BurstingPyramidal is stochastic: give each step's PyramidalNoise "
+                "(simulate(..., perturbation=Perturbation(neuron=noise)))"
+            )
+        if tuft is None:
+            tuft = Tuft(jnp.zeros_like(current), jnp.zeros_like(current))
+        relaxed = self.relaxed
         dt_s = self.dt * 1e-3
-        a_a = self.decay(self.apical_time_constant_ms)
+        a_a = leak_factor(self.dt, self.apical_time_constant_ms)
         shunt = 1.0 / (1.0 + tuft.inhibition / self.half_shunt)
         apical_input = tuft.feedback + self.apical_drive + self.apical_noise * noise.apical
         v_apical = a_a * state.v_apical + (1.0 - a_a) * shunt * apical_input
@@ -134,8 +156,16 @@ class BurstingPyramidal:
         gate = jax.nn.sigmoid(drive)
         p_burst = 1.0 - jnp.exp(-self.max_rate_hz * gate * dt_s)
         z = p_burst if relaxed else (noise.burst < p_burst).astype(drive.dtype)
-        a_y = self.decay(self.activity_time_constant_ms)
+        a_y = leak_factor(self.dt, self.activity_time_constant_ms)
         activity = a_y * state.activity + (1.0 - a_y) * z / dt_s
         psi = (1.0 - p_burst) * self.max_rate_hz * dt_s * gate * (1.0 - gate)
         instructive = v_apical - shunt * self.apical_drive
         return PyramidalState(v_apical, activity, z, p_burst, plateau, instructive), psi
+
+    def eligibility_operators(self, psi: Array) -> EligibilityOperators:
+        """e_ij^k = ψ_i^k x_j^k over a chunk (``psi [K, post]``): no per-synapse state."""
+        return membrane_only(psi)
+
+    def eligibility_credit(self, psi: Array, weights: Array) -> Array:
+        """q^t = ψ^t w^t: Σ_t w^t e^t = Σ_t x^t q^t (``psi``, ``weights [T, post]``)."""
+        return membrane_only_credit(psi, weights)

@@ -1,28 +1,28 @@
-"""The simulated field of view of the BCI experiment (Francioni et al. 2026): a
-composition of library parts, wired per mouse.
+"""The simulated field of view of the BCI experiment (Francioni et al. 2026): a network
+of the library (:func:`creditlab.network.make_network`), wired per mouse.
 
 - Layer-5 pyramidal neurons: :class:`creditlab.neurons.BurstingPyramidal` (soma, apical
   tuft, plateaus, NDNF shunt), one step per imaging frame, dt = 1/15 s.
-- Their summed somatic input, per frame:
-      u^t = W_in x^t + W_rec y^{t−1} − W_ip r_pv^{t−1} + b
-  with feed-forward input rates x^t = max(1 + σ_x o^t, 0), o^t = a_x o^{t−1} +
-  √(1 − a_x²) ξ_x (fluctuations with time constant τ_x), the recurrent activity traces
-  y, the PV-like interneurons' rates r_pv = g_pv W_pe y (linear, instantaneous), and a
-  bias b.
-- Layer-1 NDNF-like interneurons fire at a constant rate (raised when activated) and
-  inhibit the tufts: J = W_nd r_nd.
+- Their summed somatic input, per frame (the network's current, weights pre × post):
+      u_j^t = Σ_i x_i^t W^in_ij + Σ_i y_i^{t−1} W^rec_ij − Σ_k r_k^{t−1} W^ip_kj + b_j
+  with feed-forward input rates x (:func:`creditlab.tasks.fluctuating_rates`:
+  fluctuations with time constant τ_x around the mean), the recurrent activity traces
+  y, and PV-like interneurons (:data:`creditlab.cell_types.PV_LIKE`) at r = g_pv Σ_j
+  y_j W^pe_jk (linear, instantaneous).
+- Layer-1 NDNF-like interneurons (:data:`creditlab.cell_types.NDNF_LIKE`) fire at a
+  constant rate (raised when activated) and inhibit the tufts: J_j = Σ_k r_k W^nd_kj.
 - The microscope: :func:`creditlab.analysis.imaging.image_pyramidal` (trunk and distal
-  dendrite ROIs, GCaMP7f).
+  dendrite ROIs, GCaMP7f), in the session's closed loop.
 
-W_in is plastic (post × pre, masked); the rest is fixed. Defaults are illustrative, not
-fitted: about 14 somatic transients per minute at rest, 120 pyramidal neurons, 40
-inputs, 20 PV-like and 10 NDNF-like cells. Shapes: one mouse; mice are a ``jax.vmap``.
+W_in is plastic (masked, within [0, w_max]); the rest is fixed. Defaults are
+illustrative, not fitted: about 14 somatic transients per minute at rest, 120 pyramidal
+neurons, 40 inputs, 20 PV-like and 10 NDNF-like cells. Shapes: one mouse; mice are a
+``jax.vmap``.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import jax
@@ -30,13 +30,11 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from creditlab.analysis.imaging import PyramidalImaging, TwoRois, image_pyramidal, resting_rois
-from creditlab.neurons.bursting_pyramidal import (
-    BurstingPyramidal,
-    PyramidalNoise,
-    PyramidalState,
-    Tuft,
-)
+from creditlab.analysis.imaging import PyramidalImaging
+from creditlab.cell_types import NDNF_LIKE, PV_LIKE
+from creditlab.network import InterneuronPopulation, Network, Params, make_network
+from creditlab.neurons.bursting_pyramidal import BurstingPyramidal, PyramidalNoise
+from creditlab.tasks.fluctuating_rates import fluctuating_rates
 
 _NEURON, _IMAGING = BurstingPyramidal(), PyramidalImaging()  # their defaults are the circuit's
 
@@ -96,9 +94,6 @@ class CircuitConfig:
     def dt_ms(self) -> float:
         return 1e3 / self.frame_rate_hz
 
-    def decay(self, time_constant_ms: float) -> float:
-        return math.exp(-self.dt_ms / time_constant_ms)
-
     def neuron(self) -> BurstingPyramidal:
         """The pyramidal neuron model these constants describe."""
         return BurstingPyramidal(
@@ -127,46 +122,13 @@ class CircuitConfig:
         )
 
 
-class CircuitParams(NamedTuple):
-    """One mouse's circuit. ``w_in [n, inputs]`` is plastic (masked by ``mask_in``); the
-    rest is fixed: ``w_rec [n, n]``, ``bias [n]``, ``w_pe [pv, n]``, ``w_ip [n, pv]``,
-    ``w_nd [n, ndnf]``."""
+class Circuit(NamedTuple):
+    """One mouse's circuit: the network (fixed: masks, recurrent weights, bias, PV-like
+    and NDNF-like cells) and its weights; ``params.w_in [inputs, n]`` is the plastic
+    part (``params.w_out`` is empty: the decoder reads the neurons, not a readout)."""
 
-    w_in: Array
-    mask_in: Array
-    w_rec: Array
-    bias: Array
-    w_pe: Array
-    w_ip: Array
-    w_nd: Array
-
-
-class CircuitState(NamedTuple):
-    """Input fluctuations ``[inputs]``, the pyramidal neurons ``[n]``, PV rates ``[pv]``
-    and the two ROIs' calcium ``[n]``."""
-
-    fluctuation: Array
-    neurons: PyramidalState
-    pv: Array
-    calcium: TwoRois
-
-
-class Activity(NamedTuple):
-    """One frame of one mouse, each ``[n]`` (``inputs [inputs]``): bursts ``z``, their
-    probability ``p_burst``, ψ = ∂p_burst/∂u (``psi``), plateaus, apical potential, its
-    depolarisation above the spontaneous mean (``instructive``), activity trace,
-    feed-forward input rates, and the two ROIs' noisy ΔF/F0."""
-
-    z: Array
-    p_burst: Array
-    psi: Array
-    plateau: Array
-    v_apical: Array
-    instructive: Array
-    activity: Array
-    inputs: Array
-    soma_dff: Array
-    dendrite_dff: Array
+    network: Network
+    params: Params
 
 
 def _sparse(
@@ -175,9 +137,10 @@ def _sparse(
     return (rng.random(shape) < probability) * rng.exponential(mean, shape)
 
 
-def make_circuit(rng: np.random.Generator, config: CircuitConfig) -> CircuitParams:
-    """A random circuit (one mouse): sparse exponential weights, Gaussian biases. Drawn
-    with numpy: a circuit is made once, and so costs no compilation."""
+def make_circuit(rng: np.random.Generator, config: CircuitConfig) -> Circuit:
+    """A random circuit (one mouse): sparse exponential weights, Gaussian biases, drawn
+    with numpy (a circuit is made once, and so costs no compilation), built into a
+    network by :func:`make_network`."""
     n = config.n_pyramidal
     w_in = _sparse(rng, (n, config.n_inputs), config.input_connectivity, config.input_weight)
     w_rec = _sparse(rng, (n, n), config.recurrent_connectivity, config.recurrent_weight)
@@ -186,17 +149,33 @@ def make_circuit(rng: np.random.Generator, config: CircuitConfig) -> CircuitPara
     w_pe = _sparse(rng, (config.n_pv, n), 0.5, 1.0 / (0.5 * n))
     w_ip = _sparse(rng, (n, config.n_pv), 0.5, config.pv_weight / (0.5 * config.n_pv))
     w_nd = _sparse(rng, (n, config.n_ndnf), 0.5, config.ndnf_weight / 0.5)
-    arrays = (np.minimum(w_in, config.max_input_weight), w_in > 0, w_rec, bias, w_pe, w_ip, w_nd)
-    return CircuitParams(*(jnp.asarray(a) for a in arrays))
-
-
-def initial_state(config: CircuitConfig) -> CircuitState:
-    return CircuitState(
-        jnp.zeros((config.n_inputs,)),
-        config.neuron().init_state(config.n_pyramidal),
-        jnp.zeros((config.n_pv,)),
-        resting_rois(config.n_pyramidal),
+    pv_like = PV_LIKE._replace(gain=config.pv_gain)
+    network = make_network(
+        config.neuron(),
+        config.n_inputs,
+        n,
+        0,
+        recurrent_mask=(w_rec > 0).T,
+        input_mask=(w_in > 0).T,
+        bias=bias,
+        interneurons=(
+            InterneuronPopulation(pv_like, jnp.asarray(w_ip.T), w_from=jnp.asarray(w_pe.T)),
+            InterneuronPopulation(
+                NDNF_LIKE, jnp.asarray(w_nd.T), rate=jnp.full(config.n_ndnf, config.ndnf_rate)
+            ),
+        ),
+        input_bounds=(0.0, config.max_input_weight),
     )
+    weights = (np.minimum(w_in, config.max_input_weight).T, w_rec.T, np.zeros((n, 0)))
+    return Circuit(network, Params(*(jnp.asarray(w) for w in weights)))
+
+
+def with_apical_inhibition(config: CircuitConfig, network: Network, activated: Array) -> Network:
+    """The network with its NDNF-like cells at their spontaneous rate, or raised by
+    ``ndnf_activation`` where ``activated`` (0 or 1)."""
+    pv, ndnf = network.interneurons
+    rate = config.ndnf_rate + config.ndnf_activation * activated
+    return replace(network, interneurons=(pv, replace(ndnf, rate=jnp.full_like(ndnf.rate, rate))))
 
 
 class FrameNoise(NamedTuple):
@@ -211,6 +190,11 @@ class FrameNoise(NamedTuple):
     burst: Array
     imaging_soma: Array
     imaging_dendrite: Array
+
+    @property
+    def neurons(self) -> PyramidalNoise:
+        """The neurons' own draws."""
+        return PyramidalNoise(self.apical, self.soma, self.plateau, self.burst)
 
 
 def draw_noise(key: Array, frames: int, config: CircuitConfig) -> FrameNoise:
@@ -229,59 +213,13 @@ def draw_noise(key: Array, frames: int, config: CircuitConfig) -> FrameNoise:
     )
 
 
-def apical_inhibition(config: CircuitConfig, params: CircuitParams, activated: Array) -> Array:
-    """J ``[n]``: inhibition of each tuft by the NDNF-like cells, at their spontaneous
-    rate, or raised by ``ndnf_activation`` where ``activated`` (0 or 1)."""
-    rate = config.ndnf_rate + config.ndnf_activation * activated
-    return params.w_nd @ jnp.full((config.n_ndnf,), rate)
-
-
-def step(
-    config: CircuitConfig,
-    params: CircuitParams,
-    state: CircuitState,
-    noise: FrameNoise,
-    feedback: Array,
-    inhibition: Array,
-    *,
-    relaxed: bool = False,
-) -> tuple[CircuitState, Activity]:
-    """One frame (module docstring): ``feedback [n]`` f reaches the tufts, ``inhibition
-    [n]`` is J; ``relaxed`` steps the neurons' differentiable surrogate (mean field)."""
-    a_x = config.decay(config.input_time_constant_ms)
-    fluctuation = a_x * state.fluctuation + math.sqrt(1.0 - a_x**2) * noise.input
-    inputs = jnp.maximum(1.0 + config.input_noise * fluctuation, 0.0)
-    neuron = config.neuron()
-    current = (
-        params.w_in @ inputs
-        + params.w_rec @ neuron.output(state.neurons)
-        - params.w_ip @ state.pv
-        + params.bias
-    )
-    own_noise = PyramidalNoise(noise.apical, noise.soma, noise.plateau, noise.burst)
-    neurons, psi = neuron.step(
-        state.neurons, current, tuft=Tuft(feedback, inhibition), noise=own_noise, relaxed=relaxed
-    )
-    pv = config.pv_gain * params.w_pe @ neurons.activity
-    calcium, soma_dff, dendrite_dff = image_pyramidal(
-        config.imaging(),
-        state.calcium,
-        neurons.z,
-        neurons.plateau,
-        neurons.v_apical,
-        noise.imaging_soma,
-        noise.imaging_dendrite,
-        config.dt_ms,
-    )
-    return CircuitState(fluctuation, neurons, pv, calcium), Activity(
-        neurons.z,
-        neurons.p_burst,
-        psi,
-        neurons.plateau,
-        neurons.v_apical,
-        neurons.instructive,
-        neurons.activity,
-        inputs,
-        soma_dff,
-        dendrite_dff,
+def input_rates(config: CircuitConfig, start: Array, noise: FrameNoise) -> tuple[Array, Array]:
+    """The feed-forward input rates ``[frames, inputs]`` of a chunk of frames, and the
+    fluctuation it ends on (:func:`creditlab.tasks.fluctuating_rates`)."""
+    return fluctuating_rates(
+        start,
+        noise.input,
+        dt_ms=config.dt_ms,
+        time_constant_ms=config.input_time_constant_ms,
+        relative_std=config.input_noise,
     )

@@ -31,7 +31,7 @@ from creditlab.analysis.events import detect_events, event_rate_per_minute
 from creditlab.analysis.populations import activity_matched
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
 from creditlab.experiments.bci.chance import chance_accuracy
-from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams, make_circuit
+from creditlab.experiments.bci.circuit import Circuit, CircuitConfig, make_circuit
 from creditlab.experiments.bci.learning import LearningConfig
 from creditlab.experiments.bci.measurements import session_tables, with_residuals
 from creditlab.experiments.bci.session import Control, Frames, fresh_learning_state, run_sessions
@@ -106,7 +106,7 @@ class Mice(NamedTuple):
     """The mice after calibration: circuits and BCIs (leading axis: mouse), population
     labels ``[mice, n]`` and the chance level of each ``[mice]``."""
 
-    params: CircuitParams
+    circuit: Circuit
     control: Control
     population: np.ndarray
     chance: np.ndarray
@@ -152,7 +152,7 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
     config = BCIConfig.model_validate_json(config_json)
     circuit = config.circuit_config()
     baseline_key = jax.random.key(config.seed)
-    params = _stack(
+    circuits = _stack(
         [
             make_circuit(np.random.default_rng([config.seed, mouse]), circuit)
             for mouse in range(config.mice)
@@ -177,11 +177,11 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
             still,
             protocol,
             frames,
-            params,
+            circuits,
             placeholder,
             jax.random.split(recording_key, config.mice),
             jnp.zeros(config.mice),
-            fresh_learning_state(circuit, still, params.w_in, recording_key),
+            fresh_learning_state(circuit, still, circuits.params, recording_key),
         )
         recordings.append(np.asarray(recording.soma_dff))
     calibration, held_out = recordings
@@ -214,7 +214,7 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
             )
         )
         labels.append(population)
-    return Mice(params, _stack(controls), np.stack(labels), np.asarray(chances))
+    return Mice(circuits, _stack(controls), np.stack(labels), np.asarray(chances))
 
 
 def imaging_session(
@@ -262,23 +262,23 @@ def run_experiment(
     frames = _frames(config.session_minutes, protocol)
     days_key = jax.random.fold_in(jax.random.key(config.seed), 1)
 
-    def start_day(day: int, params: CircuitParams, state) -> tuple:
+    def start_day(day: int, circuits: Circuit, state) -> tuple:
         """Dispatch one day's sessions; JAX computes them while Python goes on."""
         inhibited = jnp.full(config.mice, float(config.inhibited(day)))
         keys = jax.random.split(jax.random.fold_in(days_key, day), config.mice)
-        w_in, state, recorded = run_sessions(
-            circuit, learning, protocol, frames, params, mice.control, keys, inhibited, state
+        params, state, recorded = run_sessions(
+            circuit, learning, protocol, frames, circuits, mice.control, keys, inhibited, state
         )
-        return params._replace(w_in=w_in), state, recorded
+        return circuits._replace(params=params), state, recorded
 
     tables: list = []
     rule_key = jax.random.fold_in(jax.random.key(config.seed), 2)
-    start = fresh_learning_state(circuit, learning, mice.params.w_in, rule_key)
-    running = start_day(1, mice.params, start)
+    start = fresh_learning_state(circuit, learning, mice.circuit.params, rule_key)
+    running = start_day(1, mice.circuit, start)
     for day in range(1, config.days + 1):
-        params, state, recorded = running
+        circuits, state, recorded = running
         if day < config.days:  # the next day runs while this one is analysed
-            running = start_day(day + 1, params, state)
+            running = start_day(day + 1, circuits, state)
         recorded = jax.tree.map(np.asarray, recorded)
         for mouse in range(config.mice):
             mine = jax.tree.map(lambda leaf, m=mouse: leaf[m], recorded)

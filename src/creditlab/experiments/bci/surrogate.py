@@ -29,38 +29,65 @@ dendritic rule's 0.011 per minute, measured once at initialisation on seeds 101 
 
 from __future__ import annotations
 
-import jax
+from dataclasses import replace
+from typing import Any, NamedTuple
+
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.experiments.bci import circuit as bci_circuit
-from creditlab.experiments.bci.circuit import CircuitConfig, CircuitParams, CircuitState
+from creditlab.analysis.imaging import TwoRois, image_pyramidal_recording
+from creditlab.experiments.bci.circuit import CircuitConfig
+from creditlab.network import Network, NetworkState, Params, Perturbation, Recording, simulate
 from creditlab.tasks.bci_decoder import Decoder, relaxed_angle
 from creditlab.tasks.bci_protocol import TARGET_DEGREES
 
 
+class Window(NamedTuple):
+    """What the true run leaves of one window for its replay: the network's and the
+    ROIs' state at its start, the input rates ``[T, inputs]``, the neurons' and the
+    microscope's draws (each ``[T, n]``), and the tuft input of every frame ``[T, n]``."""
+
+    start: NetworkState
+    calcium: TwoRois
+    inputs: Array
+    neuron_noise: Any
+    imaging_noise: tuple[Array, Array]
+    drives: Array
+
+
 def window_loss(
     circuit: CircuitConfig,
-    params: CircuitParams,
+    network: Network,
+    params: Params,
     decoder: Decoder,
     plus: Array,
     minus: Array,
-    start: CircuitState,
-    noise: bci_circuit.FrameNoise,
-    feedback: Array,
-    inhibition: Array,
+    window: Window,
     in_trial: Array,
 ) -> Array:
-    """L (module docstring) of one window: ``noise`` and ``feedback [T, n]`` per frame,
-    ``in_trial [T]`` 1 on trial frames; ``plus``/``minus`` index P+ and P−."""
-
-    def frame(state: CircuitState, now: tuple) -> tuple[CircuitState, Array]:
-        draws, tuft, counted = now
-        state, activity = bci_circuit.step(
-            circuit, params, state, draws, tuft, inhibition, relaxed=True
-        )
-        angle = relaxed_angle(decoder, activity.soma_dff[plus], activity.soma_dff[minus])
-        return state, counted * (1.0 - angle / TARGET_DEGREES)
-
-    _, errors = jax.lax.scan(frame, start, (noise, feedback, in_trial))
-    return jnp.sum(errors)
+    """L (module docstring) of one window; ``in_trial [T]`` is 1 on trial frames and
+    ``plus``/``minus`` index P+ and P−. The relaxed network is replayed by
+    :func:`creditlab.network.simulate`, and the microscope and decoder read what it
+    recorded."""
+    relaxed = replace(network, neuron=network.neuron.mean_field())
+    trajectory, _, _ = simulate(
+        relaxed,
+        params,
+        window.inputs,
+        record=Recording(neurons=True),
+        perturbation=Perturbation(neuron=window.neuron_noise),
+        apical=window.drives,
+        initial_state=window.start,
+    )
+    neurons = trajectory.neurons
+    _, soma_dff, _ = image_pyramidal_recording(
+        circuit.imaging(),
+        window.calcium,
+        neurons.z,
+        neurons.plateau,
+        neurons.v_apical,
+        *window.imaging_noise,
+        circuit.dt_ms,
+    )
+    angle = relaxed_angle(decoder, soma_dff[:, plus], soma_dff[:, minus])
+    return jnp.sum(in_trial * (1.0 - angle / TARGET_DEGREES))
