@@ -494,11 +494,11 @@ def simulate(
     neuron = network.neuron
     kappa, g_out = network.readout_decay, network.readout_input_scale
     inputs = inputs.astype(dtype)
-    has_tuft = (
-        apical is not None
-        or loop is not None
-        or any(p.kind.target == "tuft" for p in network.interneurons)
-    )
+    has_tuft = getattr(neuron, "has_tuft", False)
+    if not has_tuft and (
+        apical is not None or any(p.kind.target == "tuft" for p in network.interneurons)
+    ):
+        raise ValueError(f"{type(neuron).__name__} has no apical tuft to take input or inhibition")
 
     feedback, truncate_recurrent_gradient = backward.feedback, backward.truncate_recurrent
     back_rec, back_out = (None, None) if feedback is None else feedback
@@ -562,6 +562,8 @@ def simulate(
             sensed = loop.sense(loop_state)
             if sensed is not None and top_down is not None:
                 raise ValueError("give the tufts' input as `apical` or by the loop, not both")
+            if sensed is not None and not has_tuft:
+                raise ValueError(f"{type(neuron).__name__} has no apical tuft to sense into")
             top_down = sensed if top_down is None else top_down
             previous = neuron.output(net_state.neurons)
             net_state, (z, psi, readout, neurons) = advance(

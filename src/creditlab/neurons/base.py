@@ -52,10 +52,10 @@ class NeuronModel(Protocol):
 
 
 class Tuft(NamedTuple):
-    """What reaches the apical tufts of a model that has them ``[n]``: the top-down
-    input f and the apical inhibition J ≥ 0. :func:`creditlab.network.simulate` hands
-    it to ``step(..., tuft=)``; a stochastic model also gets ``noise=``, its own draws
-    for the step."""
+    """What reaches the apical tufts of a model that has them (``has_tuft = True``),
+    ``[n]``: the top-down input f and the apical inhibition J ≥ 0.
+    :func:`creditlab.network.simulate` hands it to ``step(..., tuft=)``; a stochastic
+    model also gets ``noise=``, its own draws for the step."""
 
     feedback: Array
     inhibition: Array

@@ -98,6 +98,7 @@ class BurstingPyramidal:
 
     is_spiking = True
     synaptic_eligibility = False
+    has_tuft = True
     tau_m = 0.0  # the soma keeps no potential from step to step
     current_scale = 1.0
     decay = 0.0  # α
