@@ -17,7 +17,7 @@ from creditlab.analysis.imaging import image_pyramidal_recording, resting_rois
 from creditlab.experiments.bci import circuit as bci_circuit
 from creditlab.experiments.bci.experiment import BCIConfig, set_up
 from creditlab.experiments.bci.surrogate import Window, window_loss
-from creditlab.network import Perturbation, Recording, simulate
+from creditlab.network import Perturbation, Recording, TopDown, simulate
 from creditlab.tasks.bci_decoder import decode_angle
 from creditlab.tasks.bci_protocol import TARGET_DEGREES
 
@@ -51,7 +51,7 @@ def relaxed_loss(circuit, mouse, control, key):
         inputs,
         noise.neurons,
         (noise.imaging_soma, noise.imaging_dendrite),
-        jnp.zeros((FRAMES, n)),
+        TopDown(apical=jnp.zeros((FRAMES, n))),
     )
 
     def loss(w_in):

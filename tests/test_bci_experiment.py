@@ -150,20 +150,27 @@ def test_command_writes_nwb_tables_figures_and_report(tmp_path) -> None:
     files = sorted((out / "nwb").glob("*.nwb"))
     assert [f.name for f in files] == [
         "mouse1_day01.nwb",
+        "mouse1_day01_probe.nwb",
         "mouse1_day02.nwb",
+        "mouse1_day02_probe.nwb",
         "mouse2_day01.nwb",
+        "mouse2_day01_probe.nwb",
         "mouse2_day02.nwb",
+        "mouse2_day02_probe.nwb",
     ]
     assert validate_session(files[0]) == []
     session = read_session(files[0])
     assert session.soma.shape == (900, 120) and session.angle is not None
     daily = pd.read_parquet(out / "daily.parquet")
-    assert daily.inhibited.tolist() == [False, False, True, True]
+    training, probe = daily[daily.block == "training"], daily[daily.block == "probe"]
+    assert training.inhibited.tolist() == [False, False, True, True]
+    assert len(probe) == 4 and not probe.inhibited.any()  # no NDNF activation in probes
+    assert set(daily.feedback_cosine.round(12)) != {1.0}  # learned by default, not the oracle
     assert (
         json.loads((out / "config.json").read_text())["config"]["apical_inhibition"] == "alternate"
     )
     trials = pd.read_parquet(out / "trials.parquet")
-    assert {"mouse", "day", "trial", "success", "time_to_target_s"} <= set(trials.columns)
+    assert {"mouse", "day", "block", "trial", "success", "time_to_target_s"} <= set(trials.columns)
     again = CliRunner().invoke(app, arguments)
     assert again.exit_code != 0 and "already holds results" in " ".join(again.output.split())
 
@@ -174,6 +181,7 @@ def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
     from creditlab.cli import app
 
     size = ["--rules", "dendritic,none", "--mice", "2", "--days", "2", "--session-minutes", "1"]
+    size += ["--feedback", "symmetric", "--no-controls"]
     here, on_ray = tmp_path / "here", tmp_path / "ray"
     result = CliRunner().invoke(app, ["bci-compare", "--out", str(here), *size])
     assert result.exit_code == 0, result.output
@@ -188,7 +196,8 @@ def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
         "inhibition-impairs",
     }
     signatures = (here / "signatures.md").read_text()
-    assert "| finding | dendritic, upper bound (knows the decoder) | none |" in signatures
+    upper = "dendritic, symmetric feedback, upper bound (knows the decoder)"
+    assert f"| finding | {upper} | none |" in signatures
     assert (here / "none-inhibited" / "config.json").exists()
 
     result = CliRunner().invoke(

@@ -18,6 +18,7 @@ from creditlab.network import (
     Params,
     Perturbation,
     Recording,
+    TopDown,
     constrain,
     init_params,
     make_network,
@@ -89,7 +90,7 @@ def test_a_closed_loop_is_the_network_stepped_one_step_at_a_time_with_its_plasti
         hebbian = rate * jnp.outer(step.inputs, step.outputs)
         return count + 1, params._replace(w_in=params.w_in + hebbian), step.outputs
 
-    loop = ClosedLoop(lambda count: None, respond, jnp.asarray(0))
+    loop = ClosedLoop(lambda count: TopDown(), respond, jnp.asarray(0))
     trajectory, end, _ = simulate(network, params, inputs(), loop=loop)
 
     state, by_hand, outputs = None, params, []
@@ -149,7 +150,7 @@ def test_the_tufts_get_their_input_and_ndnf_inhibition_as_the_neuron_model_defin
 
     # The same input to the tufts from a closed loop's feedback pathway.
     def sense(t):
-        return top_down[t]
+        return TopDown(apical=top_down[t])
 
     def respond(t, params, step, _):
         return t + 1, params, step.neurons.v_apical
@@ -195,7 +196,7 @@ def test_wrong_wiring_is_refused_clearly() -> None:
     with pytest.raises(ValueError, match="connectivity or recurrent_mask"):
         make_network(LIF(), N_IN, N, 1, connectivity=0.5, recurrent_mask=jnp.ones((N, N)))
     network = lif_network()
-    loop = ClosedLoop(lambda s: None, lambda s, p, r, i: (s, p, None), ())
+    loop = ClosedLoop(lambda s: TopDown(), lambda s, p, r, i: (s, p, None), ())
     observer = Observer(lambda state, records, inputs: state, ())
     with pytest.raises(ValueError, match="observer or a closed loop"):
         simulate(network, weights(network), inputs(), loop=loop, observer=observer)

@@ -329,7 +329,7 @@ def _bci_config(**fields):
         _fail("invalid BCI configuration\n" + describe_errors(error))
 
 
-def _say_what_runs(rule: str, experiment: str) -> None:
+def _say_what_runs(rule: str, experiment: str, feedback: str | None = None) -> None:
     """Print what a closed-loop run of ``rule`` is: another rule here, or an upper bound."""
     from creditlab.experiments.bci.learning import knows_the_decoder
     from creditlab.rules import closed_loop_note, get_rule
@@ -338,7 +338,7 @@ def _say_what_runs(rule: str, experiment: str) -> None:
     note = closed_loop_note(entry)
     if note:
         console.print(f"[yellow]note:[/] {escape(note)}")
-    if experiment == "BCI" and knows_the_decoder(entry):
+    if experiment == "BCI" and knows_the_decoder(entry, feedback):
         console.print(f"[yellow]note:[/] {rule} is an upper bound (knows the decoder)")
     if experiment == "song" and (entry.knows_target or entry.learning_signal):
         console.print(f"[yellow]note:[/] {rule} is an upper bound (knows the tutor song)")
@@ -400,6 +400,23 @@ def bci(
     ] = "none",
     seed: Annotated[int, typer.Option(help="random seed (circuits, noise)")] = 0,
     nwb: Annotated[bool, typer.Option(help="write one NWB file per mouse and day")] = True,
+    feedback: Annotated[
+        str | None,
+        typer.Option(
+            help="where the learning signal's weights B come from: learned (default), "
+            "symmetric (the decoder's own: an upper bound), random or shuffled; only for "
+            "rules with a learning signal"
+        ),
+    ] = None,
+    feedback_site: Annotated[
+        str, typer.Option(help="where the feedback arrives: tuft, or soma (a control)")
+    ] = "tuft",
+    probe_minutes: Annotated[
+        float, typer.Option(help="daily probe block, feedback off and plasticity frozen [min]")
+    ] = 3.0,
+    credit: Annotated[
+        bool, typer.Option(help="--no-credit drops the rule's own change (a control)")
+    ] = True,
 ) -> None:
     """Run the in-silico BCI experiment of Francioni et al. 2026 under one learning rule;
     writes NWB sessions, trials/daily/neurons/events.parquet, findings, figures
@@ -414,8 +431,12 @@ def bci(
         session_minutes=session_minutes,
         apical_inhibition=apical_inhibition,
         seed=seed,
+        feedback=feedback,
+        feedback_site=feedback_site,
+        probe_minutes=probe_minutes,
+        credit=credit,
     )
-    _say_what_runs(config.rule, "BCI")
+    _say_what_runs(config.rule, "BCI", config.feedback)
     _enable_compilation_cache()
     try:
         with _progress() as progress:
@@ -440,6 +461,19 @@ def bci_compare(
     session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
     seed: Annotated[int, typer.Option(help="random seed: the same mice for every condition")] = 0,
     nwb: Annotated[bool, typer.Option(help="also write NWB files for every condition")] = False,
+    feedback: Annotated[
+        str | None,
+        typer.Option(
+            help="B for the rules with a learning signal: learned (default), symmetric, "
+            "random or shuffled"
+        ),
+    ] = None,
+    controls: Annotated[
+        bool,
+        typer.Option(
+            help="with each vectorized rule, its no-credit control and the energy cost alone"
+        ),
+    ] = True,
     address: Annotated[
         str | None,
         typer.Option(
@@ -448,8 +482,9 @@ def bci_compare(
         ),
     ] = None,
 ) -> None:
-    """Run every rule with and without apical inhibition on the same mice and write
-    signatures.md and signatures.parquet: which rule reproduces which finding."""
+    """Run every rule with and without apical inhibition on the same mice (with the
+    controls of each vectorized rule) and write signatures.md and signatures.parquet:
+    which rule reproduces which finding."""
     from pydantic import ValidationError
 
     from creditlab.config import describe_errors
@@ -463,12 +498,18 @@ def bci_compare(
     names = _names(rules)
     try:
         configs = comparison_configs(
-            names, mice=mice, days=days, session_minutes=session_minutes, seed=seed
+            names,
+            feedback=feedback,
+            controls=controls,
+            mice=mice,
+            days=days,
+            session_minutes=session_minutes,
+            seed=seed,
         )
     except ValidationError as error:
         _fail("invalid BCI configuration\n" + describe_errors(error))
     for name in names:
-        _say_what_runs(name, "BCI")
+        _say_what_runs(name, "BCI", feedback)
     _enable_compilation_cache()
     with _progress() as progress:  # a bar per condition here, or one for all on Ray
         on_ray = (

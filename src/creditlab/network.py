@@ -134,12 +134,20 @@ class Perturbation(NamedTuple):
     neuron: Any = None
 
 
+class TopDown(NamedTuple):
+    """What a closed loop's world sends into the network at one step, ``[n_rec]`` each or
+    None: input to the apical tufts, and current [mV] added to the somata's."""
+
+    apical: Array | None = None
+    soma: Array | None = None
+
+
 class ClosedLoop(NamedTuple):
     """A world the network acts in, stepped inside :func:`simulate`'s scan (a closed-loop
     task with its plasticity, such as the BCI):
 
-    - ``sense(state) -> apical [n_rec] | None``: what reaches the neurons' apical tufts
-      at step t, from what the world knew after step t − 1 (a feedback pathway);
+    - ``sense(state) -> TopDown``: what reaches the neurons' apical tufts and somata at
+      step t, from what the world knew after step t − 1 (a feedback pathway);
     - ``respond(state, params, record, inputs) -> (state, params, emitted)``: after step
       t, the world reads the step's :class:`StepRecord` (with the neurons' state) and its
       own ``inputs`` of step t, and returns its new state, the weights after any
@@ -147,7 +155,7 @@ class ClosedLoop(NamedTuple):
 
     ``inputs`` is a pytree with leading axis T (or None)."""
 
-    sense: Callable[[Any], Array | None]
+    sense: Callable[[Any], TopDown]
     respond: Callable[[Any, Params, StepRecord, Any], tuple[Any, Params, Any]]
     state: Any
     inputs: Any = None
@@ -561,11 +569,13 @@ def simulate(
             net_state, loop_state, weights = carry
             x, noise, out_noise, own_noise, top_down, loop_in = scanned
             sensed = loop.sense(loop_state)
-            if sensed is not None and top_down is not None:
+            if sensed.apical is not None and top_down is not None:
                 raise ValueError("give the tufts' input as `apical` or by the loop, not both")
-            if sensed is not None and not has_tuft:
+            if sensed.apical is not None and not has_tuft:
                 raise ValueError(f"{type(neuron).__name__} has no apical tuft to sense into")
-            top_down = sensed if top_down is None else top_down
+            top_down = sensed.apical if top_down is None else top_down
+            if sensed.soma is not None:  # added to the input current, like ξ
+                noise = sensed.soma if noise is None else noise + sensed.soma
             previous = neuron.output(net_state.neurons)
             net_state, (z, psi, readout, neurons) = advance(
                 weights, net_state, drive(weights, x, noise, out_noise, own_noise, top_down)

@@ -1,10 +1,17 @@
 """Every rule with and without apical inhibition on the same mice: the rule × inhibition
 grid of ``creditlab bci-compare``, as one function a Python user can call.
 
-Each condition gets its own folder (``RULE`` and ``RULE-inhibited``) with its tables,
-figures and report; the grid's answer, which rule reproduces which finding, is written
-as ``signatures.md`` and ``signatures.parquet``. Conditions run one after another in
-this process, or as Ray tasks (``address``: ``"local"``, ``"auto"`` or
+Every rule with a vectorized learning signal brings two controls into the grid (so that
+neither steering nor the shared cost is mistaken for credit assignment): the same rule
+and feedback with its own change dropped (``RULE-no-credit``: learning rate 0, the
+feedback still steering activity), and once per grid the energy cost alone with no
+feedback and no credit (``energy-cost-only``: the shared cost may by itself turn P−
+down).
+
+Each condition gets its own folder (``NAME`` and ``NAME-inhibited``) with its tables,
+figures and report; the grid's answer, which condition reproduces which finding, is
+written as ``signatures.md`` and ``signatures.parquet``. Conditions run one after
+another in this process, or as Ray tasks (``address``: ``"local"``, ``"auto"`` or
 ``ray://host:port``); either way each is written as soon as it finishes.
 """
 
@@ -16,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from creditlab.experiments.bci.experiment import BCIConfig, Results
+from creditlab.experiments.bci.learning import rule_label
 from creditlab.experiments.bci.outputs import (
     condition_title,
     open_condition,
@@ -24,22 +32,49 @@ from creditlab.experiments.bci.outputs import (
 )
 from creditlab.experiments.bci.signatures import signature_rows, write_signatures
 from creditlab.io.run_directory import RunDirectory
+from creditlab.rules import get_rule
 
 INHIBITION = ("none", "all")
-Condition = tuple[str, str]  # (rule, apical inhibition)
+Condition = tuple[str, str]  # (name, apical inhibition)
 DayCallback = Callable[[int], None]
+ENERGY_COST_ONLY = "energy-cost-only"
 
 
-def condition_label(rule: str, inhibition: str) -> str:
-    """``RULE`` or ``RULE + inhibition``."""
-    return f"{rule}{' + inhibition' if inhibition == 'all' else ''}"
+def condition_label(name: str, inhibition: str) -> str:
+    """``NAME`` or ``NAME + inhibition``."""
+    return f"{name}{' + inhibition' if inhibition == 'all' else ''}"
 
 
-def comparison_configs(rules: tuple[str, ...], **fields) -> dict[Condition, BCIConfig]:
-    """One validated config per rule × inhibition (``fields``: the shared settings)."""
+def condition_name(config: BCIConfig) -> str:
+    """What a condition is, for tables: the rule with its feedback origin (marked when
+    it knows the decoder), or one of the two controls."""
+    if not config.credit and config.learning_config().feedback_gain == 0:
+        return "energy cost only (no feedback, no credit)"
+    label = rule_label(config.rule, config.feedback)
+    return label if config.credit else f"{label}; no credit (learning rate 0)"
+
+
+def comparison_configs(
+    rules: tuple[str, ...], *, feedback: str | None = None, controls: bool = True, **fields
+) -> dict[Condition, BCIConfig]:
+    """One validated config per condition × inhibition (``fields``: the shared
+    settings). ``feedback`` applies to the rules with a learning signal; ``controls``
+    adds the two controls of the module docstring."""
+    learning = fields.pop("learning", {})
+    named: dict[str, dict] = {}
+    for rule in rules:
+        signal = get_rule(rule).learning_signal
+        named[rule] = {"rule": rule, "feedback": feedback if signal else None}
+        if controls and signal:
+            named[f"{rule}-no-credit"] = {**named[rule], "credit": False}
+            no_feedback = {**learning, "feedback_gain": 0.0}
+            cost_only = {**named[rule], "credit": False, "learning": no_feedback}
+            named.setdefault(ENERGY_COST_ONLY, cost_only)
     return {
-        (rule, inhibition): BCIConfig(rule=rule, apical_inhibition=inhibition, **fields)
-        for rule in rules
+        (name, inhibition): BCIConfig(
+            **{"learning": learning, **fields, **settings}, apical_inhibition=inhibition
+        )
+        for name, settings in named.items()
         for inhibition in INHIBITION
     }
 
@@ -60,10 +95,10 @@ def run_comparison(
     may return a per-day callback for a local run; ``on_done(key)`` follows each write."""
     directory = RunDirectory(out)
     folders = {
-        (rule, inhibition): open_condition(
-            config, directory.path / (rule if inhibition == "none" else f"{rule}-inhibited")
+        (name, inhibition): open_condition(
+            config, directory.path / (name if inhibition == "none" else f"{name}-inhibited")
         )
-        for (rule, inhibition), config in configs.items()
+        for (name, inhibition), config in configs.items()
     }
 
     def finished() -> Iterator[tuple[Condition, Results]]:
@@ -83,17 +118,17 @@ def run_comparison(
         outcomes[key] = results, found
         if on_done is not None:
             on_done(key)
-    rules = list(dict.fromkeys(rule for rule, _ in configs))
+    names = list(dict.fromkeys(name for name, _ in configs))
     table = pd.concat(
         [
             signature_rows(
-                rule,
-                outcomes[rule, "none"][1],
-                outcomes[rule, "all"][1],
-                outcomes[rule, "none"][0].daily,
-                outcomes[rule, "all"][0].daily,
+                condition_name(configs[name, "none"]),
+                outcomes[name, "none"][1],
+                outcomes[name, "all"][1],
+                outcomes[name, "none"][0].daily,
+                outcomes[name, "all"][0].daily,
             )
-            for rule in rules
+            for name in names
         ],
         ignore_index=True,
     )
@@ -104,6 +139,8 @@ def run_comparison(
         description=(
             f"{first.mice} mice × {first.days} days × {first.session_minutes:g} min per "
             f"condition, seed {first.seed}; the same simulated mice under every rule. "
-            "'with inhibition': NDNF-like activation on all days."
+            f"Learning is measured in daily {first.probe_minutes:g}-min probe blocks "
+            "(feedback off, plasticity frozen). 'with inhibition': NDNF-like activation "
+            "on all days."
         ),
     )

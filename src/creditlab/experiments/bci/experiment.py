@@ -5,11 +5,17 @@
    each. The first chooses P+ and P− and calibrates the decoder
    (:mod:`creditlab.experiments.bci.calibration`). The second, held out, is replayed
    through the same decoder and protocol to give the chance level.
-3. Every day, each mouse does one closed-loop session under the learning rule (with
-   NDNF-like apical inhibition on all days, on alternate days (days 2, 4, ...), or on
-   none), and the session is reduced to tables
-   (:mod:`creditlab.experiments.bci.measurements`). ``on_session`` receives each
-   session in the NWB layout, for example to write it to disk.
+3. Every day, each mouse first does a probe block (``probe_minutes``, the same
+   decoder and trials, with the feedback off, plasticity frozen and no NDNF
+   activation): what the weights have learned, never what feedback does to activity
+   at the moment. Then it does one closed-loop training session under the learning
+   rule (with NDNF-like apical inhibition on all days, on alternate days (days 2, 4,
+   ...), or on none). Both are reduced to tables
+   (:mod:`creditlab.experiments.bci.measurements`; ``daily`` and ``trials`` mark the
+   ``block``, the other tables hold the training sessions), and the daily table gets
+   the cosine between each mouse's feedback weights B and the decoder's weights at the
+   end of the day. ``on_session(session, block)`` receives each session in the NWB
+   layout, for example to write it to disk.
 
 Identical config and seed give identical numbers on the same machine.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable
+from functools import partial
 from typing import Literal, NamedTuple
 
 import jax
@@ -32,9 +39,16 @@ from creditlab.analysis.populations import activity_matched
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
 from creditlab.experiments.bci.chance import chance_accuracy
 from creditlab.experiments.bci.circuit import Circuit, CircuitConfig, make_circuit
-from creditlab.experiments.bci.learning import LearningConfig
+from creditlab.experiments.bci.learning import FeedbackOrigin, FeedbackSite, LearningConfig
 from creditlab.experiments.bci.measurements import session_tables, with_residuals
-from creditlab.experiments.bci.session import Control, Frames, fresh_learning_state, run_sessions
+from creditlab.experiments.bci.session import (
+    Control,
+    Frames,
+    balanced_shuffle,
+    feedback_weights,
+    fresh_learning_state,
+    run_sessions,
+)
 from creditlab.io.nwb import ImagingSession
 from creditlab.tasks.bci_decoder import Decoder
 from creditlab.tasks.bci_protocol import Protocol
@@ -54,9 +68,10 @@ def _overrides(kind: type, values: dict, exclude: tuple[str, ...] = ()) -> dict:
 
 class BCIConfig(BaseModel):
     """One condition of the BCI experiment. ``circuit`` and ``learning`` override fields
-    of :class:`CircuitConfig` and :class:`LearningConfig` (the feedback gain and the
-    energy cost); ``rule_options`` override the rule's own BCI defaults (its closed-loop
-    form's keyword arguments, e.g. ``learning_rate``)."""
+    of :class:`CircuitConfig` and :class:`LearningConfig` (the feedback gain, the energy
+    cost, learned feedback's constants); ``rule_options`` override the rule's own BCI
+    defaults (its closed-loop form's keyword arguments, e.g. ``learning_rate``);
+    ``feedback``, ``feedback_site`` and ``credit`` are :class:`LearningConfig`'s."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -72,6 +87,12 @@ class BCIConfig(BaseModel):
     circuit: dict[str, float | int] = Field(default_factory=dict)
     learning: dict[str, float] = Field(default_factory=dict)
     rule_options: dict[str, float | int | bool] = Field(default_factory=dict)
+    feedback: FeedbackOrigin | None = Field(
+        None, description="where B comes from; default learned (its own random for DFA)"
+    )
+    feedback_site: FeedbackSite = "tuft"
+    credit: bool = Field(True, description="False: the rule's own change is dropped (a control)")
+    probe_minutes: float = Field(3.0, ge=0, le=60, description="daily probe block; 0: none")
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> BCIConfig:
@@ -86,14 +107,22 @@ class BCIConfig(BaseModel):
     @field_validator("learning")
     @classmethod
     def _learning_fields(cls, values: dict) -> dict:
-        return _overrides(LearningConfig, values, exclude=("rule", "options"))
+        excluded = ("rule", "options", "feedback", "feedback_site", "credit")
+        return _overrides(LearningConfig, values, exclude=excluded)
 
     def circuit_config(self) -> CircuitConfig:
         return CircuitConfig(**self.circuit)
 
     def learning_config(self) -> LearningConfig:
         options = tuple(sorted(self.rule_options.items()))
-        return LearningConfig(rule=self.rule, options=options, **self.learning)
+        return LearningConfig(
+            rule=self.rule,
+            options=options,
+            feedback=self.feedback,
+            feedback_site=self.feedback_site,
+            credit=self.credit,
+            **self.learning,
+        )
 
     def inhibited(self, day: int) -> bool:
         """Whether the NDNF-like cells are activated on ``day`` (1 = first)."""
@@ -142,6 +171,10 @@ def set_up(config: BCIConfig, protocol: Protocol = PROTOCOL) -> Mice:
             "days": 1,
             "learning": {},
             "rule_options": {},
+            "feedback": None,
+            "feedback_site": "tuft",
+            "credit": True,
+            "probe_minutes": 0.0,
         }
     )
     return _set_up(shared.model_dump_json(), protocol)
@@ -165,6 +198,7 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
         Decoder(
             *(jnp.ones((config.mice, k)),) * 4, jnp.zeros(config.mice), jnp.full(config.mice, 1e9)
         ),
+        jnp.zeros((config.mice, n)),
         jnp.zeros((config.mice, n)),
         jnp.zeros((config.mice, n)),
     )
@@ -204,6 +238,7 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
         held = held_out[mouse]
         chances.append(float(chance_accuracy(decoder, held[:, plus], held[:, minus], protocol)))
         random_feedback = np.random.default_rng([config.seed, mouse, 2]).standard_normal(n)
+        shuffled = balanced_shuffle(plus, minus, n, np.random.default_rng([config.seed, mouse, 3]))
         controls.append(
             Control(
                 jnp.asarray(plus),
@@ -211,6 +246,7 @@ def _set_up(config_json: str, protocol: Protocol) -> Mice:
                 decoder,
                 jnp.asarray(roles),
                 jnp.asarray(random_feedback),
+                jnp.asarray(shuffled),
             )
         )
         labels.append(population)
@@ -249,10 +285,17 @@ def imaging_session(
     )
 
 
+def feedback_cosine(weights: np.ndarray, roles: np.ndarray) -> np.ndarray:
+    """cos(B, decoder's weights) per mouse ``[mice]`` (0 where B is 0)."""
+    norms = np.linalg.norm(weights, axis=1) * np.linalg.norm(roles, axis=1)
+    dots = np.sum(weights * roles, axis=1)
+    return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+
+
 def run_experiment(
     config: BCIConfig,
     *,
-    on_session: Callable[[ImagingSession], None] | None = None,
+    on_session: Callable[[ImagingSession, str], None] | None = None,
     on_day: Callable[[int], None] | None = None,
     protocol: Protocol = PROTOCOL,
 ) -> Results:
@@ -260,40 +303,60 @@ def run_experiment(
     circuit, learning = config.circuit_config(), config.learning_config()
     mice = set_up(config, protocol)
     frames = _frames(config.session_minutes, protocol)
+    probe_frames = _frames(config.probe_minutes, protocol) if config.probe_minutes > 0 else 0
     days_key = jax.random.fold_in(jax.random.key(config.seed), 1)
+    probe_key = jax.random.fold_in(jax.random.key(config.seed), 3)
+    frozen = LearningConfig(rule="none")
+    frozen_state = fresh_learning_state(circuit, frozen, mice.circuit.params, probe_key)
+    roles = np.asarray(mice.control.roles)
 
     def start_day(day: int, circuits: Circuit, state) -> tuple:
-        """Dispatch one day's sessions; JAX computes them while Python goes on."""
+        """Dispatch one day's probe and training; JAX computes them while Python goes on."""
+        probe = None
+        if probe_frames:
+            keys = jax.random.split(jax.random.fold_in(probe_key, day), config.mice)
+            probe = run_sessions(
+                circuit, frozen, protocol, probe_frames, circuits, mice.control, keys,
+                jnp.zeros(config.mice), frozen_state,
+            )[2]  # fmt: skip
         inhibited = jnp.full(config.mice, float(config.inhibited(day)))
         keys = jax.random.split(jax.random.fold_in(days_key, day), config.mice)
         params, state, recorded = run_sessions(
             circuit, learning, protocol, frames, circuits, mice.control, keys, inhibited, state
         )
-        return circuits._replace(params=params), state, recorded
+        weights = jax.vmap(partial(feedback_weights, learning))(mice.control, state.feedback)
+        return circuits._replace(params=params), state, (probe, recorded), weights
 
     tables: list = []
     rule_key = jax.random.fold_in(jax.random.key(config.seed), 2)
     start = fresh_learning_state(circuit, learning, mice.circuit.params, rule_key)
     running = start_day(1, mice.circuit, start)
     for day in range(1, config.days + 1):
-        circuits, state, recorded = running
+        circuits, state, blocks, weights = running
         if day < config.days:  # the next day runs while this one is analysed
             running = start_day(day + 1, circuits, state)
-        recorded = jax.tree.map(np.asarray, recorded)
-        for mouse in range(config.mice):
-            mine = jax.tree.map(lambda leaf, m=mouse: leaf[m], recorded)
-            session = imaging_session(mine, mouse, day, mice.population[mouse], protocol)
-            if on_session is not None:
-                on_session(session)
-            reduced = session_tables(session, time_limit_s=protocol.time_limit_s)
-            reduced.daily["chance_accuracy"] = mice.chance[mouse]
-            reduced.daily["inhibited"] = config.inhibited(day)
-            tables.append(reduced)
+        cosine = feedback_cosine(np.asarray(weights), roles)
+        for block, recorded in zip(("probe", "training"), blocks, strict=True):
+            if recorded is None:
+                continue
+            recorded = jax.tree.map(np.asarray, recorded)
+            for mouse in range(config.mice):
+                mine = jax.tree.map(lambda leaf, m=mouse: leaf[m], recorded)
+                session = imaging_session(mine, mouse, day, mice.population[mouse], protocol)
+                if on_session is not None:
+                    on_session(session, block)
+                reduced = session_tables(session, time_limit_s=protocol.time_limit_s)
+                for name in ("daily", "trials"):
+                    getattr(reduced, name).insert(2, "block", block)
+                reduced.daily["chance_accuracy"] = mice.chance[mouse]
+                reduced.daily["inhibited"] = config.inhibited(day) and block == "training"
+                reduced.daily["feedback_cosine"] = cosine[mouse]
+                tables.append((block, reduced))
         if on_day is not None:
             on_day(day)
-    daily, trials, neurons, events = (
-        pd.concat([t[i] for t in tables], ignore_index=True) for i in range(4)
-    )
+    daily, trials = (pd.concat([t[i] for _, t in tables], ignore_index=True) for i in range(2))
+    training = [t for block, t in tables if block == "training"]
+    neurons, events = (pd.concat([t[i] for t in training], ignore_index=True) for i in (2, 3))
     return Results(daily, trials, _with_matched(neurons), with_residuals(events))
 
 

@@ -6,7 +6,8 @@ Tests across mice need at least two mice; with fewer, p is NaN and nothing count
 reproduced. The criteria:
 
 - ``learns``: accuracy changes over days (one-way repeated-measures ANOVA, p < 0.05)
-  and is higher late than early.
+  and is higher late than early. Accuracy is that of the daily probe blocks (feedback
+  off, plasticity frozen) when the tables have them.
 - ``sparsification``: P− falls (late/day-1 transient rate below 1, one-sample t-test
   across mice, p < 0.05), P+ stays above P− (paired t-test, p < 0.05), and P+ is kept
   (its late/day-1 ratio within 0.8–1.25).
@@ -77,7 +78,17 @@ def _significant(p: float) -> bool:
     return bool(np.isfinite(p) and p < 0.05)
 
 
+def learning_blocks(daily: pd.DataFrame) -> pd.DataFrame:
+    """The rows that measure learning: the probe blocks (feedback off, plasticity frozen)
+    when the table has them, so that what feedback does to activity at the moment is
+    never counted as learning; else every row."""
+    if "block" in daily.columns and (daily.block == "probe").any():
+        return daily[daily.block == "probe"]
+    return daily
+
+
 def learns(daily: pd.DataFrame) -> Finding:
+    daily = learning_blocks(daily)
     early, late = early_and_late_days(daily["day"].to_numpy())
     before = daily[daily.day.isin(early)].accuracy.mean()
     after = daily[daily.day.isin(late)].accuracy.mean()
@@ -255,7 +266,9 @@ def residual_predicts_change(events: pd.DataFrame, neurons: pd.DataFrame) -> Fin
 
 
 def learning_gain(daily: pd.DataFrame) -> pd.Series:
-    """Per mouse: mean accuracy over the last third of days minus over the first third."""
+    """Per mouse: mean accuracy over the last third of days minus over the first third
+    (in the probe blocks when there are any)."""
+    daily = learning_blocks(daily)
     early, late = early_and_late_days(daily.day.to_numpy())
     before = daily[daily.day.isin(early)].groupby("mouse").accuracy.mean()
     after = daily[daily.day.isin(late)].groupby("mouse").accuracy.mean()

@@ -1,10 +1,13 @@
 """Writing one BCI condition's results into its output folder:
 
 config.json        the validated config and seed, with software versions
-nwb/               one NWB file per mouse and day (``mouse3_day07.nwb``), if asked
-trials.parquet     mouse, day, trial, success, time_to_target_s, ...
-daily.parquet      mouse, day, accuracy, rewards_per_min, chance_accuracy,
-                   rate_P+, rate_P-, rate_P0 (transients/min), inhibited
+nwb/               one NWB file per mouse, day and block (``mouse3_day07.nwb``,
+                   ``mouse3_day07_probe.nwb``), if asked
+trials.parquet     mouse, day, block, trial, success, time_to_target_s, ...
+daily.parquet      mouse, day, block (probe: feedback off, plasticity frozen;
+                   training), accuracy, rewards_per_min, chance_accuracy,
+                   rate_P+, rate_P-, rate_P0 (transients/min), inhibited,
+                   feedback_cosine (cos of B with the decoder's weights, end of day)
 neurons.parquet    mouse, day, neuron, population, matched, rates
 events.parquet     every somatic transient with its dendritic pair and residual
 findings.parquet   the paper's findings tested on this condition
@@ -28,10 +31,13 @@ TABLES = ("daily", "trials", "neurons", "events")
 
 
 def nwb_writer(directory: Path):
-    """A callback writing each session to ``directory/nwb/mouseM_dayDD.nwb``."""
+    """A callback writing each session to ``directory/nwb/mouseM_dayDD.nwb`` (the probe
+    block: ``mouseM_dayDD_probe.nwb``)."""
 
-    def write(session: ImagingSession) -> None:
-        write_session(directory / "nwb" / f"{session.mouse}_day{session.day:02d}.nwb", session)
+    def write(session: ImagingSession, block: str) -> None:
+        tail = "_probe" if block == "probe" else ""
+        name = f"{session.mouse}_day{session.day:02d}{tail}.nwb"
+        write_session(directory / "nwb" / name, session)
 
     return write
 
@@ -71,7 +77,7 @@ def condition_title(config) -> str:
     inhibition = {"none": "", "all": ", apical inhibition on all days"}.get(
         config.apical_inhibition, ", apical inhibition on alternate days"
     )
-    rule = rule_label(config.rule)
+    rule = rule_label(config.rule, config.feedback)
     return f"BCI, rule {rule}{inhibition}: {config.mice} mice × {config.days} days"
 
 

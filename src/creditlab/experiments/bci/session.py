@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax import Array
 
 from creditlab.analysis.imaging import TwoRois, image_pyramidal, resting_rois
@@ -40,11 +41,13 @@ from creditlab.network import (
     Params,
     Perturbation,
     StepRecord,
+    TopDown,
     chunk_length,
     constrain,
     simulate,
 )
-from creditlab.rules.online import Broadcast, Local, OnlineRule
+from creditlab.rules.learned_feedback import LearnedFeedbackState
+from creditlab.rules.online import Broadcast, Local
 from creditlab.tasks.bci import BCIEnvironment
 from creditlab.tasks.bci_decoder import Decoder
 from creditlab.tasks.bci_protocol import TRIAL, FrameEvents, Protocol, ProtocolState
@@ -52,14 +55,24 @@ from creditlab.tasks.bci_protocol import TRIAL, FrameEvents, Protocol, ProtocolS
 
 class Control(NamedTuple):
     """One mouse's BCI: indices of P+ and P− ``[n_control]`` into the neurons, the
-    calibrated decoder, each neuron's role ``[n]`` (+1, −1, 0: the decoder's own
-    weights, symmetric feedback) and a fixed random feedback weight ``[n]``."""
+    calibrated decoder, and the fixed feedback weights each origin but ``learned``
+    assumes, ``[n]`` each: the roles (+1, −1, 0: the decoder's own weights, symmetric
+    feedback), a random B ~ N(0, 1), and the roles shuffled among P+ and P− so that
+    roles · B = 0 (:func:`balanced_shuffle`)."""
 
     plus: Array
     minus: Array
     decoder: Decoder
     roles: Array
     random_feedback: Array
+    shuffled_feedback: Array
+
+
+class LearningState(NamedTuple):
+    """What learns across sessions: the rule's state and the learned feedback's."""
+
+    rule: Any
+    feedback: LearnedFeedbackState
 
 
 class Frames(NamedTuple):
@@ -72,9 +85,33 @@ class Frames(NamedTuple):
     error: Array
 
 
-def feedback_weights(learning: LearningConfig, control: Control) -> Array:
-    """B ``[n]``: the decoder's own weights or the mouse's random ones, as the rule assumes."""
-    return control.roles if learning.entry.feedback == "symmetric" else control.random_feedback
+def balanced_shuffle(plus: np.ndarray, minus: np.ndarray, n: int, rng: np.random.Generator):
+    """B ``[n]`` for ``shuffled`` feedback: ±1 on the control neurons, 0 elsewhere, with
+    half of P+ and half of P− at +1, so that roles · B = 0. With an odd number k per
+    population, one neuron of each population is left over; both get the same random
+    sign (so B holds k ± 1 of each sign, and roles · B is still 0)."""
+    weights, k = np.zeros(n), len(plus)
+    signs = rng.permutation(np.repeat([1.0, -1.0], k // 2))
+    leftover = rng.choice([1.0, -1.0])
+    for population in (plus, minus):
+        order = rng.permutation(population)
+        weights[order[: 2 * (k // 2)]] = rng.permutation(signs)
+        weights[order[2 * (k // 2) :]] = leftover
+    return weights
+
+
+def feedback_weights(learning: LearningConfig, control: Control, learned: LearnedFeedbackState):
+    """B ``[n]`` of the rule's feedback origin (zeros for a rule without a learning signal)."""
+    origin = learning.origin
+    if origin == "symmetric":
+        return control.roles
+    if origin == "random":
+        return control.random_feedback
+    if origin == "shuffled":
+        return control.shuffled_feedback
+    if origin == "learned":
+        return learned.weights
+    return jnp.zeros_like(control.roles)
 
 
 def learning_signal(learning: LearningConfig, weights: Array, error: Array) -> Array:
@@ -82,22 +119,28 @@ def learning_signal(learning: LearningConfig, weights: Array, error: Array) -> A
     return learning.feedback_gain * weights * error
 
 
-def tuft_input(learning: LearningConfig, rule: OnlineRule, weights: Array, error: Array) -> Array:
-    """What reaches the tufts ``[n]`` under ``rule``: L = g B e, the unsigned g e, or 0."""
-    if rule.apical_feedback == "signal":
+def delivered(learning: LearningConfig, weights: Array, error: Array) -> Array:
+    """What the pathway sends to its site ``[n]`` under the rule: L = g B e, the unsigned
+    g e, or 0."""
+    if learning.delivers == "signal":
         return learning_signal(learning, weights, error)
-    if rule.apical_feedback == "error":
+    if learning.delivers == "error":
         return learning.feedback_gain * error * jnp.ones_like(weights)
     return jnp.zeros_like(weights)
 
 
+def top_down(learning: LearningConfig, sent: Array) -> TopDown:
+    """``sent`` at the feedback site: the apical tufts, or the somata."""
+    return TopDown(soma=sent) if learning.feedback_site == "soma" else TopDown(apical=sent)
+
+
 class World(NamedTuple):
-    """The closed loop's state: the ROIs' calcium, the screen, the rule's state and the
+    """The closed loop's state: the ROIs' calcium, the screen, what learns, and the
     last frame's error e."""
 
     calcium: TwoRois
     screen: ProtocolState
-    rule: Any
+    learning: LearningState
     error: Array
 
 
@@ -125,11 +168,15 @@ def _one_session(
     network = bci_circuit.with_apical_inhibition(circuit, mouse.network, inhibited)
     rule = learning.online_rule(circuit.dt_ms, circuit.max_rate_hz)
     gradient = learning.surrogate_gradient(circuit.dt_ms)  # BPTT: once per chunk
-    weights = feedback_weights(learning, control)
+    learner = learning.feedback_learner(circuit.dt_ms)
     environment, imaging = BCIEnvironment(protocol), circuit.imaging()
 
-    def sense(world: World) -> Array:
-        return tuft_input(learning, rule, weights, world.error)
+    def sent(world: World) -> Array:
+        weights = feedback_weights(learning, control, world.learning.feedback)
+        return delivered(learning, weights, world.error)
+
+    def sense(world: World) -> TopDown:
+        return top_down(learning, sent(world))
 
     def respond(world: World, params: Params, step: StepRecord, imaging_noise: tuple):
         neurons = step.neurons
@@ -149,14 +196,19 @@ def _one_session(
             apical=neurons.instructive,
             rate=neurons.activity,
         )
+        weights = feedback_weights(learning, control, world.learning.feedback)
         signal = learning_signal(learning, weights, error)
         broadcast = Broadcast(perceived.reward, perceived.outcome, signal)
-        change, plastic = rule.step(world.rule, params.w_in.T, local, broadcast)
+        change, plastic = rule.step(world.learning.rule, params.w_in.T, local, broadcast)
         w_in = constrain(network, params._replace(w_in=params.w_in + change.T)).w_in
         params = params._replace(w_in=w_in.astype(params.w_in.dtype))
+        feedback = world.learning.feedback
+        if learning.origin == "learned":  # each neuron's own noise, and the reward
+            feedback = learner.step(feedback, neurons.z - neurons.p_burst, broadcast)
         record = Frames(soma_dff, dendrite_dff, perceived.events, error)
-        kept = (record, sense(world)) if gradient is not None else record
-        return World(calcium, screen, plastic, error), params, kept
+        kept = (record, sent(world)) if gradient is not None else record
+        state = World(calcium, screen, LearningState(plastic, feedback), error)
+        return state, params, kept
 
     def one_chunk(carry: Chunk, chunk_key: Array) -> tuple[Chunk, Frames]:
         noise = bci_circuit.draw_noise(chunk_key, chunk, circuit)
@@ -177,7 +229,12 @@ def _one_session(
         events = records.events
         in_trial = ((events.phase == TRIAL) & ~events.reached).astype(drives.dtype)
         window = Window(
-            carry.network, carry.world.calcium, inputs, noise.neurons, imaging_noise, drives
+            carry.network,
+            carry.world.calcium,
+            inputs,
+            noise.neurons,
+            imaging_noise,
+            top_down(learning, drives),
         )
 
         def loss(w_in: Array) -> Array:
@@ -202,7 +259,7 @@ def _one_session(
     keys = jax.random.split(key, frames // chunk)
     end, records = jax.lax.scan(one_chunk, start, keys)
     records = jax.tree.map(lambda leaf: leaf.reshape(frames, *leaf.shape[2:]), records)
-    return end.params, end.world.rule, records
+    return end.params, end.world.learning, records
 
 
 @partial(jax.jit, static_argnums=(0, 1, 2, 3))
@@ -228,9 +285,12 @@ def run_sessions(
 
 def fresh_learning_state(
     circuit: CircuitConfig, learning: LearningConfig, params: Params, key: Array
-) -> Any:
-    """The rule's state for every mouse (leading axis of ``params``) before the first
-    session; a closed-loop rule's weights are post × pre."""
+) -> LearningState:
+    """What learns, for every mouse (leading axis of ``params``), before the first
+    session: a closed-loop rule's weights are post × pre; learned feedback starts at 0."""
     rule = learning.online_rule(circuit.dt_ms, circuit.max_rate_hz)
-    keys = jax.random.split(key, params.w_in.shape[0])
-    return jax.vmap(rule.init)(params.w_in.swapaxes(1, 2), keys)
+    mice, n = params.w_in.shape[0], params.w_in.shape[2]
+    keys = jax.random.split(key, mice)
+    learner = learning.feedback_learner(circuit.dt_ms)
+    feedback = jax.vmap(lambda _: learner.init(n, params.w_in.dtype))(jnp.arange(mice))
+    return LearningState(jax.vmap(rule.init)(params.w_in.swapaxes(1, 2), keys), feedback)

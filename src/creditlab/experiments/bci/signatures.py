@@ -14,42 +14,41 @@ from pathlib import Path
 import pandas as pd
 
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
-from creditlab.experiments.bci.learning import rule_label
 from creditlab.experiments.bci.outputs import findings_table
 from creditlab.report import markdown_table
 
 
 def signature_rows(
-    rule: str,
+    condition: str,
     without: pd.DataFrame,
     with_inhibition: pd.DataFrame,
     daily_without: pd.DataFrame,
     daily_with: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Rows of one rule from its two findings tables (``outputs.findings_table``) and
-    its two daily tables."""
+    """Rows of one condition (its label) from its two findings tables
+    (``outputs.findings_table``) and its two daily tables."""
     impaired = findings_table([inhibition_impairs(daily_without, daily_with)])
     inhibited = with_inhibition.set_index("finding")[["value", "reproduced"]].add_suffix(
         "_with_inhibition"
     )
     table = pd.concat([without, impaired], ignore_index=True).join(inhibited, on="finding")
     table["reproduced_with_inhibition"] = table.reproduced_with_inhibition.fillna(False)
-    table.insert(0, "rule", rule)
+    table.insert(0, "condition", condition)
     return table.astype({"reproduced": bool, "reproduced_with_inhibition": bool})
 
 
 def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) -> Path:
     """``signatures.parquet`` and ``signatures.md`` (a matrix of yes/no, then details)."""
     table.to_parquet(directory / "signatures.parquet", index=False)
-    matrix = table.pivot(index="description", columns="rule", values="reproduced")
+    matrix = table.pivot(index="description", columns="condition", values="reproduced")
     matrix = matrix.reindex([FINDINGS[name] for name in FINDINGS if FINDINGS[name] in matrix.index])
     reproduced = [
-        {"finding": finding, **{rule_label(r): "yes" if v else "no" for r, v in row.items()}}
+        {"finding": finding, **{r: "yes" if v else "no" for r, v in row.items()}}
         for finding, row in matrix.iterrows()
     ]
     statistics = [
         {
-            "rule": rule_label(row.rule),
+            "condition": row.condition,
             "finding": row.description,
             "statistic": row.statistic,
             "value": f"{row.value:.3g}",

@@ -37,7 +37,15 @@ from jax import Array
 
 from creditlab.analysis.imaging import TwoRois, image_pyramidal_recording
 from creditlab.experiments.bci.circuit import CircuitConfig
-from creditlab.network import Network, NetworkState, Params, Perturbation, Recording, simulate
+from creditlab.network import (
+    Network,
+    NetworkState,
+    Params,
+    Perturbation,
+    Recording,
+    TopDown,
+    simulate,
+)
 from creditlab.tasks.bci_decoder import Decoder, relaxed_angle
 from creditlab.tasks.bci_protocol import TARGET_DEGREES
 
@@ -45,14 +53,15 @@ from creditlab.tasks.bci_protocol import TARGET_DEGREES
 class Window(NamedTuple):
     """What the true run leaves of one window for its replay: the network's and the
     ROIs' state at its start, the input rates ``[T, inputs]``, the neurons' and the
-    microscope's draws (each ``[T, n]``), and the tuft input of every frame ``[T, n]``."""
+    microscope's draws (each ``[T, n]``), and what the feedback pathway sent to the
+    tufts or the somata at every frame (``[T, n]``)."""
 
     start: NetworkState
     calcium: TwoRois
     inputs: Array
     neuron_noise: Any
     imaging_noise: tuple[Array, Array]
-    drives: Array
+    drives: TopDown
 
 
 def window_loss(
@@ -75,8 +84,8 @@ def window_loss(
         params,
         window.inputs,
         record=Recording(neurons=True),
-        perturbation=Perturbation(neuron=window.neuron_noise),
-        apical=window.drives,
+        perturbation=Perturbation(current=window.drives.soma, neuron=window.neuron_noise),
+        apical=window.drives.apical,
         initial_state=window.start,
     )
     neurons = trajectory.neurons
