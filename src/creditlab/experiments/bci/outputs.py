@@ -57,14 +57,16 @@ def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFr
     plot_performance(results.daily, directory / "performance.png", title=title)
     plot_activity(results.neurons, directory / "activity.png")
     plot_dendrites(results.events, results.neurons, directory / "dendrites.png")
-    per_day = results.daily.groupby("day")[
-        ["accuracy", "rewards_per_min", "chance_accuracy", "rate_P+", "rate_P-", "rate_P0"]
-    ].mean()
+    columns = ["accuracy", "rewards_per_min", "chance_accuracy", "rate_P+", "rate_P-", "rate_P0"]
+    per_day = results.daily.groupby(["block", "day"])[[*columns, "feedback_cosine"]].mean()
     page = html_page(
         title,
         "<h2>Findings</h2>"
         + html_table(found)
-        + "<h2>Performance (Fig. 1g)</h2><img src=performance.png>"
+        + "<h2>Performance (Fig. 1g)</h2><p>Learning is measured in the probe blocks at "
+        "the start of each day (feedback off, plasticity frozen); accuracy with the "
+        "feedback on is shown beside it. Right: cosine between each mouse's feedback "
+        "weights B and the decoder's weights.</p><img src=performance.png>"
         "<h2>Activity by population (Fig. 1i)</h2><img src=activity.png>"
         "<h2>Somato-dendritic residual</h2><img src=dendrites.png>"
         "<h2>Mean over mice per day</h2>" + html_table(per_day.reset_index()),
