@@ -48,7 +48,7 @@ def test_bci_tables_are_those_of_the_experiment_private_circuit_and_rules(
         rule=new, apical_inhibition=inhibition, feedback=feedback, probe_minutes=0, **REFERENCE
     )
     results = run_experiment(config)
-    added = ["block", "feedback_cosine"]
+    added = ["block", "feedback_cosine", "feedback_norm"]
     for name in ("daily", "trials", "neurons"):
         before = pd.read_parquet(BEFORE / f"bci_{old}_{inhibition}_{name}.parquet")
         table = getattr(results, name).drop(columns=added, errors="ignore")

@@ -13,8 +13,9 @@
    ...), or on none). Both are reduced to tables
    (:mod:`creditlab.experiments.bci.measurements`; ``daily`` and ``trials`` mark the
    ``block``, the other tables hold the training sessions), and the daily table gets
-   the cosine between each mouse's feedback weights B and the decoder's weights at the
-   end of the day. ``on_session(session, block)`` receives each session in the NWB
+   the cosine between each mouse's feedback weights B and the decoder's weights, and
+   B's norm ‖B‖ (the symmetric B's is √(2k) for k neurons in each of P+ and P−), at
+   the end of the day. ``on_session(session, block)`` receives each session in the NWB
    layout, for example to write it to disk.
 
 Identical config and seed give identical numbers on the same machine.
@@ -336,6 +337,7 @@ def run_experiment(
         if day < config.days:  # the next day runs while this one is analysed
             running = start_day(day + 1, circuits, state)
         cosine = feedback_cosine(np.asarray(weights), roles)
+        norm = np.linalg.norm(np.asarray(weights), axis=1)
         for block, recorded in zip(("probe", "training"), blocks, strict=True):
             if recorded is None:
                 continue
@@ -351,6 +353,7 @@ def run_experiment(
                 reduced.daily["chance_accuracy"] = mice.chance[mouse]
                 reduced.daily["inhibited"] = config.inhibited(day) and block == "training"
                 reduced.daily["feedback_cosine"] = cosine[mouse]
+                reduced.daily["feedback_norm"] = norm[mouse]
                 tables.append((block, reduced))
         if on_day is not None:
             on_day(day)

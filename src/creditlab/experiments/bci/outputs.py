@@ -7,7 +7,8 @@ trials.parquet     mouse, day, block, trial, success, time_to_target_s, ...
 daily.parquet      mouse, day, block (probe: feedback off, plasticity frozen;
                    training), accuracy, rewards_per_min, chance_accuracy,
                    rate_P+, rate_P-, rate_P0 (transients/min), inhibited,
-                   feedback_cosine (cos of B with the decoder's weights, end of day)
+                   feedback_cosine (cos of B with the decoder's weights, end of day),
+                   feedback_norm (‖B‖, end of day)
 neurons.parquet    mouse, day, neuron, population, matched, rates
 events.parquet     every somatic transient with its dendritic pair and residual
 findings.parquet   the paper's findings tested on this condition
@@ -58,7 +59,7 @@ def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFr
     plot_activity(results.neurons, directory / "activity.png")
     plot_dendrites(results.events, results.neurons, directory / "dendrites.png")
     columns = ["accuracy", "rewards_per_min", "chance_accuracy", "rate_P+", "rate_P-", "rate_P0"]
-    per_day = results.daily.groupby(["block", "day"])[[*columns, "feedback_cosine"]].mean()
+    per_day = results.daily.groupby(["block", "day"])[[*columns, "feedback_cosine", "feedback_norm"]].mean()
     page = html_page(
         title,
         "<h2>Findings</h2>"
