@@ -192,3 +192,16 @@ def test_every_vectorized_rule_brings_its_two_controls_into_a_comparison() -> No
     assert condition_name(cost).startswith("energy cost only")
     labels = pd.Series([condition_name(c) for c in configs.values()])
     assert not labels.str.contains("upper bound").any()  # learned feedback by default
+
+
+def test_probe_blocks_leave_the_training_sessions_as_they_were() -> None:
+    # Probes draw their own noise and change nothing, so with --feedback symmetric the
+    # training sessions are today's numbers whether or not probes run.
+    size = dict(mice=2, days=2, session_minutes=1.0, baseline_minutes=2.0, seed=4)
+    config = dict(rule="dendritic", feedback="symmetric", **size)
+    with_probes = run_experiment(BCIConfig(probe_minutes=1.0, **config))
+    without = run_experiment(BCIConfig(probe_minutes=0.0, **config))
+    training = with_probes.daily[with_probes.daily.block == "training"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(training, without.daily)
+    pd.testing.assert_frame_equal(with_probes.events, without.events)
+    assert (with_probes.daily.block == "probe").sum() == 4

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from creditlab.experiments.bci.findings import rate_ratios, residual_and_change
 from creditlab.report import figure, plot_band
@@ -48,6 +49,8 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
         plot_band(cosine_axis, *_mean_sem(training, "feedback_cosine"), "#1f77b4", "mean")
     cosine_axis.axhline(0.0, color="#7f7f7f", lw=0.5)
     cosine_axis.set(xlabel="day", ylabel="cos(B, decoder weights)", ylim=(-1.05, 1.05))
+    for axis in (accuracy_axis, speed_axis, cosine_axis):
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.suptitle(title or f"BCI performance (n = {daily.mouse.nunique()} mice)")
     fig.savefig(path, dpi=120)
 

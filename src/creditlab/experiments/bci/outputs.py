@@ -59,7 +59,8 @@ def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFr
     plot_activity(results.neurons, directory / "activity.png")
     plot_dendrites(results.events, results.neurons, directory / "dendrites.png")
     columns = ["accuracy", "rewards_per_min", "chance_accuracy", "rate_P+", "rate_P-", "rate_P0"]
-    per_day = results.daily.groupby(["block", "day"])[[*columns, "feedback_cosine", "feedback_norm"]].mean()
+    columns += ["feedback_cosine", "feedback_norm"]
+    per_day = results.daily.groupby(["block", "day"])[columns].mean()
     page = html_page(
         title,
         "<h2>Findings</h2>"
