@@ -30,7 +30,12 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.rules.online import Broadcast, RewardBaseline, reward_gated_trace
+from creditlab.rules.online import (
+    Broadcast,
+    RewardBaseline,
+    check_reward_trace,
+    reward_gated_trace,
+)
 
 
 class LearnedFeedbackState(NamedTuple):
@@ -84,11 +89,6 @@ def learned_feedback(
     baseline_rate: float = 0.1,
 ) -> LearnedFeedback:
     """η_B = ``learning_rate``, τ_e = ``trace_time_constant_ms``, α = ``baseline_rate``."""
-    if learning_rate < 0 or trace_time_constant_ms <= 0 or not 0 < baseline_rate <= 1:
-        raise ValueError(
-            "learned feedback needs learning_rate ≥ 0, trace_time_constant_ms > 0 and "
-            f"baseline_rate in (0, 1]; got {learning_rate}, {trace_time_constant_ms}, "
-            f"{baseline_rate}"
-        )
+    check_reward_trace("learned feedback", learning_rate, trace_time_constant_ms, baseline_rate)
     decay = math.exp(-dt_ms / trace_time_constant_ms)
     return LearnedFeedback(learning_rate, decay, baseline_rate, trace_time_constant_ms)

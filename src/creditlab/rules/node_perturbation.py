@@ -35,6 +35,7 @@ from creditlab.rules.online import (
     Local,
     OnlineRule,
     RewardBaseline,
+    check_reward_trace,
     reward_gated_trace,
 )
 from creditlab.rules.perturbation import (
@@ -145,12 +146,7 @@ def online_node_perturbation(
     R̄ starts at ``initial_baseline``; while ``elapsed_ms`` pass without activity, E decays
     by exp(−elapsed/τ_e). The circuit's feedback reaches every tuft unsigned
     (``apical_feedback="error"``)."""
-    if learning_rate < 0 or trace_time_constant_ms <= 0 or not 0 < baseline_rate <= 1:
-        raise ValueError(
-            "node perturbation needs learning_rate ≥ 0, trace_time_constant_ms > 0 and "
-            f"baseline_rate in (0, 1]; got {learning_rate}, {trace_time_constant_ms}, "
-            f"{baseline_rate}"
-        )
+    check_reward_trace("node perturbation", learning_rate, trace_time_constant_ms, baseline_rate)
     decay = math.exp(-dt_ms / trace_time_constant_ms)
 
     def init(weights: Array, key: Array) -> OnlineNodePerturbationState:

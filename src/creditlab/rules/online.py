@@ -116,6 +116,19 @@ def reward_gated_trace(
     return change, eligibility, updated_baseline(baseline, surprise, baseline_rate)
 
 
+def check_reward_trace(
+    rule: str, learning_rate: float, trace_time_constant_ms: float, baseline_rate: float
+) -> None:
+    """Raise ``ValueError`` naming ``rule`` unless η ≥ 0, τ_e > 0 and α ∈ (0, 1] (the
+    constants of :func:`reward_gated_trace`)."""
+    if learning_rate < 0 or trace_time_constant_ms <= 0 or not 0 < baseline_rate <= 1:
+        raise ValueError(
+            f"{rule} needs learning_rate ≥ 0, trace_time_constant_ms > 0 and "
+            f"baseline_rate in (0, 1]; got {learning_rate}, {trace_time_constant_ms}, "
+            f"{baseline_rate}"
+        )
+
+
 def stateless(weights: Array, key: Array) -> tuple[()]:
     """``init`` of a closed-loop rule that keeps no state."""
     return ()

@@ -54,6 +54,7 @@ from creditlab.rules.online import (
     Local,
     OnlineRule,
     RewardBaseline,
+    check_reward_trace,
     reward_gated_trace,
 )
 from creditlab.rules.perturbation import perturbation_rule
@@ -218,11 +219,7 @@ def online_three_factor(
     unsigned (``apical_feedback="error"``)."""
     if not 0.0 <= mean_decay < 1.0:
         raise ValueError(f"mean_decay must be in [0, 1), got {mean_decay}")
-    if learning_rate < 0 or trace_time_constant_ms <= 0 or not 0 < baseline_rate <= 1:
-        raise ValueError(
-            "three-factor needs learning_rate ≥ 0, trace_time_constant_ms > 0 "
-            "and baseline_rate in (0, 1]"
-        )
+    check_reward_trace("three-factor", learning_rate, trace_time_constant_ms, baseline_rate)
     gamma = math.exp(-dt_ms / trace_time_constant_ms)
     power = 3 if supralinear else 1
 
