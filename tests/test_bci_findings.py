@@ -1,16 +1,22 @@
 """The BCI findings and session measurements on synthetic tables whose answers are known:
 each test passes on data built to show the finding and fails on data built not to."""
 
+import re
+
 import numpy as np
 import pandas as pd
+import pytest
 
+from creditlab.analysis.statistics import holm
 from creditlab.experiments.bci.findings import (
     inhibition_impairs,
     learns,
     residual_outcome,
+    residual_predicted,
     residual_predicts_change,
     residual_sign,
     sparsification,
+    with_holm,
 )
 from creditlab.experiments.bci.measurements import error_falling, session_tables
 from creditlab.io.nwb import ImagingSession
@@ -32,6 +38,30 @@ def test_learning_over_days_is_detected_only_when_accuracy_rises() -> None:
     assert learns(daily(0.08)).reproduced
     assert not learns(daily(0.0)).reproduced
     assert not learns(daily(-0.05)).reproduced
+    found = learns(daily(0.08))
+    assert found.low < found.value < found.high and found.minimum == 0.05
+
+
+def test_a_rule_that_learns_within_the_first_session_is_reported_as_learning() -> None:
+    # Probe accuracy jumps between day 1's probe and day 2's, then stays: the early third
+    # already holds learned days, so late − early is ~0, yet the rule has learned.
+    rows = [
+        {"mouse": m, "day": d, "block": "probe",
+         "accuracy": (0.25 if d == 1 else 0.8) + rng.normal(0, 0.02)}
+        for m in range(MICE) for d in range(1, DAYS + 1)
+    ]  # fmt: skip
+    found = learns(pd.DataFrame(rows))
+    assert found.reproduced and "within the first session" in found.detail
+    flat = pd.DataFrame(rows).assign(accuracy=lambda t: 0.25 + rng.normal(0, 0.02, len(t)))
+    assert not learns(flat).reproduced
+
+
+def test_holm_correction_decides_the_column() -> None:
+    found = [learns(daily(0.0))._replace(p=0.03, effect_ok=True) for _ in range(3)]
+    assert with_holm(found[:1])[0].reproduced  # alone, p = 0.03 passes
+    assert not any(f.reproduced for f in with_holm(found))  # Holm: 0.09 each
+    expected = [0.03, 0.06, np.nan, 0.06]
+    assert holm([0.01, 0.04, np.nan, 0.03]) == pytest.approx(expected, nan_ok=True)
 
 
 def neurons(plus: float, minus: float) -> pd.DataFrame:
@@ -61,11 +91,21 @@ def test_sparsification_needs_p_minus_down_and_p_plus_kept() -> None:
     assert found.reproduced and found.value > 0.3
     assert not sparsification(neurons(plus=1.0, minus=1.0)).reproduced
     assert not sparsification(neurons(plus=1.8, minus=0.5)).reproduced  # P+ not kept
+    assert not sparsification(neurons(plus=1.3, minus=0.5)).reproduced  # beyond the margin
+    assert sparsification(neurons(plus=1.1, minus=0.5)).reproduced  # within ±25 %
 
 
-def events(sign_plus: float, sign_minus: float, outcome_coded: bool) -> tuple:
-    """Events of control neurons: residuals with the given sign while the error falls,
-    and (if ``outcome_coded``) larger P+ residuals before a failure."""
+def events(
+    sign_plus: float,
+    sign_minus: float,
+    outcome_coded: bool,
+    rising_sign: float = 0.0,
+    network_coded: bool = False,
+) -> tuple:
+    """Events of control neurons in trials: residuals with the given signs while the
+    error falls (``rising_sign`` × those signs while it rises), larger P+ residuals
+    before a failure (if ``outcome_coded``), and network activity that predicts the
+    residual (if ``network_coded``; else independent of it)."""
     rows, trials = [], []
     for m in range(MICE):
         for d in range(1, DAYS + 1):
@@ -73,8 +113,12 @@ def events(sign_plus: float, sign_minus: float, outcome_coded: bool) -> tuple:
                 success = rng.random() < 0.5
                 trials.append({"mouse": m, "day": d, "trial": trial, "success": success})
                 for neuron, label in enumerate(["P+"] * 4 + ["P-"] * 4):
+                    falling = rng.random() < 0.5
                     sign = sign_plus if label == "P+" else sign_minus
+                    sign = sign if falling else rising_sign * sign
                     coded = 0.05 * (not success) * (1 if label == "P+" else -1) * outcome_coded
+                    network = rng.normal(0, 1, 3)
+                    drive = 0.05 * network[0] if network_coded else 0.0
                     rows.append(
                         {
                             "mouse": m,
@@ -83,8 +127,12 @@ def events(sign_plus: float, sign_minus: float, outcome_coded: bool) -> tuple:
                             "population": label,
                             "trial": trial,
                             "since_outcome_s": -1.0,
-                            "error_falling": True,
-                            "residual": sign * 0.03 + coded + rng.normal(0, 0.1),
+                            "error_falling": falling,
+                            "error_rising": not falling,
+                            "network_P+": network[0],
+                            "network_P-": network[1],
+                            "network_P0": network[2],
+                            "residual": sign * 0.03 + coded + drive + rng.normal(0, 0.1),
                         }
                     )
     return pd.DataFrame(rows), pd.DataFrame(trials)
@@ -99,26 +147,51 @@ def test_residual_sign_and_outcome() -> None:
     assert not residual_outcome(broadcast, trials).reproduced
 
 
-def test_residual_predicts_later_change() -> None:
-    table, _ = events(1.0, -1.0, outcome_coded=False)
-    early = table.groupby(["mouse", "neuron"]).residual.mean()
-    rows = []
-    for (m, neuron), residual in early.items():
-        for d in range(1, DAYS + 1):
-            rate = 10 * np.exp(20 * residual * (d - 1) / DAYS) * rng.normal(1, 0.02)
-            rows.append(
-                {
-                    "mouse": m,
-                    "day": d,
-                    "neuron": neuron,
-                    "rate_per_min": rate,
-                    "population": "P+" if neuron < 4 else "P-",
-                }
-            )
-    assert residual_predicts_change(table, pd.DataFrame(rows)).reproduced
-    shuffled = pd.DataFrame(rows)
-    shuffled["rate_per_min"] = rng.permutation(shuffled.rate_per_min.to_numpy())
-    assert not residual_predicts_change(table, shuffled).reproduced
+def test_residual_sign_must_not_hold_while_the_error_rises() -> None:
+    tied, _ = events(1.0, -1.0, outcome_coded=False, rising_sign=-1.0)
+    assert residual_sign(tied).reproduced
+    everywhere, _ = events(1.0, -1.0, outcome_coded=False, rising_sign=1.0)
+    assert not residual_sign(everywhere).reproduced  # the sign ignores the error
+
+
+def test_network_activity_predicts_the_residual_only_beyond_a_shuffled_null() -> None:
+    coded, _ = events(1.0, -1.0, outcome_coded=False, network_coded=True)
+    found = residual_predicted(coded)
+    assert found.reproduced and found.value > found.minimum
+    uncoded, _ = events(1.0, -1.0, outcome_coded=False)
+    assert not residual_predicted(uncoded).reproduced
+
+
+def change_table(level: dict, coupled: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Events whose neurons each have their own residual level, and rates that change
+    with that level (``coupled``) or only with the population (P+ up, P− down)."""
+    rows, rates = [], []
+    for m in range(MICE):
+        for neuron in range(10):
+            label = "P+" if neuron < 5 else "P-"
+            own = level[label] + rng.normal(0, 0.03)
+            for d in range(1, DAYS + 1):
+                for _ in range(20):
+                    rows.append(
+                        {"mouse": m, "day": d, "neuron": neuron, "population": label,
+                         "since_outcome_s": -1.0, "residual": own + rng.normal(0, 0.05)}
+                    )  # fmt: skip
+                drift = own if coupled else level[label]
+                rate = 10 * np.exp(10 * drift * (d - 1) / DAYS) * rng.normal(1, 0.02)
+                rates.append(
+                    {"mouse": m, "day": d, "neuron": neuron, "population": label,
+                     "rate_per_min": rate}
+                )  # fmt: skip
+    return pd.DataFrame(rows), pd.DataFrame(rates)
+
+
+def test_residual_predicts_later_change_within_each_population_not_only_pooled() -> None:
+    levels = {"P+": 0.05, "P-": -0.05}
+    assert residual_predicts_change(*change_table(levels, coupled=True)).reproduced
+    pooled_only = residual_predicts_change(*change_table(levels, coupled=False))
+    assert not pooled_only.reproduced
+    pooled = float(re.search(r"pooled (-?[0-9.]+)", pooled_only.detail).group(1))
+    assert pooled > 0.5  # pooled over P+ and P−, the populations' drifts alone correlate
 
 
 def test_inhibition_impairs_compares_the_same_mice() -> None:
@@ -158,5 +231,6 @@ def test_session_tables_count_trials_events_and_falling_error() -> None:
     found = tables.events[tables.events.neuron == 0]
     assert list(found.frame) == [100, 500] and list(found.trial) == [0, 1]
     assert found.error_falling.tolist() == [True, False]
+    assert found.error_rising.tolist() == [False, False]
     falling = error_falling(angle, 15.0)
     assert falling[50:290].all() and not falling[420:700].any()

@@ -41,3 +41,78 @@ def repeated_measures_anova(
         )
         for name, row in frame.iterrows()
     }
+
+
+class Estimate(NamedTuple):
+    """A mean across subjects with its 95 % confidence interval (t distribution) and the
+    one-sample t-test's two-sided p against ``null``."""
+
+    mean: float
+    low: float
+    high: float
+    p: float
+
+
+def mean_with_interval(values, null: float = 0.0) -> Estimate:
+    """The mean of ``values`` (one per subject; NaNs dropped), its 95 % t interval and
+    the p of a one-sample t-test against ``null`` (NaN with fewer than two values; a
+    constant sample has p 0 unless it equals ``null``)."""
+    import numpy as np
+    from scipy import stats
+
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        mean = float(values[0]) if len(values) else np.nan
+        return Estimate(mean, np.nan, np.nan, np.nan)
+    mean, sem = float(values.mean()), float(stats.sem(values))
+    if sem == 0:
+        return Estimate(mean, mean, mean, 0.0 if mean != null else 1.0)
+    half = float(stats.t.ppf(0.975, len(values) - 1)) * sem
+    p = float(stats.ttest_1samp(values, null).pvalue)
+    return Estimate(mean, mean - half, mean + half, p)
+
+
+def equivalence_p(values, margin: float) -> float:
+    """p of the two one-sided t-tests (TOST) that the mean of ``values`` lies within
+    (−``margin``, ``margin``): the larger of the two one-sided p's (Schuirmann 1987)."""
+    import numpy as np
+    from scipy import stats
+
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return np.nan
+    above = stats.ttest_1samp(values, -margin, alternative="greater").pvalue
+    below = stats.ttest_1samp(values, margin, alternative="less").pvalue
+    return float(max(above, below))
+
+
+def holm(p_values) -> list[float]:
+    """Holm's step-down adjusted p-values (Holm 1979), in the given order; NaN stays NaN
+    and does not count towards the number of tests."""
+    import numpy as np
+
+    p = np.asarray(p_values, float)
+    finite = np.flatnonzero(np.isfinite(p))
+    order = finite[np.argsort(p[finite], kind="stable")]
+    adjusted = np.full(p.shape, np.nan)
+    running, m = 0.0, len(order)
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[index]))
+        adjusted[index] = running
+    return adjusted.tolist()
+
+
+def spearman_with_interval(x, y) -> Estimate:
+    """Spearman's ρ, its 95 % interval by Fisher's z (s.e. 1.03/√(n − 3), Fieller et al.
+    1957) and its p."""
+    import numpy as np
+    from scipy import stats
+
+    n = len(x)
+    if n < 4:
+        return Estimate(np.nan, np.nan, np.nan, np.nan)
+    rho, p = stats.spearmanr(x, y)
+    z, half = np.arctanh(np.clip(rho, -0.999999, 0.999999)), 1.96 * 1.03 / np.sqrt(n - 3)
+    return Estimate(float(rho), float(np.tanh(z - half)), float(np.tanh(z + half)), float(p))

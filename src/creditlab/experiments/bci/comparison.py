@@ -54,6 +54,13 @@ def condition_name(config: BCIConfig) -> str:
     return label if config.credit else f"{label}; no credit (learning rate 0)"
 
 
+def is_control(config: BCIConfig) -> bool:
+    """A condition that must not show the findings: no plasticity, no credit, or
+    feedback with the roles shuffled."""
+    shuffled = config.learning_config().origin == "shuffled"
+    return config.rule == "none" or not config.credit or shuffled
+
+
 def comparison_configs(
     rules: tuple[str, ...], *, feedback: str | None = None, controls: bool = True, **fields
 ) -> dict[Condition, BCIConfig]:
@@ -127,6 +134,7 @@ def run_comparison(
                 outcomes[name, "all"][1],
                 outcomes[name, "none"][0].daily,
                 outcomes[name, "all"][0].daily,
+                control=is_control(configs[name, "none"]),
             )
             for name in names
         ],

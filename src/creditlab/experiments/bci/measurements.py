@@ -14,7 +14,8 @@ NWB layout (:class:`creditlab.io.nwb.ImagingSession`), simulated or real.
   - the trial the event falls in (−1 outside one);
   - its time relative to that trial's outcome [s] (reaching the target, or the time
     limit);
-  - whether the error was falling (smoothed angle rising over the last second);
+  - whether the error was falling or rising (smoothed angle rising or falling over the
+    last second), in a trial;
   - the mean somatic ΔF/F0 of P+, P− and P0 at the onset: the "network activity".
 
 The residuals themselves need every session of a neuron (one fit per neuron over all
@@ -51,14 +52,20 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
     return means
 
 
-def error_falling(angle: np.ndarray, frame_rate_hz: float) -> np.ndarray:
-    """``[frames]``: the 0.5 s mean angle exceeds that of the half second before it (the
-    error, distance to 90°, is falling), on frames where a grating was shown throughout."""
+def error_change(angle: np.ndarray, frame_rate_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """``[frames]`` each, whether the error (distance to 90°) is falling or rising: the
+    0.5 s mean angle is above or below that of the half second before it, on frames
+    where a grating was shown throughout."""
     half = max(1, round(frame_rate_hz / 2))
     smooth = _running_mean(angle, half)
     shown = _running_mean(np.isfinite(angle).astype(float), 2 * half) == 1.0
     earlier = np.concatenate([np.full(half, np.nan), smooth[:-half]])
-    return shown & (smooth > earlier)
+    return shown & (smooth > earlier), shown & (smooth < earlier)
+
+
+def error_falling(angle: np.ndarray, frame_rate_hz: float) -> np.ndarray:
+    """``[frames]``: whether the error is falling (:func:`error_change`)."""
+    return error_change(angle, frame_rate_hz)[0]
 
 
 def _trial_of_frame(session: ImagingSession, frames: int) -> np.ndarray:
@@ -122,10 +129,10 @@ def session_tables(session: ImagingSession, *, time_limit_s: float = 28.0) -> Se
     since_outcome = np.where(
         trial >= 0, paired.frame / session.frame_rate_hz - outcome[np.maximum(trial, 0)], np.nan
     )
-    falling = (
-        error_falling(np.asarray(session.angle, float), session.frame_rate_hz)
+    falling, rising = (
+        error_change(np.asarray(session.angle, float), session.frame_rate_hz)
         if session.angle is not None
-        else np.zeros(frames, bool)
+        else (np.zeros(frames, bool), np.zeros(frames, bool))
     )
     network = {
         f"network_{label}": session.soma[:, population == label].mean(axis=1)[paired.frame]
@@ -142,6 +149,7 @@ def session_tables(session: ImagingSession, *, time_limit_s: float = 28.0) -> Se
             "trial": trial,
             "since_outcome_s": since_outcome,
             "error_falling": falling[paired.frame] & (since_outcome < 0),
+            "error_rising": rising[paired.frame] & (since_outcome < 0),
             **network,
         }
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from creditlab.analysis.statistics import holm
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
 from creditlab.experiments.bci.outputs import findings_table
 from creditlab.report import markdown_table
@@ -24,27 +25,48 @@ def signature_rows(
     with_inhibition: pd.DataFrame,
     daily_without: pd.DataFrame,
     daily_with: pd.DataFrame,
+    *,
+    control: bool = False,
 ) -> pd.DataFrame:
-    """Rows of one condition (its label) from its two findings tables
-    (``outputs.findings_table``) and its two daily tables."""
+    """Rows of one condition (its label; ``control``: a condition that must not show
+    the findings) from its two findings tables (``outputs.findings_table``) and its two
+    daily tables; the column's seven p's are Holm-corrected together."""
     impaired = findings_table([inhibition_impairs(daily_without, daily_with)])
     inhibited = with_inhibition.set_index("finding")[["value", "reproduced"]].add_suffix(
         "_with_inhibition"
     )
     table = pd.concat([without, impaired], ignore_index=True).join(inhibited, on="finding")
+    table["p_corrected"] = holm(table.p.to_numpy())
+    table["reproduced"] = table.effect_ok & (table.p_corrected < 0.05)
     table["reproduced_with_inhibition"] = table.reproduced_with_inhibition.fillna(False)
     table.insert(0, "condition", condition)
+    table.insert(1, "control", control)
     return table.astype({"reproduced": bool, "reproduced_with_inhibition": bool})
+
+
+def diagnostic(table: pd.DataFrame) -> pd.Series:
+    """Per finding: False when a control condition reproduces it (then it separates no
+    rule from a condition that must not show it)."""
+    by_control = table[table.control].groupby("finding").reproduced.any()
+    return ~by_control.reindex(table.finding.unique(), fill_value=False)
+
+
+NOT_DIAGNOSTIC = " (not diagnostic: a control shows it)"
 
 
 def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) -> Path:
     """``signatures.parquet`` and ``signatures.md`` (a matrix of yes/no, then details)."""
+    table = table.assign(diagnostic=table.finding.map(diagnostic(table)))
     table.to_parquet(directory / "signatures.parquet", index=False)
-    matrix = table.pivot(index="description", columns="condition", values="reproduced")
-    matrix = matrix.reindex([FINDINGS[name] for name in FINDINGS if FINDINGS[name] in matrix.index])
+    matrix = table.pivot(index="finding", columns="condition", values="reproduced")
+    matrix = matrix.reindex([name for name in FINDINGS if name in matrix.index])
+    flags = diagnostic(table)
     reproduced = [
-        {"finding": finding, **{r: "yes" if v else "no" for r, v in row.items()}}
-        for finding, row in matrix.iterrows()
+        {
+            "finding": FINDINGS[name] + ("" if flags[name] else NOT_DIAGNOSTIC),
+            **{r: "yes" if v else "no" for r, v in row.items()},
+        }
+        for name, row in matrix.iterrows()
     ]
     statistics = [
         {
@@ -52,7 +74,9 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
             "finding": row.description,
             "statistic": row.statistic,
             "value": f"{row.value:.3g}",
-            "p": f"{row.p:.2g}",
+            "95 % interval": f"[{row.low:.3g}, {row.high:.3g}]",
+            "minimum": f"{row.minimum:.3g}",
+            "p (Holm)": f"{row.p_corrected:.2g}",
             "reproduced": "yes" if row.reproduced else "no",
             "detail": row.detail,
             "with inhibition": ""
