@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   creates .venv, installs creditlab, runs a reduced in-silico BCI comparison, writes its report
+#   make demo   creates .venv, installs creditlab, runs the in-silico BCI experiment, writes its report
 #   make test   installs the dev tools, runs ruff and pytest
 PYTHON ?= python3
 VENV := .venv
@@ -25,8 +25,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/creditlab bci-compare --rules dendritic,node-perturbation --mice 6 --days 7 \
-		--session-minutes 10 --out $(DEMO_OUT)
+	$(BIN)/creditlab bci --rule dendritic --no-nwb --out $(DEMO_OUT)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src tests benchmarks

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from creditlab.experiments.bci.comparison import comparison_configs, condition_name
+from creditlab.experiments.bci.comparison import comparison_configs, condition_name, is_control
 from creditlab.experiments.bci.experiment import PROTOCOL, BCIConfig, run_experiment, set_up
 from creditlab.experiments.bci.learning import LearningConfig
 from creditlab.experiments.bci.session import (
@@ -182,10 +182,20 @@ def test_feedback_options_that_cannot_apply_are_refused_clearly() -> None:
     assert BCIConfig(rule="direct-feedback-alignment").learning_config().origin == "random"
 
 
-def test_every_vectorized_rule_brings_its_two_controls_into_a_comparison() -> None:
+def test_every_vectorized_rule_brings_its_controls_into_a_comparison() -> None:
     configs = comparison_configs(("dendritic", "node-perturbation"), mice=2, days=2)
     names = sorted({name for name, _ in configs})
-    assert names == ["dendritic", "dendritic-no-credit", "energy-cost-only", "node-perturbation"]
+    assert names == [
+        "dendritic",
+        "dendritic-no-credit",
+        "dendritic-shuffled",
+        "energy-cost-only",
+        "node-perturbation",
+        "none",
+    ]
+    assert [is_control(configs[name, "none"]) for name in names] == [
+        False, True, True, True, False, True
+    ]  # fmt: skip
     no_credit, cost = configs["dendritic-no-credit", "none"], configs["energy-cost-only", "none"]
     assert not no_credit.credit and no_credit.learning_config().feedback_gain == 1.0
     assert not cost.credit and cost.learning_config().feedback_gain == 0.0

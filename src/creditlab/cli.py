@@ -471,9 +471,13 @@ def bci_compare(
     controls: Annotated[
         bool,
         typer.Option(
-            help="with each vectorized rule, its no-credit control and the energy cost alone"
+            help="with each vectorized rule: its no-credit and shuffled-feedback controls, "
+            "the energy cost alone, and none"
         ),
     ] = True,
+    probe_minutes: Annotated[
+        float, typer.Option(help="daily probe block, feedback off and plasticity frozen [min]")
+    ] = 3.0,
     address: Annotated[
         str | None,
         typer.Option(
@@ -504,6 +508,7 @@ def bci_compare(
             mice=mice,
             days=days,
             session_minutes=session_minutes,
+            probe_minutes=probe_minutes,
             seed=seed,
         )
     except ValidationError as error:

@@ -1,12 +1,15 @@
 """Every rule with and without apical inhibition on the same mice: the rule × inhibition
 grid of ``creditlab bci-compare``, as one function a Python user can call.
 
-Every rule with a vectorized learning signal brings two controls into the grid (so that
-neither steering nor the shared cost is mistaken for credit assignment): the same rule
-and feedback with its own change dropped (``RULE-no-credit``: learning rate 0, the
-feedback still steering activity), and once per grid the energy cost alone with no
-feedback and no credit (``energy-cost-only``: the shared cost may by itself turn P−
-down).
+Every rule with a vectorized learning signal brings its controls into the grid (so that
+neither steering, nor the shared cost, nor a signal without credit information is
+mistaken for credit assignment): the same rule and feedback with its own change
+dropped (``RULE-no-credit``: learning rate 0, the feedback still steering activity),
+the rule with ``shuffled`` feedback (``RULE-shuffled``: the right magnitudes, the roles
+permuted), and once per grid the energy cost alone with no feedback and no credit
+(``energy-cost-only``: the shared cost may by itself turn P− down); ``none`` joins any
+grid with controls. A finding that a control reproduces is marked "not diagnostic" in
+the signatures: it separates no rule from a condition that must not show it.
 
 Each condition gets its own folder (``NAME`` and ``NAME-inhibited``) with its tables,
 figures and report; the grid's answer, which condition reproduces which finding, is
@@ -66,7 +69,7 @@ def comparison_configs(
 ) -> dict[Condition, BCIConfig]:
     """One validated config per condition × inhibition (``fields``: the shared
     settings). ``feedback`` applies to the rules with a learning signal; ``controls``
-    adds the two controls of the module docstring."""
+    adds the controls of the module docstring."""
     learning = fields.pop("learning", {})
     named: dict[str, dict] = {}
     for rule in rules:
@@ -74,9 +77,13 @@ def comparison_configs(
         named[rule] = {"rule": rule, "feedback": feedback if signal else None}
         if controls and signal:
             named[f"{rule}-no-credit"] = {**named[rule], "credit": False}
+            if feedback != "shuffled":
+                named[f"{rule}-shuffled"] = {**named[rule], "feedback": "shuffled"}
             no_feedback = {**learning, "feedback_gain": 0.0}
             cost_only = {**named[rule], "credit": False, "learning": no_feedback}
             named.setdefault(ENERGY_COST_ONLY, cost_only)
+    if controls and "none" not in named:
+        named["none"] = {"rule": "none"}
     return {
         (name, inhibition): BCIConfig(
             **{"learning": learning, **fields, **settings}, apical_inhibition=inhibition

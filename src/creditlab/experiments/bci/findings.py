@@ -230,7 +230,7 @@ def sparsification(neurons: pd.DataFrame) -> Finding:
     plus = float(per_mouse["P+"].mean())
     detail = (
         f"late/day-1 rate: P+ {plus:.2f} (kept within ±25 %: TOST p = {kept_p:.2g}), "
-        f"P− {1 - falls.mean:.2f} (below 1: p = {falls.p:.2g}), P0 "
+        f"P− {1 - falls.mean:.2f} (vs 1: p = {falls.p:.2g}), P0 "
         f"{per_mouse['P0'].mean():.2f}, matched P0 {per_mouse['P0-matched'].mean():.2f}; "
         f"P+ − P− = {difference.mean:.2f} [{difference.low:.2f}, {difference.high:.2f}] "
         f"(p = {difference.p:.2g})"
