@@ -13,7 +13,11 @@ from creditlab.analysis.populations import (
     population_means,
 )
 from creditlab.analysis.residual import paired_event_sizes, somato_dendritic_residual
-from creditlab.analysis.statistics import repeated_measures_anova
+from creditlab.analysis.statistics import (
+    mixed_effects_trend,
+    repeated_measures_anova,
+    sphericity_corrected_anova,
+)
 
 
 def test_residual_recovers_the_fit_and_what_is_left() -> None:
@@ -78,3 +82,22 @@ def test_anova_finds_a_real_effect_and_rarely_a_null_one() -> None:
     assert np.mean(np.array(null_p) < 0.05) < 0.2  # about 5 % expected
     with pytest.raises(ValueError, match="no column"):
         repeated_measures_anova(anova_table(rng, 0.0), "speed", "mouse", ["day"])
+
+
+def test_the_sphericity_corrected_anova_and_the_mixed_model_find_real_trends_only() -> None:
+    rng = np.random.default_rng(1)
+    real = sphericity_corrected_anova(anova_table(rng, 0.1), "accuracy", "mouse", "day")
+    assert real.p < 1e-3 and 0 < real.epsilon <= 1  # ε < 1 costs degrees of freedom
+    null_p = [
+        sphericity_corrected_anova(anova_table(rng, 0.0), "accuracy", "mouse", "day").p
+        for _ in range(40)
+    ]
+    assert np.mean(np.array(null_p) < 0.05) < 0.2  # about 5 % expected
+    # Sessions missing at random (real recordings): the mixed model still sees the trend.
+    missing = anova_table(rng, 0.1).sample(frac=0.7, random_state=2)
+    trend = mixed_effects_trend(missing, "accuracy", "mouse", "day")
+    assert trend.low < 0.1 < trend.high and trend.p < 1e-6
+    flat = mixed_effects_trend(
+        anova_table(rng, 0.0).sample(frac=0.7, random_state=3), "accuracy", "mouse", "day"
+    )
+    assert flat.low < 0.0 < flat.high

@@ -26,8 +26,9 @@ from creditlab.analysis.statistics import (
     equivalence_p,
     holm,
     mean_with_interval,
-    repeated_measures_anova,
+    mixed_effects_trend,
     spearman_with_interval,
+    sphericity_corrected_anova,
 )
 
 FINDINGS = {
@@ -171,16 +172,34 @@ def learning_blocks(daily: pd.DataFrame) -> pd.DataFrame:
     return daily
 
 
+def _over_days(blocks: pd.DataFrame) -> str:
+    """Accuracy over all days: a Greenhouse–Geisser-corrected repeated-measures ANOVA
+    when every mouse has every day, else a mixed-effects trend (missing sessions)."""
+    table = blocks[["mouse", "day", "accuracy"]]
+    balanced = (
+        table.accuracy.notna().all()
+        and (table.groupby("mouse").day.nunique() == table.day.nunique()).all()
+    )
+    if balanced:
+        effect = sphericity_corrected_anova(table, "accuracy", "mouse", "day")
+        return (
+            f"ANOVA over days F({effect.df_effect:.0f}, {effect.df_error:.0f}) = "
+            f"{effect.F:.2f}, Greenhouse–Geisser ε = {effect.epsilon:.2f}, p = {effect.p:.2g}"
+        )
+    trend = mixed_effects_trend(table, "accuracy", "mouse", "day")
+    return (
+        f"mixed-effects trend {trend.slope:+.3f}/day [{trend.low:+.3f}, {trend.high:+.3f}], "
+        f"p = {trend.p:.2g}"
+    )
+
+
 def learns(daily: pd.DataFrame) -> Finding:
     blocks = learning_blocks(daily)
     gain = mean_with_interval(learning_gain(daily).to_numpy())
     minimum = DECLARED["learns"].minimum
     detail = f"accuracy gain {gain.mean:+.2f} [{gain.low:+.2f}, {gain.high:+.2f}]"
     if blocks.mouse.nunique() >= 2 and blocks.day.nunique() >= 2:
-        table = blocks[["mouse", "day", "accuracy"]].fillna({"accuracy": 0.0})
-        effect = repeated_measures_anova(table, "accuracy", "mouse", ["day"])["day"]
-        detail += f"; ANOVA over days F({effect.df_effect:.0f}, {effect.df_error:.0f}) = "
-        detail += f"{effect.F:.2f}, p = {effect.p:.2g}"
+        detail += "; " + _over_days(blocks)
     days = sorted(blocks.day.unique())
     if "block" in daily.columns and len(days) >= 2:
         by_day = blocks.pivot_table(index="mouse", columns="day", values="accuracy")
