@@ -450,6 +450,56 @@ def bci(
     console.print(f"report: {out / 'report.html'}")
 
 
+@app.command("bci-dose-response")
+def bci_dose_response(
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    rule: Annotated[str, typer.Option(help="a rule with a closed-loop form")] = "dendritic",
+    feedback: Annotated[
+        str | None, typer.Option(help="B's origin for a rule with a learning signal")
+    ] = None,
+    levels: Annotated[
+        str, typer.Option(help="comma-separated NDNF activations [Hz], from 0")
+    ] = "0,2.5,5,10,20",
+    mice: Annotated[int, typer.Option(help="simulated mice (the same at every level)")] = 6,
+    days: Annotated[int, typer.Option(help="training days")] = 14,
+    session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
+    seed: Annotated[int, typer.Option(help="random seed (circuits, noise)")] = 0,
+) -> None:
+    """Apical inhibition as a dose-response: the learning gain and the somatic activity
+    of the same mice against NDNF activation; writes dose_response.md/.parquet/.png."""
+    from creditlab.experiments.bci.dose_response import dose_response, write_dose_response
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+
+    try:
+        steps = tuple(float(level) for level in _names(levels))
+    except ValueError:
+        _fail(f"--levels must be numbers separated by commas, got {levels!r}")
+    config = _bci_config(
+        rule=rule,
+        feedback=feedback,
+        mice=mice,
+        days=days,
+        session_minutes=session_minutes,
+        seed=seed,
+    )
+    _say_what_runs(config.rule, "BCI", config.feedback)
+    try:
+        directory = RunDirectory(out)
+    except OutputExists as error:
+        _fail(str(error))
+    directory.write_config({**config.model_dump(), "levels": list(steps)})
+    _enable_compilation_cache()
+    with _progress() as progress:
+        bar = progress.add_task("NDNF levels", total=len(steps), loss="")
+        try:
+            table, trends = dose_response(
+                config, steps, on_level=lambda _: progress.update(bar, advance=1)
+            )
+        except ValueError as error:
+            _fail(str(error))
+    console.print((write_dose_response(directory.path, table, trends)).read_text())
+
+
 @app.command("bci-compare")
 def bci_compare(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],

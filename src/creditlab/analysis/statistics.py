@@ -65,9 +65,13 @@ def sphericity_corrected_anova(
 ) -> CorrectedEffect:
     """One-way repeated-measures ANOVA of ``value`` over ``within`` with the
     Greenhouse–Geisser correction (pingouin's ``rm_anova``); ``table`` balanced."""
+    import warnings
+
     import pingouin
 
-    fit = pingouin.rm_anova(table, dv=value, within=within, subject=subject, correction=True)
+    with warnings.catch_warnings():  # pingouin's own use of deprecated pandas arguments
+        warnings.filterwarnings("ignore", module="pingouin")
+        fit = pingouin.rm_anova(table, dv=value, within=within, subject=subject, correction=True)
     row = fit.iloc[0]
     p = row.get("p-GG-corr", row.get("p_GG_corr", row.get("p-unc", row.get("p_unc"))))
     epsilon = row.get("eps", float("nan"))
