@@ -205,10 +205,8 @@ def learns(daily: pd.DataFrame) -> Finding:
         by_day = blocks.pivot_table(index="mouse", columns="day", values="accuracy")
         first = mean_with_interval((by_day[days[1]] - by_day[days[0]]).to_numpy())
         fast = first.mean >= minimum and first.p < gain.p
-        looks = [gain, first]
         chosen = first if fast else gain
-        finite = all(np.isfinite(x.p) for x in looks)
-        p = min(1.0, 2 * min(x.p for x in looks)) if finite else gain.p
+        p = min(1.0, 2 * chosen.p) if np.isfinite(chosen.p) else chosen.p  # two looks
         detail += f"; first session (probe day 1 → 2) {first.mean:+.2f} (p = {first.p:.2g})"
         if fast:
             detail += ": learns within the first session"
