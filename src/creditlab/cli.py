@@ -450,6 +450,65 @@ def bci(
     console.print(f"report: {out / 'report.html'}")
 
 
+@app.command("tune")
+def tune_(
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    rules: Annotated[str, typer.Option(help="comma-separated rules to tune on the BCI")] = (
+        "dendritic,node-perturbation,three-factor,eprop"
+    ),
+    feedback: Annotated[
+        str | None, typer.Option(help="B's origin for the rules with a learning signal")
+    ] = None,
+    mice: Annotated[int, typer.Option(help="calibration mice")] = 3,
+    days: Annotated[int, typer.Option(help="calibration days")] = 4,
+    session_minutes: Annotated[float, typer.Option(help="calibration session [min]")] = 10.0,
+    cohort: Annotated[int, typer.Option(help="calibration cohort (seed 1000000 + cohort)")] = 0,
+) -> None:
+    """Tune every rule on the BCI with the same declared budget (5 candidates per
+    hyperparameter over 2 decades, 2 rounds) on calibration mice no evaluation uses;
+    writes tuning.parquet, tuning.md and tuning.png (every candidate and its score)."""
+    from creditlab.experiments.bci.tuning import Cohort, plot_tuning, tune
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+    from creditlab.report import markdown_table
+
+    names = _names(rules)
+    calibration = Cohort(mice=mice, days=days, session_minutes=session_minutes, index=cohort)
+    for name in names:
+        _bci_config(rule=name, feedback=feedback if _has_signal(name) else None)
+    try:
+        directory = RunDirectory(out)
+    except OutputExists as error:
+        _fail(str(error))
+    directory.write_config({"rules": list(names), "feedback": feedback, **calibration._asdict()})
+    _enable_compilation_cache()
+    with _progress() as progress:
+        bar = progress.add_task("candidates", total=None, loss="")
+        table = tune(
+            names,
+            feedback=feedback,
+            cohort=calibration,
+            on_candidate=lambda row: progress.update(bar, advance=1),
+        )
+    table.to_parquet(directory.path / "tuning.parquet", index=False)
+    plot_tuning(table, directory.path / "tuning.png")
+    rows = [
+        {k: f"{v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()}
+        for row in table.to_dict("records")
+    ]
+    text = markdown_table(rows)
+    (directory.path / "tuning.md").write_text(text + "\n")
+    console.print(escape(text))
+
+
+def _has_signal(rule: str) -> bool:
+    from creditlab.rules import get_rule
+
+    try:
+        return get_rule(rule).learning_signal
+    except (KeyError, ValueError):
+        return False
+
+
 @app.command("bci-dose-response")
 def bci_dose_response(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],

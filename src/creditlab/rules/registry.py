@@ -140,10 +140,34 @@ def closed_loop_rule(
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"rule {name!r} has no option(s) {unknown}; allowed: {list(allowed)}")
+    chosen = experiment_defaults(name, defaults)
+    if "dt_ms" in inspect.signature(entry.closed_loop).parameters:
+        chosen["dt_ms"] = dt_ms
+    return entry.closed_loop(**(chosen | dict(options)))
+
+
+def experiment_defaults(name: str, defaults: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The options an experiment's ``defaults`` set for rule ``name``'s closed-loop form
+    (keyed by any rule sharing that form)."""
+    entry = get_rule(name)
+    allowed = closed_loop_options(entry)
     chosen: dict[str, Any] = {}
     for owner, values in defaults.items():
         if owner in _REGISTRY and _REGISTRY[owner].closed_loop is entry.closed_loop:
             chosen = {k: v for k, v in values.items() if k in allowed}
-    if "dt_ms" in inspect.signature(entry.closed_loop).parameters:
-        chosen["dt_ms"] = dt_ms
-    return entry.closed_loop(**(chosen | dict(options)))
+    return chosen
+
+
+def option_values(name: str, defaults: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Every option of rule ``name``'s closed-loop form with the value it runs at: the
+    experiment's default where it sets one, else the form's own."""
+    entry = get_rule(name)
+    if entry.closed_loop is None:
+        return {}
+    parameters = inspect.signature(entry.closed_loop).parameters
+    own = {
+        k: v.default
+        for k, v in parameters.items()
+        if k != "dt_ms" and v.default is not inspect.Parameter.empty
+    }
+    return own | experiment_defaults(name, defaults)
