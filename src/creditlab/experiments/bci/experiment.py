@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable
-from functools import partial
 from typing import Literal, NamedTuple
 
 import jax
@@ -325,7 +324,8 @@ def run_experiment(
         params, state, recorded = run_sessions(
             circuit, learning, protocol, frames, circuits, mice.control, keys, inhibited, state
         )
-        weights = jax.vmap(partial(feedback_weights, learning))(mice.control, state.feedback)
+        feedback_of = functools.partial(feedback_weights, learning)
+        weights = jax.vmap(feedback_of)(mice.control, state.feedback)
         return circuits._replace(params=params), state, (probe, recorded), weights
 
     tables: list = []
