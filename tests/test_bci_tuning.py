@@ -91,3 +91,12 @@ def test_the_tune_command_refuses_an_unknown_rule_before_any_work(tmp_path) -> N
     bad = CliRunner().invoke(app, ["tune", "--out", str(tmp_path / "u"), "--rules", "hebb"])
     assert bad.exit_code == 2 and "unknown rule" in bad.output
     assert not (tmp_path / "u").exists()
+
+
+def test_a_flat_score_leaves_the_second_round_where_the_first_was() -> None:
+    # no evidence either way: ties do not count as a best candidate at an edge
+    table = tune(("dendritic",), score=lambda config: 0.0)
+    rates = table[table.hyperparameter == "learning_rate"]
+    for round_ in (1, 2):
+        values = rates[rates["round"] == round_].value
+        assert np.sqrt(values.min() * values.max()) == pytest.approx(1e-6)

@@ -82,8 +82,11 @@ def grid(centre: float, budget: Budget) -> np.ndarray:
 
 def next_centre(values: np.ndarray, scores: np.ndarray, budget: Budget) -> float:
     """Round 2's centre: ``decades`` past the edge where the best lay at an edge, else
-    the best."""
-    best = int(np.nanargmax(scores))
+    the best. Among tied best candidates the one nearest the middle counts, so a flat
+    score (no evidence either way) leaves the centre where it was."""
+    middle = (len(values) - 1) / 2
+    tied = np.flatnonzero(scores == np.nanmax(scores))
+    best = int(tied[np.argmin(np.abs(tied - middle))])
     if best == 0:
         return float(values[0] / 10.0 ** (budget.decades / 2))
     if best == len(values) - 1:
