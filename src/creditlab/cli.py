@@ -466,7 +466,9 @@ def tune_(
 ) -> None:
     """Tune every rule on the BCI with the same declared budget (5 candidates per
     hyperparameter over 2 decades, 2 rounds) on calibration mice no evaluation uses;
-    writes tuning.parquet, tuning.md and tuning.png (every candidate and its score)."""
+    writes tuning.parquet (as each candidate finishes), tuning.md and tuning.png."""
+    import pandas as pd
+
     from creditlab.experiments.bci.tuning import Cohort, plot_tuning, tune
     from creditlab.io.run_directory import OutputExists, RunDirectory
     from creditlab.report import markdown_table
@@ -481,14 +483,16 @@ def tune_(
         _fail(str(error))
     directory.write_config({"rules": list(names), "feedback": feedback, **calibration._asdict()})
     _enable_compilation_cache()
+    done: list[dict] = []
+
+    def keep(row: dict) -> None:  # every candidate is on disk as soon as it is scored
+        done.append(row)
+        pd.DataFrame(done).to_parquet(directory.path / "tuning.parquet", index=False)
+        progress.update(bar, advance=1)
+
     with _progress() as progress:
         bar = progress.add_task("candidates", total=None, loss="")
-        table = tune(
-            names,
-            feedback=feedback,
-            cohort=calibration,
-            on_candidate=lambda row: progress.update(bar, advance=1),
-        )
+        table = tune(names, feedback=feedback, cohort=calibration, on_candidate=keep)
     table.to_parquet(directory.path / "tuning.parquet", index=False)
     plot_tuning(table, directory.path / "tuning.png")
     rows = [
