@@ -560,7 +560,7 @@ def bci_dose_response(
             )
         except ValueError as error:
             _fail(str(error))
-    console.print((write_dose_response(directory.path, table, trends)).read_text())
+    console.print(escape(write_dose_response(directory.path, table, trends).read_text()))
 
 
 @app.command("bci-compare")
