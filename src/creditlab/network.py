@@ -199,8 +199,6 @@ class InterneuronPopulation:
     rate: Array | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.kind, Interneurons):  # jax rebuilds it with placeholders
-            return
         if self.kind.driven and self.w_from is None:
             raise ValueError(f"{self.kind.name}: a driven population needs w_from")
         if not self.kind.driven and self.rate is None:

@@ -206,7 +206,8 @@ def _one_session(
         if learning.origin == "learned":  # each neuron's own noise, and the reward
             feedback = learner.step(feedback, neurons.z - neurons.p_burst, broadcast)
         record = Frames(soma_dff, dendrite_dff, perceived.events, error)
-        kept = (record, sent(world)) if gradient is not None else record
+        sent_now = delivered(learning, weights, world.error)  # what `sense` sent this frame
+        kept = (record, sent_now) if gradient is not None else record
         state = World(calcium, screen, LearningState(plastic, feedback), error)
         return state, params, kept
 
