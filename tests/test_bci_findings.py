@@ -9,7 +9,9 @@ import pytest
 
 from creditlab.analysis.statistics import holm
 from creditlab.experiments.bci.findings import (
+    alternates,
     inhibition_impairs,
+    inhibition_impairs_within,
     learns,
     residual_outcome,
     residual_predicted,
@@ -201,6 +203,48 @@ def test_inhibition_impairs_compares_the_same_mice() -> None:
     lower = daily(0.08)
     lower["accuracy"] -= 0.2  # worse every day, but learning just as fast
     assert not inhibition_impairs(control, lower).reproduced
+
+
+def alternating(gain_off: float, gain_on: float, days: int = 10) -> pd.DataFrame:
+    """Probe accuracy rising by ``gain_off`` after a session without inhibition (odd
+    days) and ``gain_on`` after one with it (even days), with noise."""
+    rows = []
+    for m in range(MICE):
+        accuracy = 0.25
+        for d in range(1, days + 1):
+            rows.append(
+                {
+                    "mouse": m,
+                    "day": d,
+                    "block": "probe",
+                    "inhibited": False,
+                    "accuracy": accuracy + rng.normal(0, 0.005),
+                }
+            )
+            rows.append(
+                {
+                    "mouse": m,
+                    "day": d,
+                    "block": "training",
+                    "inhibited": d % 2 == 0,
+                    "accuracy": accuracy,
+                }
+            )
+            accuracy += gain_on if d % 2 == 0 else gain_off
+    return pd.DataFrame(rows)  # fmt: skip
+
+
+def test_inhibition_impairs_within_mice_on_the_days_it_is_on() -> None:
+    impaired = alternating(0.06, 0.0)
+    assert alternates(impaired)
+    found = inhibition_impairs_within(impaired)
+    assert found.reproduced and found.value == pytest.approx(0.06, abs=0.01)
+    # learning as fast on inhibited days: must fail; so must inhibition that helps
+    assert not inhibition_impairs_within(alternating(0.03, 0.03)).reproduced
+    assert not inhibition_impairs_within(alternating(0.0, 0.06)).reproduced
+    # a single condition's findings include it only when inhibition alternated
+    uniform = alternating(0.03, 0.03).assign(inhibited=False)
+    assert not alternates(uniform) and not alternates(daily(0.08))
 
 
 def test_session_tables_count_trials_events_and_falling_error() -> None:

@@ -1,6 +1,6 @@
 """Tuning gives every rule the same budget on calibration mice only (experiments/bci/
-tuning.py). The score is replaced here by a known function of the candidate, so the
-budget and the search can be checked without simulating."""
+tuning.py), and the shipped defaults read the committed table (experiments/bci/tuned.py).
+The simulation is replaced by a known score where only the bookkeeping is checked."""
 
 import math
 
@@ -10,70 +10,154 @@ import pytest
 from typer.testing import CliRunner
 
 from creditlab.cli import app
+from creditlab.experiments.bci import tuned
+from creditlab.experiments.bci.experiment import BCIConfig
+from creditlab.experiments.bci.learning import BCI_RULE_DEFAULTS
 from creditlab.experiments.bci.tuning import (
     CALIBRATION_SEED,
-    Budget,
     Cohort,
     candidate_config,
-    probe_gain,
+    criterion,
+    simulate,
     tune,
+    tuned_hyperparameters,
 )
+from creditlab.tuning import Budget, Score
 
 RULES = ("dendritic", "node-perturbation", "three-factor", "eprop", "none")
 
 
-def peaked_at(target: float):
-    """A score that peaks where the learning rate is ``target`` (else flat)."""
+def peaked_at(target: float, seen: list | None = None):
+    """Scores that peak where the learning rate is ``target`` (else flat); ``seen``
+    collects every config evaluated."""
 
-    def score(config) -> float:
-        rate = dict(config.rule_options).get("learning_rate")
-        if config.rule == "none" or rate is None:
-            return 0.0
-        return -abs(math.log10(rate / target))
+    def evaluate(configs):
+        scores = []
+        for config in configs:
+            if seen is not None:
+                seen.append(config)
+            rate = dict(config.rule_options).get("learning_rate")
+            flat = config.rule == "none" or rate is None
+            scores.append(Score(0.0 if flat else -abs(math.log10(rate / target))))
+        return scores
 
-    return score
+    return evaluate
 
 
 def test_every_rule_gets_the_same_budget_on_calibration_seeds_only() -> None:
-    budget, cohort = Budget(), Cohort(index=2)
-    table = tune(RULES, budget=budget, cohort=cohort, score=peaked_at(1e-4))
-    counts = table.groupby(["rule", "hyperparameter", "round"]).size()
+    budget, cohort, seen = Budget(), Cohort(index=2), []
+    origins = ("learned", "shuffled")
+    table, chosen = tune(
+        RULES, feedback=origins, budget=budget, cohort=cohort, evaluate=peaked_at(1e-4, seen)
+    )
+    counts = table.groupby(["rule", "feedback", "hyperparameter", "round"]).size()
     assert (counts == budget.candidates).all()
-    assert (table.groupby(["rule", "hyperparameter"])["round"].nunique() == budget.rounds).all()
-    assert set(table.rule) == set(RULES) - {"none"}
-    assert (table.seed == CALIBRATION_SEED + 2).all()
-    for (_, name, _), rows in table.groupby(["rule", "hyperparameter", "round"]):
-        span = np.log10(rows.value.max() / rows.value.min())
-        clipped = name == "baseline_rate"  # a rate is clipped at 1
-        assert span == pytest.approx(budget.decades) or clipped
+    rounds = table.groupby(["rule", "feedback", "hyperparameter"])["round"].nunique()
+    assert (rounds == budget.rounds).all()
+    # each rule with a learning signal once per origin, the others once
+    assert set(table.groupby("rule").feedback.nunique().items()) == {
+        ("dendritic", 2),
+        ("eprop", 2),
+        ("node-perturbation", 1),
+        ("three-factor", 1),
+    }
+    assert {c.seed for c in seen} == {CALIBRATION_SEED + 2} and (table.seed == cohort.seed).all()
+    assert not any(c.tuned for c in seen)  # candidates never read an earlier tuning
+    assert {c.mice for c in seen} == {cohort.mice} and {c.days for c in seen} == {cohort.days}
+    assert len(chosen) == len(table.groupby(["rule", "feedback", "hyperparameter"]))
 
 
-def test_a_best_candidate_at_the_edge_moves_the_second_round_past_it() -> None:
-    # dendritic's default 1e-6 spans 1e-7..1e-5 in round 1; the peak at 1e-3 lies past
-    # the upper edge, so round 2 is shifted by the budget's two decades: 1e-5..1e-3.
-    table = tune(("dendritic",), score=peaked_at(1e-3))
-    rates = table[table.hyperparameter == "learning_rate"]
-    second = rates[rates["round"] == 2].value
-    assert second.min() == pytest.approx(1e-5) and second.max() == pytest.approx(1e-3)
-    best = rates[rates.best].value.item()
-    assert best == pytest.approx(1e-3)
-    # an interior peak: round 2 centred on it
-    inner = tune(("dendritic",), score=peaked_at(3.16e-6))
-    rates = inner[(inner.hyperparameter == "learning_rate") & (inner["round"] == 2)]
-    assert np.sqrt(rates.value.min() * rates.value.max()) == pytest.approx(3.16e-6, rel=0.01)
+def test_a_candidate_sets_every_tuned_hyperparameter_explicitly() -> None:
+    setting = {"learning_rate": 3e-6, "feedback_gain": 2.0}
+    config = candidate_config("dendritic", "learned", setting, Cohort(mice=2))
+    learning = config.learning_config()
+    assert config.seed >= CALIBRATION_SEED and learning.feedback_gain == 2.0
+    assert dict(learning.options)["learning_rate"] == 3e-6
+    assert set(tuned_hyperparameters("node-perturbation")) == {
+        "learning_rate",
+        "baseline_rate",
+        "feedback_gain",
+    }
+    assert tuned_hyperparameters("none") == {}
+    assert tuned_hyperparameters("dendritic")["learning_rate"] == 1e-6  # the untuned default
 
 
-def test_a_candidate_is_a_calibration_run_and_a_real_score_runs() -> None:
-    config = candidate_config("dendritic", "learned", "feedback_gain", 2.0, Cohort(mice=2))
-    assert config.seed >= CALIBRATION_SEED and config.learning_config().feedback_gain == 2.0
+def test_the_criterion_is_the_probe_gain_and_area() -> None:
+    rows = [
+        {"mouse": m, "day": d, "block": block, "accuracy": acc}
+        for m in range(2)
+        for d, acc in zip(range(1, 7), (0.2, 0.2, 0.4, 0.6, 0.8, 1.0), strict=True)
+        for block, acc in (("probe", acc), ("training", 0.0))
+    ]
+    gain, area = criterion(pd.DataFrame(rows))
+    assert gain == pytest.approx(0.9 - 0.2) and area == pytest.approx(3.2 / 6)
+
+
+def test_a_real_candidate_is_scored_over_none_on_the_same_mice() -> None:
     tiny = Cohort(mice=2, days=2, session_minutes=1.0, probe_minutes=1.0)
-    table = tune(("dendritic",), budget=Budget(candidates=2, rounds=1), cohort=tiny)
+    table, _ = tune(("dendritic",), budget=Budget(candidates=2, rounds=1), cohort=tiny)
     assert len(table) == 4 and np.isfinite(table.score).all()
-    # the score is the candidate's probe gain minus none's, on the same cohort
     row = table.iloc[0]
-    candidate = candidate_config("dendritic", None, row.hyperparameter, row.value, tiny)
-    none = candidate.model_copy(update={"rule": "none", "rule_options": {}})
-    assert row.score == probe_gain(candidate) - probe_gain(none)
+    setting = {"learning_rate": row.value, "feedback_gain": 1.0}
+    candidate = candidate_config("dendritic", "learned", setting, tiny)
+    none = candidate_config("none", None, {}, tiny)
+    found, reference = simulate()([candidate, none])
+    assert row.score == found.primary - reference.primary
+    assert row.area == found.secondary - reference.secondary
+
+
+def test_the_defaults_read_the_committed_tuning(tmp_path, monkeypatch) -> None:
+    table = tmp_path / "tuned.csv"
+    table.write_text(
+        "rule,feedback,hyperparameter,value,cohort_seed,budget\n"
+        "dendritic,learned,learning_rate,3e-05,1000000,5x2dec x2\n"
+        "dendritic,learned,feedback_gain,10,1000000,5x2dec x2\n"
+        "node-perturbation,-,learning_rate,0.02,1000000,5x2dec x2\n"
+    )
+    monkeypatch.setattr(tuned, "TUNED_TABLE", table)
+    learning = BCIConfig(rule="dendritic").learning_config()
+    assert dict(learning.options)["learning_rate"] == 3e-5 and learning.feedback_gain == 10.0
+    # another origin was not tuned: its untuned defaults, and the config says so
+    random = BCIConfig(rule="dendritic", feedback="random")
+    assert random.tuning() is None and random.learning_config().feedback_gain == 1.0
+    # the user's options win; tuned=False is the untuned default
+    mine = BCIConfig(rule="dendritic", rule_options={"learning_rate": 1e-7})
+    assert dict(mine.learning_config().options)["learning_rate"] == 1e-7
+    assert mine.learning_config().feedback_gain == 10.0
+    untuned = BCIConfig(rule="dendritic", tuned=False).learning_config()
+    assert untuned.options == () and untuned.feedback_gain == 1.0
+    rate = dict(BCIConfig(rule="node-perturbation").learning_config().options)["learning_rate"]
+    assert rate == 0.02 != BCI_RULE_DEFAULTS["node-perturbation"]["learning_rate"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("rule,feedback,value\n", "missing column"),
+        ("rule,feedback,hyperparameter,value,cohort_seed,budget\nx,-,a,fast,1,b\n", "line 2"),
+        ("rule,feedback,hyperparameter,value,cohort_seed,budget\nx,-,a,inf,1,b\n", "finite"),
+        (
+            "rule,feedback,hyperparameter,value,cohort_seed,budget\nx,-,a,1,1,b\nx,-,a,2,1,b\n",
+            "twice",
+        ),
+    ],
+)
+def test_a_malformed_tuning_table_names_the_file_and_line(tmp_path, text, problem) -> None:
+    path = tmp_path / "tuned.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=problem) as error:
+        tuned.read_tuned(path)
+    assert str(path) in str(error.value)
+
+
+def test_the_shipped_table_is_well_formed_and_covers_the_core_rules() -> None:
+    shipped = tuned.read_tuned()
+    for key in [("dendritic", o) for o in ("learned", "random", "symmetric", "shuffled")] + [
+        ("eprop", "learned"),
+        ("node-perturbation", "-"),
+        ("three-factor", "-"),
+    ]:
+        assert set(shipped[key]) == set(tuned_hyperparameters(key[0])), key
 
 
 @pytest.mark.slow
@@ -84,6 +168,8 @@ def test_the_tune_command_writes_every_candidate(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(tmp_path / "t" / "tuning.parquet")
     assert len(table) == 2 * 5 and (table.seed >= CALIBRATION_SEED).all()  # 2 rounds × 5
+    chosen = tuned.read_tuned(tmp_path / "t" / "tuned.csv")
+    assert set(chosen) == {("bptt", "-")}
     assert (tmp_path / "t" / "tuning.png").exists()
 
 
@@ -91,12 +177,3 @@ def test_the_tune_command_refuses_an_unknown_rule_before_any_work(tmp_path) -> N
     bad = CliRunner().invoke(app, ["tune", "--out", str(tmp_path / "u"), "--rules", "hebb"])
     assert bad.exit_code == 2 and "unknown rule" in bad.output
     assert not (tmp_path / "u").exists()
-
-
-def test_a_flat_score_leaves_the_second_round_where_the_first_was() -> None:
-    # no evidence either way: ties do not count as a best candidate at an edge
-    table = tune(("dendritic",), score=lambda config: 0.0)
-    rates = table[table.hyperparameter == "learning_rate"]
-    for round_ in (1, 2):
-        values = rates[rates["round"] == round_].value
-        assert np.sqrt(values.min() * values.max()) == pytest.approx(1e-6)

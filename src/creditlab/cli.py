@@ -457,31 +457,58 @@ def tune_(
         "dendritic,node-perturbation,three-factor,eprop"
     ),
     feedback: Annotated[
-        str | None, typer.Option(help="B's origin for the rules with a learning signal")
+        str | None,
+        typer.Option(help="comma-separated origins of B, each tuned apart (rules with a signal)"),
     ] = None,
-    mice: Annotated[int, typer.Option(help="calibration mice")] = 3,
-    days: Annotated[int, typer.Option(help="calibration days")] = 4,
-    session_minutes: Annotated[float, typer.Option(help="calibration session [min]")] = 10.0,
-    cohort: Annotated[int, typer.Option(help="calibration cohort (seed 1000000 + cohort)")] = 0,
+    mice: Annotated[int, typer.Option(help="calibration mice", min=1)] = 3,
+    days: Annotated[int, typer.Option(help="calibration days", min=1)] = 4,
+    session_minutes: Annotated[
+        float, typer.Option(help="calibration session [min]", min=0.1)
+    ] = 10.0,
+    cohort: Annotated[
+        int, typer.Option(help="calibration cohort (seed 1000000 + cohort)", min=0)
+    ] = 0,
+    address: Annotated[
+        str | None,
+        typer.Option(help="run each round's candidates as Ray tasks: local, auto or ray://…"),
+    ] = None,
 ) -> None:
     """Tune every rule on the BCI with the same declared budget (5 candidates per
-    hyperparameter over 2 decades, 2 rounds) on calibration mice no evaluation uses;
-    writes tuning.parquet (as each candidate finishes), tuning.md and tuning.png."""
+    hyperparameter over 2 decades, 2 rounds) on calibration mice no evaluation uses.
+    Writes tuning.parquet (every candidate, as each is scored), tuned.csv (the chosen
+    values, the table the BCI's defaults read when committed as
+    experiments/bci/tuned.csv), tuning.md and tuning.png."""
+    import contextlib
+
     import pandas as pd
 
-    from creditlab.experiments.bci.tuning import Cohort, plot_tuning, tune
+    from creditlab.cluster import connected
+    from creditlab.experiments.bci.tuning import (
+        DECLARED_BUDGET,
+        Cohort,
+        plot_tuning,
+        simulate,
+        tune,
+        tuned_hyperparameters,
+        write_tuned,
+    )
     from creditlab.io.run_directory import OutputExists, RunDirectory
     from creditlab.report import markdown_table
 
     names = _names(rules)
+    origins = tuple(_names(feedback)) if feedback is not None else (None,)
     calibration = Cohort(mice=mice, days=days, session_minutes=session_minutes, index=cohort)
     for name in names:
-        _bci_config(rule=name, feedback=feedback if _has_signal(name) else None)
+        for origin in origins:
+            _bci_config(rule=name, feedback=origin if _has_signal(name) else None)
     try:
         directory = RunDirectory(out)
     except OutputExists as error:
         _fail(str(error))
-    directory.write_config({"rules": list(names), "feedback": feedback, **calibration._asdict()})
+    directory.write_config(
+        {"rules": list(names), "feedback": list(origins), "address": address}
+        | calibration._asdict()
+    )
     _enable_compilation_cache()
     done: list[dict] = []
 
@@ -490,14 +517,27 @@ def tune_(
         pd.DataFrame(done).to_parquet(directory.path / "tuning.parquet", index=False)
         progress.update(bar, advance=1)
 
-    with _progress() as progress:
-        bar = progress.add_task("candidates", total=None, loss="")
-        table = tune(names, feedback=feedback, cohort=calibration, on_candidate=keep)
+    total = sum(
+        len(tuned_hyperparameters(name)) * DECLARED_BUDGET.candidates * DECLARED_BUDGET.rounds
+        for name in names
+        for _ in dict.fromkeys(origins if _has_signal(name) else (None,))
+    )
+    ray = connected(address) if address is not None else contextlib.nullcontext()
+    with ray, _progress() as progress:
+        bar = progress.add_task("candidates", total=total, loss="")
+        table, chosen = tune(
+            names,
+            feedback=origins,
+            cohort=calibration,
+            evaluate=simulate(address),
+            on_candidate=keep,
+        )
     table.to_parquet(directory.path / "tuning.parquet", index=False)
+    write_tuned(chosen, directory.path / "tuned.csv")
     plot_tuning(table, directory.path / "tuning.png")
     rows = [
         {k: f"{v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()}
-        for row in table.to_dict("records")
+        for row in chosen.to_dict("records")
     ]
     text = markdown_table(rows)
     (directory.path / "tuning.md").write_text(text + "\n")

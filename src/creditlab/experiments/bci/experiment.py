@@ -39,7 +39,12 @@ from creditlab.analysis.populations import activity_matched
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
 from creditlab.experiments.bci.chance import chance_accuracy
 from creditlab.experiments.bci.circuit import Circuit, CircuitConfig, make_circuit
-from creditlab.experiments.bci.learning import FeedbackOrigin, FeedbackSite, LearningConfig
+from creditlab.experiments.bci.learning import (
+    FeedbackOrigin,
+    FeedbackSite,
+    LearningConfig,
+    feedback_origin,
+)
 from creditlab.experiments.bci.measurements import session_tables, with_residuals
 from creditlab.experiments.bci.session import (
     Control,
@@ -49,7 +54,9 @@ from creditlab.experiments.bci.session import (
     fresh_learning_state,
     run_sessions,
 )
+from creditlab.experiments.bci.tuned import tuned_values
 from creditlab.io.nwb import ImagingSession
+from creditlab.rules.registry import get_rule
 from creditlab.tasks.bci_decoder import Decoder
 from creditlab.tasks.bci_protocol import Protocol
 
@@ -93,6 +100,9 @@ class BCIConfig(BaseModel):
     feedback_site: FeedbackSite = "tuft"
     credit: bool = Field(True, description="False: the rule's own change is dropped (a control)")
     probe_minutes: float = Field(3.0, ge=0, le=60, description="daily probe block; 0: none")
+    tuned: bool = Field(
+        True, description="read the rule's shipped tuning (tuned.csv); False: its untuned defaults"
+    )
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> BCIConfig:
@@ -113,15 +123,29 @@ class BCIConfig(BaseModel):
     def circuit_config(self) -> CircuitConfig:
         return CircuitConfig(**self.circuit)
 
+    def tuning(self) -> dict[str, float] | None:
+        """The shipped tuning this condition reads (:mod:`.tuned`): None when ``tuned``
+        is off or the rule with this feedback origin was not tuned."""
+        if not self.tuned or self.rule == "none":
+            return None
+        entry = get_rule(self.rule)  # a rule that is another on the BCI reads that one's
+        return tuned_values(
+            entry.closed_loop_same_as or self.rule, feedback_origin(entry, self.feedback)
+        )
+
     def learning_config(self) -> LearningConfig:
-        options = tuple(sorted(self.rule_options.items()))
+        """The learning condition: the shipped tuning, overridden by ``rule_options`` and
+        ``learning`` where they name the same hyperparameter."""
+        tuning = self.tuning() or {}
+        gain = {"feedback_gain": tuning.pop("feedback_gain")} if "feedback_gain" in tuning else {}
+        options = tuple(sorted({**tuning, **self.rule_options}.items()))
         return LearningConfig(
             rule=self.rule,
             options=options,
             feedback=self.feedback,
             feedback_site=self.feedback_site,
             credit=self.credit,
-            **self.learning,
+            **{**gain, **self.learning},
         )
 
     def inhibited(self, day: int) -> bool:
@@ -175,6 +199,7 @@ def set_up(config: BCIConfig, protocol: Protocol = PROTOCOL) -> Mice:
             "feedback_site": "tuft",
             "credit": True,
             "probe_minutes": 0.0,
+            "tuned": True,
         }
     )
     return _set_up(shared.model_dump_json(), protocol)

@@ -17,13 +17,14 @@ performance.png, activity.png, dendrites.png, report.html
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from creditlab.experiments.bci.experiment import Results
 from creditlab.experiments.bci.figures import plot_activity, plot_dendrites, plot_performance
-from creditlab.experiments.bci.findings import FINDINGS, Finding, findings
+from creditlab.experiments.bci.findings import DECLARED, FINDINGS, Finding, findings
 from creditlab.experiments.bci.learning import rule_label
 from creditlab.io.nwb import ImagingSession, write_session
 from creditlab.report import html_page, html_table
@@ -41,6 +42,11 @@ def nwb_writer(directory: Path):
         write_session(directory / "nwb" / name, session)
 
     return write
+
+
+def declared_table(names) -> pd.DataFrame:
+    """The declared statistic, minimum, reason and the paper's report of each finding."""
+    return pd.DataFrame([{"finding": FINDINGS[name], **DECLARED[name]._asdict()} for name in names])
 
 
 def findings_table(rows: list[Finding]) -> pd.DataFrame:
@@ -82,7 +88,8 @@ def condition_title(config) -> str:
         config.apical_inhibition, ", apical inhibition on alternate days"
     )
     rule = rule_label(config.rule, config.feedback)
-    return f"BCI, rule {rule}{inhibition}: {config.mice} mice × {config.days} days"
+    untuned = ", untuned" if config.rule != "none" and config.tuning() is None else ""
+    return f"BCI, rule {rule}{inhibition}{untuned}: {config.mice} mice × {config.days} days"
 
 
 def open_condition(config, directory: Path) -> Path:
@@ -91,7 +98,19 @@ def open_condition(config, directory: Path) -> Path:
 
     run = RunDirectory(directory)
     run.write_config(config.model_dump())
+    (run.path / "hyperparameters.json").write_text(json.dumps(hyperparameters(config), indent=1))
     return run.path
+
+
+def hyperparameters(config) -> dict:
+    """What the condition's rule ran with: its options and feedback gain, and where
+    they come from (the shipped tuning, or the untuned defaults)."""
+    learning = config.learning_config()
+    return {
+        "rule_options": dict(learning.options),
+        "feedback_gain": learning.feedback_gain,
+        "source": "untuned defaults" if config.tuning() is None else "experiments/bci/tuned.csv",
+    }
 
 
 def simulate_condition(config, directory: Path | None, on_day=None) -> Results:

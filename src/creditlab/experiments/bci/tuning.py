@@ -1,21 +1,29 @@
 """Tuning every rule on the BCI with the same declared budget, on calibration mice that
-no evaluation uses.
+no evaluation uses (the search: :mod:`creditlab.tuning`).
 
-The budget (:class:`Budget`) is the same for every rule: for each of its tuned
-hyperparameters, ``candidates`` values log-spaced over ``decades`` around the rule's
-default (the others held at their defaults), then a second round of the same size for
-every rule — shifted by ``decades`` past the edge where the best candidate lay at an
-edge, else centred on the best — so no rule gets more tries than another. The tuned
-hyperparameters: ``learning_rate`` (every plastic rule), ``baseline_rate`` (rules that
-keep a reward baseline) and the feedback pathway's gain (rules that send something along
-it).
+The tuned hyperparameters, swept in this order:
+- ``learning_rate`` (every plastic rule);
+- ``baseline_rate`` (rules that keep a reward baseline);
+- the feedback pathway's gain ``feedback_gain`` (rules that send something along it,
+  or read a learning signal).
+
+Each is swept from the rule's untuned default (``BCI_RULE_DEFAULTS``, g = 1). Every
+candidate sets all of them explicitly, so a tuning never depends on an earlier one.
 
 Every candidate runs on the same calibration cohort (:class:`Cohort`: its own seed,
 :data:`CALIBRATION_SEED` onwards, never an evaluation seed; the same mice and noise for
-every candidate, common random numbers). The criterion is declared: the probe-block
-learning gain (last third of days minus first, mean over mice) minus that of ``none`` on
-the same cohort. ``tune`` returns every candidate with its score; nothing reads a tuning
-at run time.
+every candidate, common random numbers). The criterion, declared before the run that
+set the shipped defaults:
+
+- primary: the probe-block learning gain (last third of days minus first, mean over
+  mice) minus that of ``none`` on the same cohort;
+- secondary, only among exact ties of the primary (a gain saturated at accuracy 1):
+  the mean probe accuracy over all days minus ``none``'s, the area under the probe
+  learning curve, which ranks faster learning higher.
+
+Candidates of one round run in parallel on Ray with ``address``. ``tune`` returns every
+candidate with its score and the chosen values; :func:`write_tuned` writes the table
+that :mod:`.tuned` reads.
 """
 
 from __future__ import annotations
@@ -27,21 +35,16 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from creditlab.experiments.bci.experiment import BCIConfig, run_experiment
-from creditlab.experiments.bci.findings import learning_gain
-from creditlab.experiments.bci.learning import BCI_RULE_DEFAULTS, LearningConfig
+from creditlab.experiments.bci.experiment import BCIConfig
+from creditlab.experiments.bci.findings import learning_blocks, learning_gain
+from creditlab.experiments.bci.learning import BCI_RULE_DEFAULTS, feedback_origin
+from creditlab.experiments.bci.tuned import COLUMNS, NO_FEEDBACK
 from creditlab.report import figure
 from creditlab.rules.registry import get_rule, option_values
+from creditlab.tuning import DECLARED_BUDGET, Budget, Score, search
 
 CALIBRATION_SEED = 1_000_000  # cohorts are seeds CALIBRATION_SEED + k; evaluations use others
-
-
-class Budget(NamedTuple):
-    """Candidates per hyperparameter and round, the decades they span, the rounds."""
-
-    candidates: int = 5
-    decades: float = 2.0
-    rounds: int = 2
+FEEDBACK_GAIN = "feedback_gain"
 
 
 class Cohort(NamedTuple):
@@ -59,46 +62,31 @@ class Cohort(NamedTuple):
         return CALIBRATION_SEED + self.index
 
 
-DECLARED_BUDGET, CALIBRATION_COHORT = Budget(), Cohort()
+CALIBRATION_COHORT = Cohort()
+Evaluate = Callable[[list[BCIConfig]], list[Score]]
 
 
 def tuned_hyperparameters(rule: str) -> dict[str, float]:
-    """The hyperparameters tuned for ``rule`` on the BCI and their defaults."""
+    """The hyperparameters tuned for ``rule`` on the BCI and their untuned defaults."""
     if rule == "none":
         return {}
     options = option_values(rule, BCI_RULE_DEFAULTS)
-    tuned = ("learning_rate", "baseline_rate")
-    chosen = {name: float(options[name]) for name in tuned if name in options}
-    if get_rule(rule).learning_signal or LearningConfig(rule=rule).delivers != "none":
-        chosen["feedback_gain"] = LearningConfig().feedback_gain
+    chosen = {
+        name: float(options[name]) for name in ("learning_rate", "baseline_rate") if name in options
+    }
+    probe = BCIConfig(rule=rule, tuned=False, mice=1, days=1).learning_config()
+    if get_rule(rule).learning_signal or probe.delivers != "none":
+        chosen[FEEDBACK_GAIN] = 1.0
     return chosen
 
 
-def grid(centre: float, budget: Budget) -> np.ndarray:
-    """``candidates`` values log-spaced over ``decades`` centred on ``centre``."""
-    half = budget.decades / 2
-    return centre * 10.0 ** np.linspace(-half, half, budget.candidates)
-
-
-def next_centre(values: np.ndarray, scores: np.ndarray, budget: Budget) -> float:
-    """Round 2's centre: ``decades`` past the edge where the best lay at an edge, else
-    the best. Among tied best candidates the one nearest the middle counts, so a flat
-    score (no evidence either way) leaves the centre where it was."""
-    middle = (len(values) - 1) / 2
-    tied = np.flatnonzero(scores == np.nanmax(scores))
-    best = int(tied[np.argmin(np.abs(tied - middle))])
-    if best == 0:
-        return float(values[0] / 10.0 ** (budget.decades / 2))
-    if best == len(values) - 1:
-        return float(values[-1] * 10.0 ** (budget.decades / 2))
-    return float(values[best])
-
-
 def candidate_config(
-    rule: str, feedback: str | None, name: str, value: float, cohort: Cohort
+    rule: str, feedback: str | None, setting: dict[str, float], cohort: Cohort
 ) -> BCIConfig:
-    """The calibration run of ``rule`` with hyperparameter ``name`` at ``value``."""
-    fields = dict(
+    """The calibration run of ``rule`` with every tuned hyperparameter as in ``setting``."""
+    options = {name: value for name, value in setting.items() if name != FEEDBACK_GAIN}
+    learning = {FEEDBACK_GAIN: setting[FEEDBACK_GAIN]} if FEEDBACK_GAIN in setting else {}
+    return BCIConfig(
         rule=rule,
         feedback=feedback,
         mice=cohort.mice,
@@ -106,76 +94,132 @@ def candidate_config(
         session_minutes=cohort.session_minutes,
         probe_minutes=cohort.probe_minutes,
         seed=cohort.seed,
+        rule_options=options,
+        learning=learning,
+        tuned=False,
     )
-    if name == "feedback_gain":
-        return BCIConfig(**fields, learning={"feedback_gain": value})
-    return BCIConfig(**fields, rule_options={name: value})
 
 
-def probe_gain(config: BCIConfig) -> float:
-    """The criterion's raw part: mean over mice of the probe-block learning gain."""
-    return float(np.nanmean(learning_gain(run_experiment(config).daily)))
+def criterion(daily: pd.DataFrame) -> Score:
+    """The raw criterion of one run: (mean probe gain, mean probe accuracy) over mice."""
+    gain = float(np.nanmean(learning_gain(daily)))
+    area = float(learning_blocks(daily).groupby("mouse").accuracy.mean().mean())
+    return Score(gain, area)
+
+
+def simulate(address: str | None = None) -> Evaluate:
+    """Run each config (in parallel on Ray with ``address``) and score it."""
+
+    def evaluate(configs: list[BCIConfig]) -> list[Score]:
+        if address is None:
+            from creditlab.experiments.bci.experiment import run_experiment
+
+            return [criterion(run_experiment(config).daily) for config in configs]
+        from creditlab.experiments.bci.cluster import simulate_on_ray
+
+        jobs = {index: (config, None) for index, config in enumerate(configs)}
+        found = dict(simulate_on_ray(jobs, address))
+        return [criterion(found[index].daily) for index in range(len(configs))]
+
+    return evaluate
+
+
+def over_none(
+    evaluate: Evaluate,
+    reference: Score,
+    rule: str,
+    origin: str | None,
+    cohort: Cohort,
+    on_candidate: Callable[[dict], None] | None,
+) -> Callable[[list[dict[str, float]]], list[Score]]:
+    """The search's evaluation of ``rule``'s settings: their calibration runs' criterion
+    minus ``reference`` (``none``'s on the same cohort), each reported to
+    ``on_candidate``."""
+
+    def score(settings: list[dict[str, float]]) -> list[Score]:
+        raw = evaluate([candidate_config(rule, origin, s, cohort) for s in settings])
+        scored = [Score(*(np.subtract(found, reference))) for found in raw]
+        for setting, value in zip(settings, scored, strict=True):
+            if on_candidate is not None:
+                on_candidate({"rule": rule, "feedback": origin, **setting, "score": value[0]})
+        return scored
+
+    return score
 
 
 def tune(
     rules: tuple[str, ...],
     *,
-    feedback: str | None = None,
+    feedback: tuple[str | None, ...] = (None,),
     budget: Budget = DECLARED_BUDGET,
     cohort: Cohort = CALIBRATION_COHORT,
-    score: Callable[[BCIConfig], float] = probe_gain,
+    evaluate: Evaluate | None = None,
     on_candidate: Callable[[dict], None] | None = None,
-) -> pd.DataFrame:
-    """Every candidate of every rule (one row each: rule, hyperparameter, round, value,
-    seed, score = its gain minus ``none``'s on the same cohort), with ``best`` marking
-    each hyperparameter's best over both rounds."""
-    base = dict(mice=cohort.mice, days=cohort.days, session_minutes=cohort.session_minutes)
-    baseline = score(
-        BCIConfig(rule="none", probe_minutes=cohort.probe_minutes, seed=cohort.seed, **base)
-    )
-    rows = []
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tune each rule (each ``feedback`` origin, for the rules with a learning signal).
+
+    Returns every candidate (rule, feedback, hyperparameter, round, value, default,
+    setting, seed, score = gain over ``none``, area = area over ``none``, best) and the
+    chosen values in :mod:`.tuned`'s columns."""
+    evaluate = evaluate or simulate()
+    reference = evaluate([candidate_config("none", None, {}, cohort)])[0]
+    rows, chosen_rows = [], []
     for rule in rules:
-        origin = feedback if get_rule(rule).learning_signal else None
-        for name, default in tuned_hyperparameters(rule).items():
-            centre = default
-            for round_ in range(1, budget.rounds + 1):
-                values = grid(centre, budget)
-                if name == "baseline_rate":
-                    values = np.minimum(values, 1.0)  # a rate in (0, 1]
-                scores = []
-                for value in values:
-                    config = candidate_config(rule, origin, name, float(value), cohort)
-                    row = {
-                        "rule": rule,
-                        "hyperparameter": name,
-                        "round": round_,
-                        "value": float(value),
-                        "default": default,
-                        "seed": config.seed,
-                        "score": score(config) - baseline,
-                    }
-                    rows.append(row)
-                    scores.append(row["score"])
-                    if on_candidate is not None:
-                        on_candidate(row)
-                centre = next_centre(values, np.array(scores), budget)
-    table = pd.DataFrame(rows)
-    if len(table):
-        best = table.groupby(["rule", "hyperparameter"]).score.transform("max")
-        table["best"] = table.score == best
-    return table
+        defaults = tuned_hyperparameters(rule)
+        origins = dict.fromkeys(feedback_origin(get_rule(rule), f) for f in feedback)
+        for origin in origins if defaults else ():
+            score = over_none(evaluate, reference, rule, origin, cohort, on_candidate)
+            tried, chosen = search(defaults, score, budget, upper={"baseline_rate": 1.0})
+            label = {"rule": rule, "feedback": origin or NO_FEEDBACK}
+            rows += [
+                {
+                    **label,
+                    "hyperparameter": candidate.hyperparameter,
+                    "round": candidate.round,
+                    "value": candidate.value,
+                    "default": candidate.default,
+                    "setting": ", ".join(f"{k}={v:.3g}" for k, v in candidate.setting.items()),
+                    "seed": cohort.seed,
+                    "score": candidate.score.primary,
+                    "area": candidate.score.secondary,
+                    "best": candidate.value == chosen[candidate.hyperparameter],
+                }
+                for candidate in tried
+            ]
+            budget_label = f"{budget.candidates}x{budget.decades:g}dec x{budget.rounds}"
+            chosen_rows += [
+                {**label, "hyperparameter": name, "value": value}
+                | {"cohort_seed": cohort.seed, "budget": budget_label}
+                for name, value in chosen.items()
+            ]
+    return pd.DataFrame(rows), pd.DataFrame(chosen_rows, columns=list(COLUMNS))
+
+
+def write_tuned(chosen: pd.DataFrame, path: Path) -> None:
+    """The chosen values as the table :mod:`.tuned` reads."""
+    chosen.to_csv(path, index=False, float_format="%.6g")
 
 
 def plot_tuning(table: pd.DataFrame, path: Path) -> None:
-    """Score against each hyperparameter's candidates (log axis), one panel per rule."""
-    rules = list(dict.fromkeys(table.rule))
-    fig = figure(3.6 * len(rules), 3.0)
-    axes = np.atleast_1d(fig.subplots(1, len(rules)))
-    for axis, rule in zip(axes, rules, strict=True):
-        for name, rows in table[table.rule == rule].groupby("hyperparameter"):
-            relative = rows.value / rows.default
-            axis.plot(relative, rows.score, "o", label=name)
-        axis.set(xscale="log", xlabel="candidate / default", ylabel="gain over none", title=rule)
+    """Score against each hyperparameter's candidates (log axis), one panel per rule and
+    feedback origin; the chosen value of each hyperparameter is filled."""
+    groups = list(table.groupby(["rule", "feedback"], sort=False))
+    columns = min(4, len(groups))
+    lines = -(-len(groups) // columns)
+    fig = figure(3.4 * columns, 2.8 * lines)
+    axes = np.atleast_1d(fig.subplots(lines, columns, squeeze=False)).ravel()
+    for axis, ((rule, origin), rows) in zip(axes, groups, strict=False):
+        for index, (name, swept) in enumerate(rows.groupby("hyperparameter", sort=False)):
+            colour = f"C{index}"
+            relative = swept.value / swept.default
+            axis.plot(relative, swept.score, "o", mfc="none", color=colour, label=name)
+            best = swept[swept.best]
+            axis.plot(best.value / best.default, best.score, "o", color=colour)
+        title = rule if origin == NO_FEEDBACK else f"{rule}, {origin}"
+        axis.set(xscale="log", xlabel="candidate / untuned default", title=title)
+        axis.set_ylabel("probe gain over none")
         axis.axhline(0.0, color="#7f7f7f", lw=0.5)
         axis.legend(frameon=False, fontsize=7)
+    for axis in axes[len(groups) :]:
+        axis.set_visible(False)
     fig.savefig(path, dpi=120)

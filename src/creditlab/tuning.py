@@ -1,0 +1,123 @@
+"""Tuning hyperparameters with one declared budget: the same search for every rule.
+
+The search is coordinate-wise. Each hyperparameter in turn (in the order given) is
+swept over ``candidates`` values log-spaced across ``decades`` around its default, the
+ones before it held at their best so far and the ones after at their defaults. Then
+``rounds − 1`` further rounds of the same size follow, for every rule and every
+hyperparameter:
+
+- shifted by ``decades`` past the edge where the best candidate lay at an edge;
+- else centred on the best.
+
+So no rule gets more tries than another. The best over all rounds is kept, and the
+next hyperparameter is swept with it.
+
+Candidates are ranked by a :class:`Score` (a primary criterion, and a secondary one
+that decides only among exact ties of the primary, e.g. a saturated accuracy).
+Remaining ties go to the candidate nearest the default in log space. A flat score is
+no evidence, so it moves nothing. NaN ranks last.
+
+An experiment supplies ``evaluate``: candidates (dicts of hyperparameter values) in,
+one :class:`Score` each out, so it may run a round's candidates in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Budget(NamedTuple):
+    """Candidates per hyperparameter and round, the decades they span, the rounds."""
+
+    candidates: int = 5
+    decades: float = 2.0
+    rounds: int = 2
+
+
+class Score(NamedTuple):
+    """A candidate's criterion; ``secondary`` breaks exact ties of ``primary``."""
+
+    primary: float
+    secondary: float = 0.0
+
+
+class Tried(NamedTuple):
+    """One evaluated candidate: the swept hyperparameter, its round and value, every
+    hyperparameter's value in that run (``setting``), and its score."""
+
+    hyperparameter: str
+    round: int
+    value: float
+    default: float
+    setting: dict[str, float]
+    score: Score
+
+
+Evaluate = Callable[[list[dict[str, float]]], list[Score]]
+DECLARED_BUDGET = Budget()
+
+
+def grid(centre: float, budget: Budget) -> np.ndarray:
+    """``candidates`` values log-spaced over ``decades`` centred on ``centre``."""
+    half = budget.decades / 2
+    return centre * 10.0 ** np.linspace(-half, half, budget.candidates)
+
+
+def best_index(values: np.ndarray, scores: list[Score], reference: float) -> int:
+    """The best candidate: highest primary, then highest secondary (NaN lowest), then
+    nearest ``reference`` in log space."""
+
+    def rank(index: int) -> tuple[float, float, float]:
+        primary, secondary = scores[index]
+        distance = abs(np.log10(values[index] / reference))
+        return (
+            -np.inf if np.isnan(primary) else primary,
+            -np.inf if np.isnan(secondary) else secondary,
+            -distance,
+        )
+
+    return max(range(len(values)), key=rank)
+
+
+def next_centre(values: np.ndarray, scores: list[Score], budget: Budget) -> float:
+    """The next round's centre: ``decades`` past the edge where the best lay at an edge,
+    else the best (ties counted from this round's middle, so a flat score stays put)."""
+    middle = float(np.sqrt(values[0] * values[-1]))
+    best = best_index(values, scores, middle)
+    if best == 0:
+        return float(values[0] / 10.0 ** (budget.decades / 2))
+    if best == len(values) - 1:
+        return float(values[-1] * 10.0 ** (budget.decades / 2))
+    return float(values[best])
+
+
+def search(
+    defaults: Mapping[str, float],
+    evaluate: Evaluate,
+    budget: Budget = DECLARED_BUDGET,
+    upper: Mapping[str, float] | None = None,
+) -> tuple[list[Tried], dict[str, float]]:
+    """Every candidate tried and the chosen values (module docstring). ``upper`` caps a
+    hyperparameter's candidates (a rate in (0, 1])."""
+    upper = upper or {}
+    chosen = dict(defaults)
+    tried: list[Tried] = []
+    for name, default in defaults.items():
+        centre, seen_values, seen_scores = default, [], []
+        for round_ in range(1, budget.rounds + 1):
+            values = np.minimum(grid(centre, budget), upper.get(name, np.inf))
+            settings = [{**chosen, name: float(value)} for value in values]
+            scores = [Score(*map(float, score)) for score in evaluate(settings)]
+            tried += [
+                Tried(name, round_, float(value), default, setting, score)
+                for value, setting, score in zip(values, settings, scores, strict=True)
+            ]
+            seen_values += list(values)
+            seen_scores += scores
+            centre = next_centre(values, scores, budget)
+        everything = np.array(seen_values)
+        chosen[name] = float(everything[best_index(everything, seen_scores, default)])
+    return tried, chosen
