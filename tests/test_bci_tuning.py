@@ -1,5 +1,5 @@
 """Tuning gives every rule the same budget on calibration mice only (experiments/bci/
-tuning.py), and the shipped defaults read the committed table (experiments/bci/tuned.py).
+tuning.py), and the shipped defaults read the committed table (experiments/bci/tuned.csv).
 The simulation is replaced by a known score where only the bookkeeping is checked."""
 
 import math
@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from creditlab.cli import app
-from creditlab.experiments.bci import tuned
-from creditlab.experiments.bci.experiment import BCIConfig
+from creditlab.experiments.bci import experiment
+from creditlab.experiments.bci.experiment import TUNED_TABLE, BCIConfig
 from creditlab.experiments.bci.learning import BCI_RULE_DEFAULTS
 from creditlab.experiments.bci.tuning import (
     CALIBRATION_SEED,
@@ -23,6 +23,7 @@ from creditlab.experiments.bci.tuning import (
     tuned_hyperparameters,
 )
 from creditlab.tuning import Budget, Score
+from creditlab.tuning_table import read_tuned
 
 RULES = ("dendritic", "node-perturbation", "three-factor", "eprop", "none")
 
@@ -114,7 +115,7 @@ def test_the_defaults_read_the_committed_tuning(tmp_path, monkeypatch) -> None:
         "dendritic,learned,feedback_gain,10,1000000,5x2dec x2\n"
         "node-perturbation,-,learning_rate,0.02,1000000,5x2dec x2\n"
     )
-    monkeypatch.setattr(tuned, "TUNED_TABLE", table)
+    monkeypatch.setattr(experiment, "TUNED_TABLE", table)
     learning = BCIConfig(rule="dendritic").learning_config()
     assert dict(learning.options)["learning_rate"] == 3e-5 and learning.feedback_gain == 10.0
     # another origin was not tuned: its untuned defaults, and the config says so
@@ -146,12 +147,12 @@ def test_a_malformed_tuning_table_names_the_file_and_line(tmp_path, text, proble
     path = tmp_path / "tuned.csv"
     path.write_text(text)
     with pytest.raises(ValueError, match=problem) as error:
-        tuned.read_tuned(path)
+        read_tuned(path)
     assert str(path) in str(error.value)
 
 
 def test_the_shipped_table_is_well_formed_and_covers_the_core_rules() -> None:
-    shipped = tuned.read_tuned()
+    shipped = read_tuned(TUNED_TABLE)
     for key in [("dendritic", o) for o in ("learned", "random", "symmetric", "shuffled")] + [
         ("eprop", "learned"),
         ("node-perturbation", "-"),
@@ -168,7 +169,7 @@ def test_the_tune_command_writes_every_candidate(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(tmp_path / "t" / "tuning.parquet")
     assert len(table) == 2 * 5 and (table.seed >= CALIBRATION_SEED).all()  # 2 rounds × 5
-    chosen = tuned.read_tuned(tmp_path / "t" / "tuned.csv")
+    chosen = read_tuned(tmp_path / "t" / "tuned.csv")
     assert set(chosen) == {("bptt", "-")}
     assert (tmp_path / "t" / "tuning.png").exists()
 

@@ -329,6 +329,18 @@ def _bci_config(**fields):
         _fail("invalid BCI configuration\n" + describe_errors(error))
 
 
+def _song_config(**fields):
+    from pydantic import ValidationError
+
+    from creditlab.config import describe_errors
+    from creditlab.experiments.song.experiment import SongConfig
+
+    try:
+        return SongConfig(**{k: v for k, v in fields.items() if v is not None})
+    except ValidationError as error:
+        _fail("invalid song configuration\n" + describe_errors(error))
+
+
 def _say_what_runs(rule: str, experiment: str, feedback: str | None = None) -> None:
     """Print what a closed-loop run of ``rule`` is: another rule here, or an upper bound."""
     from creditlab.experiments.bci.learning import knows_the_decoder
@@ -453,60 +465,76 @@ def bci(
 @app.command("tune")
 def tune_(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
-    rules: Annotated[str, typer.Option(help="comma-separated rules to tune on the BCI")] = (
-        "dendritic,node-perturbation,three-factor,eprop"
-    ),
+    experiment: Annotated[str, typer.Option(help="bci or song")] = "bci",
+    rules: Annotated[
+        str, typer.Option(help="comma-separated rules to tune (default: the core set)")
+    ] = "dendritic,node-perturbation,three-factor,eprop",
     feedback: Annotated[
         str | None,
-        typer.Option(help="comma-separated origins of B, each tuned apart (rules with a signal)"),
+        typer.Option(help="BCI: comma-separated origins of B, each tuned apart"),
     ] = None,
-    mice: Annotated[int, typer.Option(help="calibration mice", min=1)] = 3,
-    days: Annotated[int, typer.Option(help="calibration days", min=1)] = 4,
+    mice: Annotated[int, typer.Option(help="BCI: calibration mice", min=1)] = 3,
+    days: Annotated[int, typer.Option(help="BCI: calibration days", min=1)] = 4,
     session_minutes: Annotated[
-        float, typer.Option(help="calibration session [min]", min=0.1)
+        float, typer.Option(help="BCI: calibration session [min]", min=0.1)
     ] = 10.0,
+    birds: Annotated[int, typer.Option(help="song: calibration birds", min=1)] = 4,
+    renditions: Annotated[int, typer.Option(help="song: renditions per bird", min=1)] = 3000,
     cohort: Annotated[
-        int, typer.Option(help="calibration cohort (seed 1000000 + cohort)", min=0)
+        int, typer.Option(help="calibration cohort or flock (seed 1000000 + cohort)", min=0)
     ] = 0,
     address: Annotated[
         str | None,
-        typer.Option(help="run each round's candidates as Ray tasks: local, auto or ray://…"),
+        typer.Option(help="BCI: run each round's candidates as Ray tasks (local, auto, ray://…)"),
     ] = None,
 ) -> None:
-    """Tune every rule on the BCI with the same declared budget (5 candidates per
-    hyperparameter over 2 decades, 2 rounds) on calibration mice no evaluation uses.
-    Writes tuning.parquet (every candidate, as each is scored), tuned.csv (the chosen
-    values, the table the BCI's defaults read when committed as
-    experiments/bci/tuned.csv), tuning.md and tuning.png."""
+    """Tune every rule with the same declared budget (5 candidates per hyperparameter
+    over 2 decades, 2 rounds) on calibration animals no evaluation uses. Writes
+    tuning.parquet (every candidate, as each is scored), tuned.csv (the chosen values:
+    the table an experiment's defaults read when committed as
+    experiments/EXPERIMENT/tuned.csv), tuning.md and tuning.png."""
     import contextlib
 
     import pandas as pd
 
     from creditlab.cluster import connected
-    from creditlab.experiments.bci.tuning import (
-        DECLARED_BUDGET,
-        Cohort,
-        plot_tuning,
-        simulate,
-        tune,
-        tuned_hyperparameters,
-        write_tuned,
-    )
     from creditlab.io.run_directory import OutputExists, RunDirectory
     from creditlab.report import markdown_table
+    from creditlab.tuning import DECLARED_BUDGET, plot_tuning
+    from creditlab.tuning_table import write_tuned
 
     names = _names(rules)
     origins = tuple(_names(feedback)) if feedback is not None else (None,)
-    calibration = Cohort(mice=mice, days=days, session_minutes=session_minutes, index=cohort)
-    for name in names:
-        for origin in origins:
-            _bci_config(rule=name, feedback=origin if _has_signal(name) else None)
+    if experiment == "bci":
+        from creditlab.experiments.bci import tuning
+
+        calibration = tuning.Cohort(
+            mice=mice, days=days, session_minutes=session_minutes, index=cohort
+        )
+        for name in names:
+            for origin in origins:
+                _bci_config(rule=name, feedback=origin if _has_signal(name) else None)
+        label = "probe gain over none"
+        runs = [(n, o) for n in names for o in (set(origins) if _has_signal(n) else (None,))]
+    elif experiment == "song":
+        from creditlab.experiments.song import tuning
+
+        if feedback is not None or address is not None:
+            _fail("--feedback and --address apply to --experiment bci only")
+        calibration = tuning.Flock(birds=birds, renditions=renditions, index=cohort)
+        for name in names:
+            _song_config(rule=name)
+        label = tuning.CRITERION
+        runs = [(name, None) for name in names]
+    else:
+        _fail(f"--experiment must be bci or song, got {experiment!r}")
     try:
         directory = RunDirectory(out)
     except OutputExists as error:
         _fail(str(error))
     directory.write_config(
-        {"rules": list(names), "feedback": list(origins), "address": address}
+        {"experiment": experiment, "rules": list(names), "feedback": list(origins)}
+        | {"address": address}
         | calibration._asdict()
     )
     _enable_compilation_cache()
@@ -517,24 +545,24 @@ def tune_(
         pd.DataFrame(done).to_parquet(directory.path / "tuning.parquet", index=False)
         progress.update(bar, advance=1)
 
-    total = sum(
-        len(tuned_hyperparameters(name)) * DECLARED_BUDGET.candidates * DECLARED_BUDGET.rounds
-        for name in names
-        for _ in dict.fromkeys(origins if _has_signal(name) else (None,))
-    )
+    size = DECLARED_BUDGET.candidates * DECLARED_BUDGET.rounds
+    total = sum(len(tuning.tuned_hyperparameters(name)) * size for name, _ in runs)
     ray = connected(address) if address is not None else contextlib.nullcontext()
     with ray, _progress() as progress:
         bar = progress.add_task("candidates", total=total, loss="")
-        table, chosen = tune(
-            names,
-            feedback=origins,
-            cohort=calibration,
-            evaluate=simulate(address),
-            on_candidate=keep,
-        )
+        if experiment == "bci":
+            table, chosen = tuning.tune(
+                names,
+                feedback=origins,
+                cohort=calibration,
+                evaluate=tuning.simulate(address),
+                on_candidate=keep,
+            )
+        else:
+            table, chosen = tuning.tune(names, flock=calibration, on_candidate=keep)
     table.to_parquet(directory.path / "tuning.parquet", index=False)
     write_tuned(chosen, directory.path / "tuned.csv")
-    plot_tuning(table, directory.path / "tuning.png")
+    plot_tuning(table, directory.path / "tuning.png", label)
     rows = [
         {k: f"{v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()}
         for row in chosen.to_dict("records")
@@ -542,6 +570,7 @@ def tune_(
     text = markdown_table(rows)
     (directory.path / "tuning.md").write_text(text + "\n")
     console.print(escape(text))
+    console.print(f"results: {directory.path}")
 
 
 def _has_signal(rule: str) -> bool:
@@ -723,6 +752,7 @@ def song(
     Without --lesion or --swap-compartments, runs the intact model and every
     manipulation (LMAN lesion, dopamine lesion, swapped compartments); with one, runs
     the intact model and that manipulation."""
+    import numpy as np
     from pydantic import ValidationError
 
     from creditlab.config import describe_errors
@@ -754,11 +784,18 @@ def song(
         )
     for row in summary.itertuples(index=False):
         time = row.median_learning_time
-        learned = f"median learning time {time:.0f} renditions" if time == time else "not learned"
-        spread = f" ± {row.final_error_sem:.2f} s.e.m." if row.birds > 1 else ""
+        learned = (
+            f"median learning time {time:.0f} renditions "
+            f"[{row.learning_time_low:.0f}, {row.learning_time_high:.0f}]"
+            if np.isfinite(time)
+            else "not learned (median bird never reached half the juvenile error)"
+        )
+        spread = (
+            f" [{row.final_error_low:.2f}, {row.final_error_high:.2f}]" if row.birds > 1 else ""
+        )
         console.print(
             f"{row.condition}: final error {row.final_error:.2f}{spread} of the juvenile's "
-            f"({row.birds} birds); {learned}"
+            f"({row.birds} birds, 95 % intervals); {learned}"
         )
     console.print((directory.path / "connectome_stats.md").read_text())
     console.print(f"report: {directory.path / 'report.html'}")

@@ -24,9 +24,11 @@ one :class:`Score` each out, so it may run a round's candidates in parallel.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 
 class Budget(NamedTuple):
@@ -121,3 +123,75 @@ def search(
         everything = np.array(seen_values)
         chosen[name] = float(everything[best_index(everything, seen_scores, default)])
     return tried, chosen
+
+
+class Search(NamedTuple):
+    """One rule's search: its name, feedback origin (``"-"`` for none), the tuned
+    hyperparameters' defaults and the evaluation of its settings."""
+
+    rule: str
+    feedback: str
+    defaults: dict[str, float]
+    evaluate: Evaluate
+
+
+def run_searches(
+    searches: list[Search], budget: Budget, cohort_seed: int, upper: Mapping[str, float]
+) -> tuple[list[dict], list[dict]]:
+    """Every candidate of every search (one row each: rule, feedback, hyperparameter,
+    round, value, default, setting, seed, score, area, best) and the chosen values (the
+    tuning table's rows, :mod:`creditlab.tuning_table`)."""
+    rows, chosen_rows = [], []
+    label = f"{budget.candidates}x{budget.decades:g}dec x{budget.rounds}"
+    for one in searches:
+        tried, chosen = search(one.defaults, one.evaluate, budget, upper)
+        names = {"rule": one.rule, "feedback": one.feedback}
+        rows += [
+            names
+            | {
+                "hyperparameter": candidate.hyperparameter,
+                "round": candidate.round,
+                "value": candidate.value,
+                "default": candidate.default,
+                "setting": ", ".join(f"{k}={v:.3g}" for k, v in candidate.setting.items()),
+                "seed": cohort_seed,
+                "score": candidate.score.primary,
+                "area": candidate.score.secondary,
+                "best": candidate.value == chosen[candidate.hyperparameter],
+            }
+            for candidate in tried
+        ]
+        chosen_rows += [
+            names
+            | {"hyperparameter": name, "value": value}
+            | {"cohort_seed": cohort_seed, "budget": label}
+            for name, value in chosen.items()
+        ]
+    return rows, chosen_rows
+
+
+def plot_tuning(table: pd.DataFrame, path: Path, criterion: str) -> None:
+    """Score against each hyperparameter's candidates (log axis), one panel per rule and
+    feedback origin (``criterion``: the y label); each chosen value is filled."""
+    from creditlab.report import figure
+
+    groups = list(table.groupby(["rule", "feedback"], sort=False))
+    columns = min(4, len(groups))
+    lines = -(-len(groups) // columns)
+    fig = figure(3.4 * columns, 2.8 * lines)
+    axes = np.atleast_1d(fig.subplots(lines, columns, squeeze=False)).ravel()
+    for axis, ((rule, origin), rows) in zip(axes, groups, strict=False):
+        for index, (name, swept) in enumerate(rows.groupby("hyperparameter", sort=False)):
+            colour = f"C{index}"
+            relative = swept.value / swept.default
+            axis.plot(relative, swept.score, "o", mfc="none", color=colour, label=name)
+            best = swept[swept.best]
+            axis.plot(best.value / best.default, best.score, "o", color=colour)
+        title = rule if origin == "-" else f"{rule}, {origin}"
+        axis.set(xscale="log", xlabel="candidate / untuned default", title=title)
+        axis.set_ylabel(criterion)
+        axis.axhline(0.0, color="#7f7f7f", lw=0.5)
+        axis.legend(frameon=False, fontsize=7)
+    for axis in axes[len(groups) :]:
+        axis.set_visible(False)
+    fig.savefig(path, dpi=120)

@@ -135,6 +135,25 @@ def mean_with_interval(values, null: float = 0.0) -> Estimate:
     return Estimate(mean, mean - half, mean + half, p)
 
 
+def median_with_interval(values, resamples: int = 2000, seed: int = 0) -> Estimate:
+    """The median of ``values`` (one per subject; +inf for a subject that never got
+    there, NaN dropped) and its 95 % percentile-bootstrap interval (``resamples``
+    resamples from a fixed ``seed``, so the same values give the same interval); p is
+    NaN. An interval end is +inf when over 2.5 % of resampled medians are."""
+    import numpy as np
+
+    values = np.asarray(values, float)
+    values = values[~np.isnan(values)]
+    if len(values) < 2:
+        return Estimate(float(values[0]) if len(values) else np.nan, np.nan, np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    draws = rng.choice(values, size=(resamples, len(values)), replace=True)
+    medians = np.sort(np.median(draws, axis=1))
+    low = medians[int(np.floor(0.025 * (resamples - 1)))]
+    high = medians[int(np.ceil(0.975 * (resamples - 1)))]
+    return Estimate(float(np.median(values)), float(low), float(high), np.nan)
+
+
 def equivalence_p(values, margin: float) -> float:
     """p of the two one-sided t-tests (TOST) that the mean of ``values`` lies within
     (−``margin``, ``margin``): the larger of the two one-sided p's (Schuirmann 1987)."""

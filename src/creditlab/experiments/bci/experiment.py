@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal, NamedTuple
 
 import jax
@@ -54,13 +55,14 @@ from creditlab.experiments.bci.session import (
     fresh_learning_state,
     run_sessions,
 )
-from creditlab.experiments.bci.tuned import tuned_values
 from creditlab.io.nwb import ImagingSession
 from creditlab.rules.registry import get_rule
 from creditlab.tasks.bci_decoder import Decoder
 from creditlab.tasks.bci_protocol import Protocol
+from creditlab.tuning_table import tuned_values
 
 Inhibition = Literal["none", "all", "alternate"]
+TUNED_TABLE = Path(__file__).with_name("tuned.csv")  # written by creditlab tune, committed
 PROTOCOL = Protocol()  # the paper's trial timing, at 15 Hz
 
 
@@ -101,7 +103,7 @@ class BCIConfig(BaseModel):
     credit: bool = Field(True, description="False: the rule's own change is dropped (a control)")
     probe_minutes: float = Field(3.0, ge=0, le=60, description="daily probe block; 0: none")
     tuned: bool = Field(
-        True, description="read the rule's shipped tuning (tuned.csv); False: its untuned defaults"
+        True, description="read the rule's shipped tuning (tuned.csv); False: untuned defaults"
     )
 
     @model_validator(mode="after")
@@ -124,14 +126,13 @@ class BCIConfig(BaseModel):
         return CircuitConfig(**self.circuit)
 
     def tuning(self) -> dict[str, float] | None:
-        """The shipped tuning this condition reads (:mod:`.tuned`): None when ``tuned``
-        is off or the rule with this feedback origin was not tuned."""
+        """The shipped tuning this condition reads (``TUNED_TABLE``, written by ``creditlab
+        tune``): None when ``tuned`` is off or the rule with this origin was not tuned."""
         if not self.tuned or self.rule == "none":
             return None
         entry = get_rule(self.rule)  # a rule that is another on the BCI reads that one's
-        return tuned_values(
-            entry.closed_loop_same_as or self.rule, feedback_origin(entry, self.feedback)
-        )
+        rule = entry.closed_loop_same_as or self.rule
+        return tuned_values(TUNED_TABLE, rule, feedback_origin(entry, self.feedback))
 
     def learning_config(self) -> LearningConfig:
         """The learning condition: the shipped tuning, overridden by ``rule_options`` and

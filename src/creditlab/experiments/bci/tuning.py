@@ -22,14 +22,13 @@ set the shipped defaults:
   learning curve, which ranks faster learning higher.
 
 Candidates of one round run in parallel on Ray with ``address``. ``tune`` returns every
-candidate with its score and the chosen values; :func:`write_tuned` writes the table
-that :mod:`.tuned` reads.
+candidate with its score and the chosen values, which ``creditlab tune`` writes as the
+table the experiment's defaults read (:mod:`creditlab.tuning_table`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -38,10 +37,9 @@ import pandas as pd
 from creditlab.experiments.bci.experiment import BCIConfig
 from creditlab.experiments.bci.findings import learning_blocks, learning_gain
 from creditlab.experiments.bci.learning import BCI_RULE_DEFAULTS, feedback_origin
-from creditlab.experiments.bci.tuned import COLUMNS, NO_FEEDBACK
-from creditlab.report import figure
 from creditlab.rules.registry import get_rule, option_values
-from creditlab.tuning import DECLARED_BUDGET, Budget, Score, search
+from creditlab.tuning import DECLARED_BUDGET, Budget, Score, Search, run_searches
+from creditlab.tuning_table import COLUMNS, NO_FEEDBACK
 
 CALIBRATION_SEED = 1_000_000  # cohorts are seeds CALIBRATION_SEED + k; evaluations use others
 FEEDBACK_GAIN = "feedback_gain"
@@ -141,7 +139,8 @@ def over_none(
         scored = [Score(*(np.subtract(found, reference))) for found in raw]
         for setting, value in zip(settings, scored, strict=True):
             if on_candidate is not None:
-                on_candidate({"rule": rule, "feedback": origin, **setting, "score": value[0]})
+                row = {"rule": rule, "feedback": origin, **setting}
+                on_candidate(row | {"score": value.primary, "area": value.secondary})
         return scored
 
     return score
@@ -160,66 +159,19 @@ def tune(
 
     Returns every candidate (rule, feedback, hyperparameter, round, value, default,
     setting, seed, score = gain over ``none``, area = area over ``none``, best) and the
-    chosen values in :mod:`.tuned`'s columns."""
+    chosen values in the tuning table's columns (:mod:`creditlab.tuning_table`)."""
     evaluate = evaluate or simulate()
     reference = evaluate([candidate_config("none", None, {}, cohort)])[0]
-    rows, chosen_rows = [], []
-    for rule in rules:
-        defaults = tuned_hyperparameters(rule)
-        origins = dict.fromkeys(feedback_origin(get_rule(rule), f) for f in feedback)
-        for origin in origins if defaults else ():
-            score = over_none(evaluate, reference, rule, origin, cohort, on_candidate)
-            tried, chosen = search(defaults, score, budget, upper={"baseline_rate": 1.0})
-            label = {"rule": rule, "feedback": origin or NO_FEEDBACK}
-            rows += [
-                {
-                    **label,
-                    "hyperparameter": candidate.hyperparameter,
-                    "round": candidate.round,
-                    "value": candidate.value,
-                    "default": candidate.default,
-                    "setting": ", ".join(f"{k}={v:.3g}" for k, v in candidate.setting.items()),
-                    "seed": cohort.seed,
-                    "score": candidate.score.primary,
-                    "area": candidate.score.secondary,
-                    "best": candidate.value == chosen[candidate.hyperparameter],
-                }
-                for candidate in tried
-            ]
-            budget_label = f"{budget.candidates}x{budget.decades:g}dec x{budget.rounds}"
-            chosen_rows += [
-                {**label, "hyperparameter": name, "value": value}
-                | {"cohort_seed": cohort.seed, "budget": budget_label}
-                for name, value in chosen.items()
-            ]
-    return pd.DataFrame(rows), pd.DataFrame(chosen_rows, columns=list(COLUMNS))
-
-
-def write_tuned(chosen: pd.DataFrame, path: Path) -> None:
-    """The chosen values as the table :mod:`.tuned` reads."""
-    chosen.to_csv(path, index=False, float_format="%.6g")
-
-
-def plot_tuning(table: pd.DataFrame, path: Path) -> None:
-    """Score against each hyperparameter's candidates (log axis), one panel per rule and
-    feedback origin; the chosen value of each hyperparameter is filled."""
-    groups = list(table.groupby(["rule", "feedback"], sort=False))
-    columns = min(4, len(groups))
-    lines = -(-len(groups) // columns)
-    fig = figure(3.4 * columns, 2.8 * lines)
-    axes = np.atleast_1d(fig.subplots(lines, columns, squeeze=False)).ravel()
-    for axis, ((rule, origin), rows) in zip(axes, groups, strict=False):
-        for index, (name, swept) in enumerate(rows.groupby("hyperparameter", sort=False)):
-            colour = f"C{index}"
-            relative = swept.value / swept.default
-            axis.plot(relative, swept.score, "o", mfc="none", color=colour, label=name)
-            best = swept[swept.best]
-            axis.plot(best.value / best.default, best.score, "o", color=colour)
-        title = rule if origin == NO_FEEDBACK else f"{rule}, {origin}"
-        axis.set(xscale="log", xlabel="candidate / untuned default", title=title)
-        axis.set_ylabel("probe gain over none")
-        axis.axhline(0.0, color="#7f7f7f", lw=0.5)
-        axis.legend(frameon=False, fontsize=7)
-    for axis in axes[len(groups) :]:
-        axis.set_visible(False)
-    fig.savefig(path, dpi=120)
+    searches = [
+        Search(
+            rule,
+            origin or NO_FEEDBACK,
+            tuned_hyperparameters(rule),
+            over_none(evaluate, reference, rule, origin, cohort, on_candidate),
+        )
+        for rule in rules
+        if tuned_hyperparameters(rule)
+        for origin in dict.fromkeys(feedback_origin(get_rule(rule), f) for f in feedback)
+    ]
+    rows, chosen = run_searches(searches, budget, cohort.seed, upper={"baseline_rate": 1.0})
+    return pd.DataFrame(rows), pd.DataFrame(chosen, columns=list(COLUMNS))

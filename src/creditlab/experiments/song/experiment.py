@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Literal, NamedTuple
 
 import jax
@@ -32,8 +33,10 @@ from creditlab.experiments.song.model import make_bird as draw_bird
 from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.online import OnlineRule
 from creditlab.rules.registry import closed_loop_rule, get_rule
+from creditlab.tuning_table import tuned_values
 
 Lesion = Literal["none", "lman", "dopamine"]
+TUNED_TABLE = Path(__file__).with_name("tuned.csv")  # written by creditlab tune, committed
 CHUNK = 250  # renditions per compiled call, between progress updates
 CRITERION = 0.5  # learning time: renditions until the error is half the juvenile's
 SMOOTHING = 50  # renditions in the moving average the criterion is applied to
@@ -47,7 +50,8 @@ def song_rule_defaults(model: SongModelConfig) -> dict[str, dict]:
     per rendition matches node perturbation's (≈ η · ½ · 1 per synapse of a bursting HVC
     neuron): learning-signal rules see L ≈ 0.25 in the one bin of a burst (η = 0.04),
     weight perturbation Ψ/σ² ≈ 1/σ (η = 0.001 at σ = 0.05), BPTT ∂E/∂W ≈ (2/160) ·
-    0.25 / (κ · MSNs per channel) ≈ 3e-5 (η = 200). Not tuned."""
+    0.25 / (κ · MSNs per channel) ≈ 3e-5 (η = 200). These are the untuned defaults the
+    tuning (:mod:`.tuning`) starts from; a condition reads the shipped tuning over them."""
     reward = {"baseline_rate": 1.0 / model.reward_baseline_renditions}
     trace = {"trace_time_constant_ms": model.eligibility_tau_ms}
     return {
@@ -79,6 +83,9 @@ class SongConfig(BaseModel):
     route: Route = "loop"
     seed: int = Field(0, ge=0)
     model: dict[str, float | int] = Field(default_factory=dict)
+    tuned: bool = Field(
+        True, description="read the rule's shipped tuning (tuned.csv); False: untuned defaults"
+    )
 
     @field_validator("model")
     @classmethod
@@ -98,14 +105,23 @@ class SongConfig(BaseModel):
     def model_config_(self) -> SongModelConfig:
         return SongModelConfig(**self.model)
 
+    def tuning(self) -> dict[str, float] | None:
+        """The shipped tuning this condition reads (``TUNED_TABLE``, written by ``creditlab
+        tune --experiment song``): None when ``tuned`` is off or the rule was not tuned."""
+        if not self.tuned or self.rule == "none":
+            return None
+        entry = get_rule(self.rule)  # a rule that is another on the song reads that one's
+        return tuned_values(TUNED_TABLE, entry.closed_loop_same_as or self.rule, None)
+
     def online_rule(self) -> OnlineRule | SurrogateGradient:
-        """The rule's closed-loop form, one step per time bin, with the song's defaults."""
+        """The rule's closed-loop form, one step per time bin, with the song's defaults,
+        the shipped tuning and ``rule_options`` (each overriding the one before)."""
         model = self.model_config_()
         return closed_loop_rule(
             self.rule,
             dt_ms=model.bin_ms,
             defaults=song_rule_defaults(model),
-            options=self.rule_options,
+            options={**(self.tuning() or {}), **self.rule_options},
             experiment="song",
         )
 

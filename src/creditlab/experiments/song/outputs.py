@@ -79,21 +79,29 @@ def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict
 
 
 def learning_summary(learning: pd.DataFrame) -> pd.DataFrame:
-    """Per condition: birds, final relative error (mean, s.e.m.), the fraction of birds
-    reaching half the juvenile error, and their median learning time [renditions]."""
+    """Per condition: birds; final relative error (mean with its 95 % t interval over
+    birds); the fraction of birds reaching half the juvenile error; the median learning
+    time [renditions] with its 95 % bootstrap interval (a bird that never reaches the
+    criterion counts as never: an infinite end means "not within the run")."""
+    from creditlab.analysis.statistics import mean_with_interval, median_with_interval
     from creditlab.experiments.song.experiment import CRITERION, final_error, learning_time
 
     rows = []
     for condition, rows_ in learning.groupby("condition", sort=False):
         final, times = final_error(rows_), learning_time(rows_)
+        error = mean_with_interval(final.to_numpy())
+        time = median_with_interval(times.fillna(np.inf).to_numpy())
         rows.append(
             {
                 "condition": condition,
                 "birds": len(final),
-                "final_error": final.mean(),
-                "final_error_sem": final.sem() if len(final) > 1 else np.nan,
+                "final_error": error.mean,
+                "final_error_low": error.low,
+                "final_error_high": error.high,
                 f"birds_reaching_{CRITERION:g}": float(times.notna().mean()),
-                "median_learning_time": float(times.median()) if times.notna().any() else np.nan,
+                "median_learning_time": time.mean,
+                "learning_time_low": time.low,
+                "learning_time_high": time.high,
             }
         )
     return pd.DataFrame(rows)
