@@ -181,7 +181,7 @@ def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
     from creditlab.cli import app
 
     size = ["--rules", "dendritic,none", "--mice", "2", "--days", "2", "--session-minutes", "1"]
-    size += ["--feedback", "symmetric", "--no-controls"]
+    size += ["--feedback", "symmetric", "--controls", "off"]
     here, on_ray = tmp_path / "here", tmp_path / "ray"
     result = CliRunner().invoke(app, ["bci-compare", "--out", str(here), *size])
     assert result.exit_code == 0, result.output

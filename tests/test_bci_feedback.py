@@ -197,11 +197,36 @@ def test_every_vectorized_rule_brings_its_controls_into_a_comparison() -> None:
         False, True, True, True, False, True
     ]  # fmt: skip
     no_credit, cost = configs["dendritic-no-credit", "none"], configs["energy-cost-only", "none"]
-    assert not no_credit.credit and no_credit.learning_config().feedback_gain == 1.0
+    gain = configs["dendritic", "none"].learning_config().feedback_gain  # the same steering
+    assert not no_credit.credit and no_credit.learning_config().feedback_gain == gain
     assert not cost.credit and cost.learning_config().feedback_gain == 0.0
     assert condition_name(cost).startswith("energy cost only")
     labels = pd.Series([condition_name(c) for c in configs.values()])
     assert not labels.str.contains("upper bound").any()  # learned feedback by default
+
+
+def test_a_comparison_takes_each_rule_with_its_own_feedback_and_chosen_controls() -> None:
+    core = ("dendritic:learned", "dendritic:random", "dendritic:shuffled", "three-factor")
+    configs = comparison_configs(core, controls=("energy-cost-only", "none"), mice=2, days=2)
+    names = sorted({name for name, _ in configs})
+    assert names == [
+        "dendritic-learned",
+        "dendritic-random",
+        "dendritic-shuffled",
+        "energy-cost-only",
+        "none",
+        "three-factor",
+    ]
+    assert configs["dendritic-random", "all"].feedback == "random"
+    assert is_control(configs["dendritic-shuffled", "none"])
+    assert {inhibition for _, inhibition in configs} == {"none", "all"}
+    for bad in (("dendritic", "dendritic"), ()):
+        with pytest.raises(ValueError, match="distinct"):
+            comparison_configs(bad)
+    with pytest.raises(ValueError, match="unknown control"):
+        comparison_configs(("dendritic",), controls=("placebo",))
+    with pytest.raises(ValueError, match="no learning signal"):
+        comparison_configs(("three-factor:random",))
 
 
 def test_probe_blocks_leave_the_training_sessions_as_they_were() -> None:

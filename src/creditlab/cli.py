@@ -635,9 +635,13 @@ def bci_dose_response(
 @app.command("bci-compare")
 def bci_compare(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
-    rules: Annotated[str, typer.Option(help="comma-separated rules (creditlab rules)")] = (
-        "dendritic,node-perturbation,none"
-    ),
+    rules: Annotated[
+        str,
+        typer.Option(
+            help="comma-separated rules (creditlab rules), each RULE or RULE:ORIGIN "
+            "(its own origin of B, e.g. dendritic:random)"
+        ),
+    ] = "dendritic,node-perturbation,none",
     mice: Annotated[int, typer.Option(help="simulated mice per condition")] = 6,
     days: Annotated[int, typer.Option(help="training days")] = 14,
     session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
@@ -651,12 +655,12 @@ def bci_compare(
         ),
     ] = None,
     controls: Annotated[
-        bool,
+        str,
         typer.Option(
-            help="with each vectorized rule: its no-credit and shuffled-feedback controls, "
-            "the energy cost alone, and none"
+            help="comma-separated controls: no-credit and shuffled (each vectorized rule's), "
+            "energy-cost-only and none; 'off' for none of them"
         ),
-    ] = True,
+    ] = "no-credit,shuffled,energy-cost-only,none",
     probe_minutes: Annotated[
         float, typer.Option(help="daily probe block, feedback off and plasticity frozen [min]")
     ] = 3.0,
@@ -677,6 +681,7 @@ def bci_compare(
     from creditlab.experiments.bci.comparison import (
         comparison_configs,
         condition_label,
+        parse_condition,
         run_comparison,
     )
     from creditlab.io.run_directory import OutputExists
@@ -686,7 +691,7 @@ def bci_compare(
         configs = comparison_configs(
             names,
             feedback=feedback,
-            controls=controls,
+            controls=() if controls == "off" else _names(controls),
             mice=mice,
             days=days,
             session_minutes=session_minutes,
@@ -695,8 +700,11 @@ def bci_compare(
         )
     except ValidationError as error:
         _fail("invalid BCI configuration\n" + describe_errors(error))
+    except (KeyError, ValueError) as error:
+        _fail(str(error).strip("'\""))
     for name in names:
-        _say_what_runs(name, "BCI", feedback)
+        rule, origin = parse_condition(name)
+        _say_what_runs(rule, "BCI", origin or feedback)
     _enable_compilation_cache()
     with _progress() as progress:  # a bar per condition here, or one for all on Ray
         on_ray = (

@@ -64,25 +64,52 @@ def is_control(config: BCIConfig) -> bool:
     return config.rule == "none" or not config.credit or shuffled
 
 
+CONTROLS = ("no-credit", "shuffled", ENERGY_COST_ONLY, "none")
+
+
+def parse_condition(text: str) -> tuple[str, str | None]:
+    """``RULE`` or ``RULE:ORIGIN`` (the origin of B, for a rule with a learning signal)."""
+    rule, _, origin = text.partition(":")
+    return rule, origin or None
+
+
 def comparison_configs(
-    rules: tuple[str, ...], *, feedback: str | None = None, controls: bool = True, **fields
+    rules: tuple[str, ...],
+    *,
+    feedback: str | None = None,
+    controls: tuple[str, ...] = CONTROLS,
+    **fields,
 ) -> dict[Condition, BCIConfig]:
     """One validated config per condition × inhibition (``fields``: the shared
-    settings). ``feedback`` applies to the rules with a learning signal; ``controls``
-    adds the controls of the module docstring."""
+    settings). Each of ``rules`` is ``RULE`` (with ``feedback``, for the rules with a
+    learning signal) or ``RULE:ORIGIN``, its own origin of B (named ``RULE-ORIGIN``).
+    ``controls`` picks which controls of the module docstring join: ``no-credit`` and
+    ``shuffled`` (each vectorized rule's), ``energy-cost-only`` and ``none`` (once)."""
+    unknown = sorted(set(controls) - set(CONTROLS))
+    if unknown:
+        raise ValueError(f"unknown control(s) {unknown}; choose from {', '.join(CONTROLS)}")
+    repeated = sorted({text for text in rules if rules.count(text) > 1})
+    if repeated or not rules:
+        raise ValueError(f"rules must be distinct and at least one; repeated: {repeated}")
     learning = fields.pop("learning", {})
     named: dict[str, dict] = {}
-    for rule in rules:
+    for text in rules:
+        rule, own = parse_condition(text)
         signal = get_rule(rule).learning_signal
-        named[rule] = {"rule": rule, "feedback": feedback if signal else None}
-        if controls and signal:
-            named[f"{rule}-no-credit"] = {**named[rule], "credit": False}
-            if feedback != "shuffled":
-                named[f"{rule}-shuffled"] = {**named[rule], "feedback": "shuffled"}
+        origin = (own or feedback) if signal else own
+        name = f"{rule}-{own}" if own else rule
+        named[name] = {"rule": rule, "feedback": origin}
+        if not signal:
+            continue
+        if "no-credit" in controls:
+            named[f"{name}-no-credit"] = {**named[name], "credit": False}
+        if "shuffled" in controls and origin != "shuffled":
+            named.setdefault(f"{rule}-shuffled", {**named[name], "feedback": "shuffled"})
+        if ENERGY_COST_ONLY in controls:
             no_feedback = {**learning, "feedback_gain": 0.0}
-            cost_only = {**named[rule], "credit": False, "learning": no_feedback}
+            cost_only = {**named[name], "credit": False, "learning": no_feedback}
             named.setdefault(ENERGY_COST_ONLY, cost_only)
-    if controls and "none" not in named:
+    if "none" in controls and "none" not in named:
         named["none"] = {"rule": "none"}
     return {
         (name, inhibition): BCIConfig(
