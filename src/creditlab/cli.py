@@ -582,6 +582,27 @@ def _has_signal(rule: str) -> bool:
         return False
 
 
+@app.command("bci-cohorts")
+def bci_cohorts(
+    runs: Annotated[list[Path], typer.Argument(help="finished bci-compare folders, one per seed")],
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+) -> None:
+    """How many cohorts (bci-compare runs at different seeds, the same conditions and
+    size) reproduce each finding under each condition; writes cohorts.md/.parquet."""
+    from creditlab.experiments.bci.cohorts import combine, write_cohorts
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+
+    try:
+        table = combine(list(runs))
+        directory = RunDirectory(out)
+    except (ValueError, OutputExists) as error:
+        _fail(str(error))
+    directory.write_config({"runs": [str(run) for run in runs]})
+    path = write_cohorts(directory.path, table)
+    console.print(escape(path.read_text()))
+    console.print(f"results: {directory.path}")
+
+
 @app.command("bci-dose-response")
 def bci_dose_response(
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],

@@ -16,8 +16,15 @@ of the library (:func:`creditlab.network.make_network`), wired per mouse.
 
 W_in is plastic (masked, within [0, w_max]); the rest is fixed. Defaults are
 illustrative, not fitted: about 14 somatic transients per minute at rest, 120 pyramidal
-neurons, 40 inputs, 20 PV-like and 10 NDNF-like cells. Shapes: one mouse; mice are a
-``jax.vmap``.
+neurons, 40 inputs, 20 PV-like and 10 NDNF-like cells. No rule is tuned through them.
+
+The NDNF-like activation (``ndnf_activation``, 10 Hz of extra rate) is not in the
+paper: the text available (seeds 001, 003) gives no rate, strength or fraction of
+dendritic events removed by the optogenetic activation. So no verdict rests on the
+default. ``creditlab bci-dose-response`` reports learning and somatic activity against
+it (RESULTS §12), and a finding about inhibition is read from that trend.
+
+Shapes: one mouse; mice are a ``jax.vmap``.
 """
 
 from __future__ import annotations
@@ -76,7 +83,7 @@ class CircuitConfig:
     apical_gain: float = _IMAGING.apical_gain
     plateau_size: float = _IMAGING.plateau_size
     ndnf_rate: float = 1.0
-    ndnf_activation: float = 10.0  # extra NDNF rate when activated; see RESULTS §7
+    ndnf_activation: float = 10.0  # extra NDNF rate when activated [Hz]; not in the paper
     ndnf_weight: float = 0.02
     ndnf_half_shunt: float = _NEURON.half_shunt
     ndnf_threshold_shift: float = _NEURON.threshold_shift

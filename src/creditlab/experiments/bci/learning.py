@@ -30,15 +30,20 @@ inhibition shunts it) or, as a control, to the somata (``"soma"``).
 
 Every plastic rule pays the same energy cost (:mod:`creditlab.rules.energy_cost`),
 which lowers the input to neurons more active than a set point (learning by
-sparsification, Francioni et al. 2026, Extended Data Fig. 4). ``credit=False`` drops the
-rule's own change and keeps the rest: with the feedback on, the "same feedback with
-learning rate 0" control; with ``feedback_gain=0``, the energy cost alone.
+sparsification, Francioni et al. 2026, Extended Data Fig. 4). Its size (``sparsity``)
+and set point (``rate_set_point_hz``) are not in the paper: the paper names the idea
+and gives no number. They are shared by every rule and never tuned on one, and
+``benchmarks/shared_settings.py`` reports how the findings depend on them (RESULTS §13).
+``credit=False`` drops the rule's own change and keeps the rest: with the feedback on,
+the "same feedback with learning rate 0" control; with ``feedback_gain=0``, the energy
+cost alone.
 
-Rule defaults on the BCI (``BCI_RULE_DEFAULTS``): the dendritic and node-perturbation
-rates are the experiment's earlier ones; the others were set before any run of them,
-by matching the size of a typical per-frame weight change to the dendritic rule's (the
-comments say how). None is tuned: tuning every rule on an equal budget is a separate
-step.
+Untuned rule defaults on the BCI (``BCI_RULE_DEFAULTS``): the dendritic and
+node-perturbation rates are the experiment's earlier ones; the others were set before
+any run of them, by matching the size of a typical per-frame weight change to the
+dendritic rule's (the comments say how). They are where tuning starts
+(:mod:`.tuning`); a condition runs with the shipped tuning over them
+(``experiments/bci/tuned.csv``), unless it asks for ``tuned=False``.
 """
 
 from __future__ import annotations
