@@ -178,3 +178,15 @@ def test_the_tune_command_refuses_an_unknown_rule_before_any_work(tmp_path) -> N
     bad = CliRunner().invoke(app, ["tune", "--out", str(tmp_path / "u"), "--rules", "hebb"])
     assert bad.exit_code == 2 and "unknown rule" in bad.output
     assert not (tmp_path / "u").exists()
+
+
+def test_a_tuned_evaluation_on_calibration_animals_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from creditlab.experiments.song.experiment import SongConfig
+
+    for make in (BCIConfig, SongConfig):
+        with pytest.raises(ValidationError, match="calibration seed"):
+            make(seed=CALIBRATION_SEED)
+        assert make(seed=CALIBRATION_SEED, tuned=False).seed == CALIBRATION_SEED
+        assert make(seed=CALIBRATION_SEED - 1).seed == CALIBRATION_SEED - 1

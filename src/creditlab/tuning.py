@@ -60,6 +60,18 @@ class Tried(NamedTuple):
 
 Evaluate = Callable[[list[dict[str, float]]], list[Score]]
 DECLARED_BUDGET = Budget()
+# Calibration animals are seeds CALIBRATION_SEED + k; an evaluation with a tuning must
+# use seeds below it, so no tuned number is measured on the animals it was tuned on.
+CALIBRATION_SEED = 1_000_000
+
+
+def check_evaluation_seed(seed: int, tuned: bool) -> None:
+    """Refuse a tuned evaluation on calibration animals (``seed`` ≥ CALIBRATION_SEED)."""
+    if tuned and seed >= CALIBRATION_SEED:
+        raise ValueError(
+            f"seed {seed} is a calibration seed (≥ {CALIBRATION_SEED}: the animals the "
+            "shipped tuning was chosen on); evaluate on a lower seed, or set tuned=False"
+        )
 
 
 def grid(centre: float, budget: Budget) -> np.ndarray:

@@ -59,6 +59,7 @@ from creditlab.io.nwb import ImagingSession
 from creditlab.rules.registry import get_rule
 from creditlab.tasks.bci_decoder import Decoder
 from creditlab.tasks.bci_protocol import Protocol
+from creditlab.tuning import check_evaluation_seed
 from creditlab.tuning_table import tuned_values
 
 Inhibition = Literal["none", "all", "alternate"]
@@ -108,6 +109,7 @@ class BCIConfig(BaseModel):
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> BCIConfig:
+        check_evaluation_seed(self.seed, self.tuned)
         self.learning_config()  # raises naming the rule or option that is wrong
         return self
 

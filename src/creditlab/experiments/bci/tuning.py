@@ -38,10 +38,9 @@ from creditlab.experiments.bci.experiment import BCIConfig
 from creditlab.experiments.bci.findings import learning_blocks, learning_gain
 from creditlab.experiments.bci.learning import BCI_RULE_DEFAULTS, feedback_origin
 from creditlab.rules.registry import get_rule, option_values
-from creditlab.tuning import DECLARED_BUDGET, Budget, Score, Search, run_searches
+from creditlab.tuning import CALIBRATION_SEED, DECLARED_BUDGET, Budget, Score, Search, run_searches
 from creditlab.tuning_table import COLUMNS, NO_FEEDBACK
 
-CALIBRATION_SEED = 1_000_000  # cohorts are seeds CALIBRATION_SEED + k; evaluations use others
 FEEDBACK_GAIN = "feedback_gain"
 
 

@@ -33,6 +33,7 @@ from creditlab.experiments.song.model import make_bird as draw_bird
 from creditlab.rules.bptt import SurrogateGradient
 from creditlab.rules.online import OnlineRule
 from creditlab.rules.registry import closed_loop_rule, get_rule
+from creditlab.tuning import check_evaluation_seed
 from creditlab.tuning_table import tuned_values
 
 Lesion = Literal["none", "lman", "dopamine"]
@@ -99,6 +100,7 @@ class SongConfig(BaseModel):
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> SongConfig:
+        check_evaluation_seed(self.seed, self.tuned)
         self.online_rule()  # raises naming the rule or option that is wrong
         return self
 

@@ -33,10 +33,9 @@ from creditlab.experiments.song.experiment import (
 )
 from creditlab.experiments.song.model import SongModelConfig
 from creditlab.rules.registry import option_values
-from creditlab.tuning import DECLARED_BUDGET, Budget, Score, Search, run_searches
+from creditlab.tuning import CALIBRATION_SEED, DECLARED_BUDGET, Budget, Score, Search, run_searches
 from creditlab.tuning_table import COLUMNS, NO_FEEDBACK
 
-CALIBRATION_SEED = 1_000_000  # flocks are seeds CALIBRATION_SEED + k; evaluations use others
 CRITERION = "error removed (1 − final relative error)"
 
 
