@@ -66,7 +66,8 @@ CALIBRATION_SEED = 1_000_000
 
 
 def check_evaluation_seed(seed: int, tuned: bool) -> None:
-    """Refuse a tuned evaluation on calibration animals (``seed`` ≥ CALIBRATION_SEED)."""
+    """Refuse an evaluation that reads a tuning (``tuned``) on calibration animals
+    (``seed`` ≥ CALIBRATION_SEED)."""
     if tuned and seed >= CALIBRATION_SEED:
         raise ValueError(
             f"seed {seed} is a calibration seed (≥ {CALIBRATION_SEED}: the animals the "

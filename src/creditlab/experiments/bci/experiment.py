@@ -109,7 +109,7 @@ class BCIConfig(BaseModel):
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> BCIConfig:
-        check_evaluation_seed(self.seed, self.tuned)
+        check_evaluation_seed(self.seed, self.tuning() is not None)
         self.learning_config()  # raises naming the rule or option that is wrong
         return self
 
@@ -202,7 +202,7 @@ def set_up(config: BCIConfig, protocol: Protocol = PROTOCOL) -> Mice:
             "feedback_site": "tuft",
             "credit": True,
             "probe_minutes": 0.0,
-            "tuned": True,
+            "tuned": False,
         }
     )
     return _set_up(shared.model_dump_json(), protocol)

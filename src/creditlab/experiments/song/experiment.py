@@ -100,7 +100,7 @@ class SongConfig(BaseModel):
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> SongConfig:
-        check_evaluation_seed(self.seed, self.tuned)
+        check_evaluation_seed(self.seed, self.tuning() is not None)
         self.online_rule()  # raises naming the rule or option that is wrong
         return self
 
