@@ -1,7 +1,8 @@
 """Slow: what the vectorized dendritic rule with symmetric feedback (the upper bound: B
 is the decoder's own weights) shows under the declared statistics
 (``experiments/bci/findings.py``) at a reduced size (6 mice × 10 days × 20 min, training
-accuracy, no probe blocks, seeds 1 and 2).
+accuracy, no probe blocks, seeds 1 and 2), at the untuned rates the statistics were
+declared with (``tuned=False``; the tuned grid is RESULTS §13).
 
 Measured when the statistics were declared (RESULTS §12): `learns`, `sparsification`
 and `residual-outcome` are reproduced at both seeds. `residual-sign` is not: P+ > 0 > P−
@@ -19,7 +20,9 @@ from creditlab.experiments.bci.experiment import BCIConfig, run_experiment
 from creditlab.experiments.bci.findings import findings
 
 pytestmark = pytest.mark.slow
-SIZE = dict(mice=6, days=10, session_minutes=20.0, feedback="symmetric", probe_minutes=0.0)
+SIZE = dict(
+    mice=6, days=10, session_minutes=20.0, feedback="symmetric", probe_minutes=0.0, tuned=False
+)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
