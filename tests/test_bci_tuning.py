@@ -190,3 +190,22 @@ def test_a_tuned_evaluation_on_calibration_animals_is_refused() -> None:
             make(seed=CALIBRATION_SEED)
         assert make(seed=CALIBRATION_SEED, tuned=False).seed == CALIBRATION_SEED
         assert make(seed=CALIBRATION_SEED - 1).seed == CALIBRATION_SEED - 1
+
+
+def test_a_condition_writes_what_it_ran_with_and_says_when_untuned(tmp_path) -> None:
+    import json
+
+    from creditlab.experiments.bci.outputs import condition_title, open_condition
+
+    tuned_run = BCIConfig(rule="dendritic")
+    folder = open_condition(tuned_run, tmp_path / "a")
+    written = json.loads((folder / "hyperparameters.json").read_text())
+    assert written["source"].endswith("tuned.csv")
+    assert written["rule_options"] == dict(tuned_run.learning_config().options)
+    assert "untuned" not in condition_title(tuned_run)
+    untuned = BCIConfig(rule="dendritic", tuned=False)
+    assert "untuned" in condition_title(untuned)
+    folder = open_condition(untuned, tmp_path / "b")
+    assert json.loads((folder / "hyperparameters.json").read_text())["source"] == (
+        "untuned defaults"
+    )
