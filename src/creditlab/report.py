@@ -80,6 +80,19 @@ def markdown_table(rows: Sequence[Mapping[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def markdown_document(
+    title: str, intro: str, tables: Sequence[tuple[str, Sequence[Mapping[str, str]]]]
+) -> str:
+    """A Markdown page: ``# title``, ``intro``, then each ``(heading, rows)`` as a table
+    (the first without a heading)."""
+    lines = [f"# {title}", "", intro, ""]
+    for index, (heading, rows) in enumerate(tables):
+        if index:
+            lines += [f"## {heading}", ""]
+        lines += [markdown_table(rows), ""]
+    return "\n".join(lines)
+
+
 def frame_markdown(table) -> str:
     """A pandas DataFrame as a markdown table (floats to 3 significant digits)."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from creditlab.experiments.bci.findings import FINDINGS
-from creditlab.report import markdown_table
+from creditlab.report import markdown_document
 
 SIZE = ("mice", "days", "session_minutes", "probe_minutes")
 
@@ -102,19 +102,13 @@ def write_cohorts(directory: Path, table: pd.DataFrame) -> Path:
         for row in summary.itertuples(index=False)
     ]
     seeds = ", ".join(str(s) for s in sorted(table.cohort.unique()))
-    lines = [
-        "# Agreement across cohorts",
-        "",
+    text = markdown_document(
+        "Agreement across cohorts",
         f"Cohorts (evaluation seeds): {seeds}. A cell is the number of cohorts in which the "
         "condition reproduces the finding (declared test, Holm-corrected within each "
         "cohort's column).",
-        "",
-        markdown_table(matrix),
-        "",
-        "## Effects",
-        "",
-        markdown_table(details),
-    ]
+        [("", matrix), ("Effects", details)],
+    )
     path = directory / "cohorts.md"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(text)
     return path

@@ -454,15 +454,22 @@ def inhibition_impairs(control: pd.DataFrame, inhibited: pd.DataFrame) -> Findin
     mouse), paired over mice, so that a uniform drop in performance caused by the lower
     somatic activity under inhibition is not mistaken for impaired learning.
     """
-    without, with_inhibition = learning_gain(control), learning_gain(inhibited)
-    estimate = mean_with_interval((without - with_inhibition).dropna().to_numpy())
+    gains = learning_gain(control), learning_gain(inhibited)
+    return _impaired("inhibition-impairs", *gains, "accuracy gain", digits=2)
+
+
+def _impaired(
+    name: str, without: pd.Series, inhibited: pd.Series, measure: str, digits: int
+) -> Finding:
+    """``name``'s verdict on the per-mouse difference ``without − inhibited``."""
+    estimate = mean_with_interval((without - inhibited).dropna().to_numpy())
+    form = f"+.{digits}f"
     detail = (
-        f"accuracy gain {without.mean():+.2f} without, {with_inhibition.mean():+.2f} with "
-        f"apical inhibition; difference {estimate.mean:+.2f} [{estimate.low:+.2f}, "
-        f"{estimate.high:+.2f}]"
+        f"{measure} {without.mean():{form}} without, {inhibited.mean():{form}} with apical "
+        f"inhibition; difference {estimate.mean:{form}} [{estimate.low:{form}}, "
+        f"{estimate.high:{form}}]"
     )
-    effect_ok = estimate.mean >= DECLARED["inhibition-impairs"].minimum
-    return _verdict("inhibition-impairs", estimate, effect_ok, detail)
+    return _verdict(name, estimate, estimate.mean >= DECLARED[name].minimum, detail)
 
 
 def session_gains(daily: pd.DataFrame) -> pd.DataFrame:
@@ -491,14 +498,8 @@ def inhibition_impairs_within(daily: pd.DataFrame) -> Finding:
     """The paper's within-mouse design (module docstring; ``DECLARED``): per mouse, the
     mean probe gain over sessions without inhibition minus over sessions with it."""
     by_mouse = session_gains(daily).groupby(["mouse", "inhibited"]).gain.mean().unstack()
-    estimate = mean_with_interval((by_mouse[False] - by_mouse[True]).dropna().to_numpy())
-    detail = (
-        f"probe gain per session {by_mouse[False].mean():+.3f} without, "
-        f"{by_mouse[True].mean():+.3f} with apical inhibition; difference "
-        f"{estimate.mean:+.3f} [{estimate.low:+.3f}, {estimate.high:+.3f}]"
-    )
-    effect_ok = estimate.mean >= DECLARED["inhibition-impairs-within"].minimum
-    return _verdict("inhibition-impairs-within", estimate, effect_ok, detail)
+    name, measure = "inhibition-impairs-within", "probe gain per session"
+    return _impaired(name, by_mouse[False], by_mouse[True], measure, digits=3)
 
 
 def findings(daily, trials, neurons, events) -> list[Finding]:

@@ -16,7 +16,7 @@ import pandas as pd
 from creditlab.analysis.statistics import holm
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
 from creditlab.experiments.bci.outputs import findings_table
-from creditlab.report import markdown_table
+from creditlab.report import markdown_document
 
 
 def signature_rows(
@@ -86,17 +86,11 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
         }
         for row in table.itertuples(index=False)
     ]
-    lines = [
-        "# Which rule reproduces which finding (Francioni et al. 2026)",
-        "",
+    text = markdown_document(
+        "Which rule reproduces which finding (Francioni et al. 2026)",
         description,
-        "",
-        markdown_table(reproduced),
-        "",
-        "## Statistics",
-        "",
-        markdown_table(statistics),
-    ]
+        [("", reproduced), ("Statistics", statistics)],
+    )
     path = directory / "signatures.md"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(text)
     return path
