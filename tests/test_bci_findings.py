@@ -205,13 +205,15 @@ def test_inhibition_impairs_compares_the_same_mice() -> None:
     assert not inhibition_impairs(control, lower).reproduced
 
 
-def alternating(gain_off: float, gain_on: float, days: int = 10) -> pd.DataFrame:
-    """Probe accuracy rising by ``gain_off`` after a session without inhibition (odd
-    days) and ``gain_on`` after one with it (even days), with noise."""
+def alternating(gain_off, gain_on, days: int = 10, counterbalanced: bool = True):
+    """Probe accuracy rising by ``gain_off(day)`` after a session without inhibition and
+    ``gain_on(day)`` after one with it, with noise; inhibition on alternate days, starting
+    on day 1 in odd mice when ``counterbalanced``, else on day 2 in every mouse."""
     rows = []
     for m in range(MICE):
         accuracy = 0.25
         for d in range(1, days + 1):
+            on = (d + (m if counterbalanced else 0)) % 2 == 0
             rows.append(
                 {
                     "mouse": m,
@@ -222,29 +224,37 @@ def alternating(gain_off: float, gain_on: float, days: int = 10) -> pd.DataFrame
                 }
             )
             rows.append(
-                {
-                    "mouse": m,
-                    "day": d,
-                    "block": "training",
-                    "inhibited": d % 2 == 0,
-                    "accuracy": accuracy,
-                }
+                {"mouse": m, "day": d, "block": "training", "inhibited": on, "accuracy": accuracy}
             )
-            accuracy += gain_on if d % 2 == 0 else gain_off
+            accuracy = min(1.0, accuracy + (gain_on(d) if on else gain_off(d)))
     return pd.DataFrame(rows)  # fmt: skip
 
 
+def steady(gain: float):
+    return lambda day: gain
+
+
 def test_inhibition_impairs_within_mice_on_the_days_it_is_on() -> None:
-    impaired = alternating(0.06, 0.0)
+    impaired = alternating(steady(0.06), steady(0.0))
     assert alternates(impaired)
     found = inhibition_impairs_within(impaired)
     assert found.reproduced and found.value == pytest.approx(0.06, abs=0.01)
     # learning as fast on inhibited days: must fail; so must inhibition that helps
-    assert not inhibition_impairs_within(alternating(0.03, 0.03)).reproduced
-    assert not inhibition_impairs_within(alternating(0.0, 0.06)).reproduced
+    assert not inhibition_impairs_within(alternating(steady(0.03), steady(0.03))).reproduced
+    assert not inhibition_impairs_within(alternating(steady(0.0), steady(0.06))).reproduced
     # a single condition's findings include it only when inhibition alternated
-    uniform = alternating(0.03, 0.03).assign(inhibited=False)
+    uniform = alternating(steady(0.03), steady(0.03)).assign(inhibited=False)
     assert not alternates(uniform) and not alternates(daily(0.08))
+
+
+def test_learning_in_the_first_session_alone_does_not_pass_as_impairment() -> None:
+    # all learning in session 1, inhibited or not, then ceiling: counterbalanced, the
+    # first session is inhibited in half the mice, so the test must fail
+    first_only = lambda day: 0.6 if day == 1 else 0.0  # noqa: E731
+    assert not inhibition_impairs_within(alternating(first_only, first_only)).reproduced
+    # in the same order in every mouse, day 1 is never inhibited: the design would
+    # pass by the order of the days, so it is not tested at all
+    assert not alternates(alternating(first_only, first_only, counterbalanced=False))
 
 
 def test_session_tables_count_trials_events_and_falling_error() -> None:

@@ -408,7 +408,11 @@ def bci(
     days: Annotated[int, typer.Option(help="training days")] = 14,
     session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
     apical_inhibition: Annotated[
-        str, typer.Option(help="NDNF-like activation: none, all (days) or alternate")
+        str,
+        typer.Option(
+            help="NDNF-like activation: none, all (days), alternate (counterbalanced over "
+            "mice) or alternate-uniform (days 2, 4, ... in every mouse)"
+        ),
     ] = "none",
     seed: Annotated[int, typer.Option(help="random seed (circuits, noise)")] = 0,
     nwb: Annotated[bool, typer.Option(help="write one NWB file per mouse and day")] = True,

@@ -9,8 +9,10 @@
    decoder and trials, with the feedback off, plasticity frozen and no NDNF
    activation): what the weights have learned, never what feedback does to activity
    at the moment. Then it does one closed-loop training session under the learning
-   rule (with NDNF-like apical inhibition on all days, on alternate days (days 2, 4,
-   ...), or on none). Both are reduced to tables
+   rule, with NDNF-like apical inhibition on all days, on none, or on alternate days:
+   counterbalanced (``alternate``: days 2, 4, ... in even mice, 1, 3, ... in odd
+   ones) or, as before counterbalancing, days 2, 4, ... in every mouse
+   (``alternate-uniform``). Both are reduced to tables
    (:mod:`creditlab.experiments.bci.measurements`; ``daily`` and ``trials`` mark the
    ``block``, the other tables hold the training sessions), and the daily table gets
    the cosine between each mouse's feedback weights B and the decoder's weights, and
@@ -62,7 +64,7 @@ from creditlab.tasks.bci_protocol import Protocol
 from creditlab.tuning import check_evaluation_seed
 from creditlab.tuning_table import tuned_values
 
-Inhibition = Literal["none", "all", "alternate"]
+Inhibition = Literal["none", "all", "alternate", "alternate-uniform"]
 TUNED_TABLE = Path(__file__).with_name("tuned.csv")  # written by creditlab tune, committed
 PROTOCOL = Protocol()  # the paper's trial timing, at 15 Hz
 
@@ -151,10 +153,16 @@ class BCIConfig(BaseModel):
             **{**gain, **self.learning},
         )
 
-    def inhibited(self, day: int) -> bool:
-        """Whether the NDNF-like cells are activated on ``day`` (1 = first)."""
+    def inhibited(self, day: int, mouse: int) -> bool:
+        """Whether the NDNF-like cells are activated on ``day`` (1 = first) for ``mouse``.
+        Alternation is counterbalanced: even mice on even days, odd mice on odd days, so
+        that the first session (where a fast rule does most of its learning) is
+        inhibited in half the mice and the within-mouse comparison is not decided by
+        the order of the days."""
+        if self.apical_inhibition == "alternate-uniform":  # days 2, 4, ... in every mouse
+            return day % 2 == 0
         return self.apical_inhibition == "all" or (
-            self.apical_inhibition == "alternate" and day % 2 == 0
+            self.apical_inhibition == "alternate" and (day + mouse) % 2 == 0
         )
 
 
@@ -347,7 +355,7 @@ def run_experiment(
                 circuit, frozen, protocol, probe_frames, circuits, mice.control, keys,
                 jnp.zeros(config.mice), frozen_state,
             )[2]  # fmt: skip
-        inhibited = jnp.full(config.mice, float(config.inhibited(day)))
+        inhibited = jnp.array([float(config.inhibited(day, m)) for m in range(config.mice)])
         keys = jax.random.split(jax.random.fold_in(days_key, day), config.mice)
         params, state, recorded = run_sessions(
             circuit, learning, protocol, frames, circuits, mice.control, keys, inhibited, state
@@ -379,7 +387,8 @@ def run_experiment(
                 for name in ("daily", "trials"):
                     getattr(reduced, name).insert(2, "block", block)
                 reduced.daily["chance_accuracy"] = mice.chance[mouse]
-                reduced.daily["inhibited"] = config.inhibited(day) and block == "training"
+                inhibited = config.inhibited(day, mouse) and block == "training"
+                reduced.daily["inhibited"] = inhibited
                 reduced.daily["feedback_cosine"] = cosine[mouse]
                 reduced.daily["feedback_norm"] = norm[mouse]
                 tables.append((block, reduced))

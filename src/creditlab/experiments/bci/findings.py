@@ -130,8 +130,11 @@ DECLARED = {
         0.005,
         "the paper's own design: NDNF activation on alternate days of the same mice, so "
         "each mouse is its own control. The gain over one session is the next day's probe "
-        "minus this day's. Minimum (ours): 0.005 per session, the learns minimum 0.05 "
-        "spread over the ~10 sessions between the first and last thirds of 14 days.",
+        "minus this day's. The alternation is counterbalanced (half the mice start "
+        "inhibited): a rule that learns in its first session and then sits at ceiling "
+        "would otherwise pass because day 1 is never inhibited. Minimum (ours): 0.005 "
+        "per session, the learns minimum 0.05 spread over the ~10 sessions between the "
+        "first and last thirds of 14 days.",
         "Fig. 5 (not in the text available here): no number.",
     ),
 }
@@ -480,18 +483,23 @@ def session_gains(daily: pd.DataFrame) -> pd.DataFrame:
     )
     gains = (probe.shift(-1, axis=1) - probe).iloc[:, :-1]
     table = gains.stack().rename("gain").reset_index()
-    training = daily[daily.block == "training"].groupby("day").inhibited.first()
-    table["inhibited"] = table.day.map(training).astype(bool)
-    return table
+    training = daily[daily.block == "training"][["mouse", "day", "inhibited"]]
+    return table.merge(training.astype({"inhibited": bool}), on=["mouse", "day"])
 
 
 def alternates(daily: pd.DataFrame) -> bool:
-    """Whether some training sessions of ``daily`` had apical inhibition and some not,
-    with probe blocks to measure each session's gain."""
+    """Whether ``daily`` has the counterbalanced within-mouse design: every mouse had
+    training sessions both with and without apical inhibition (before its last day),
+    the first session was inhibited in some mice and not in others, and probe blocks
+    measure each session's gain. Alternation in the same order in every mouse is not
+    tested: a rule that learns in session 1 would pass by the order of the days."""
     if not {"block", "inhibited"} <= set(daily.columns) or not (daily.block == "probe").any():
         return False
     training = daily[daily.block == "training"]
-    return training[training.day < training.day.max()].inhibited.nunique() == 2
+    measured = training[training.day < training.day.max()]
+    both = (measured.groupby("mouse").inhibited.nunique() == 2).all()
+    first = training[training.day == training.day.min()].inhibited
+    return bool(both and first.nunique() == 2)
 
 
 def inhibition_impairs_within(daily: pd.DataFrame) -> Finding:
