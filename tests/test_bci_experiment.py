@@ -163,7 +163,9 @@ def test_command_writes_nwb_tables_figures_and_report(tmp_path) -> None:
     assert session.soma.shape == (900, 120) and session.angle is not None
     daily = pd.read_parquet(out / "daily.parquet")
     training, probe = daily[daily.block == "training"], daily[daily.block == "probe"]
-    assert training.inhibited.tolist() == [False, False, True, True]
+    # counterbalanced: the first mouse on even days, the second on odd days
+    assert training.inhibited.tolist() == [False, True, True, False]
+    assert training.day.tolist() == [1, 1, 2, 2]
     assert len(probe) == 4 and not probe.inhibited.any()  # no NDNF activation in probes
     assert set(daily.feedback_cosine.round(12)) != {1.0}  # learned by default, not the oracle
     assert (
