@@ -42,7 +42,17 @@ def test_cohorts_count_how_many_reproduce_each_finding(tmp_path) -> None:
     assert summary.loc[("dendritic", "learns")].high == 3.0
     result = CliRunner().invoke(app, ["bci-cohorts", *map(str, runs), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
-    assert "2/3" in (tmp_path / "o" / "cohorts.md").read_text()
+    written = (tmp_path / "o" / "cohorts.md").read_text()
+    assert "2/3" in written and "not diagnostic" not in written
+    shown = {**VERDICTS, ("none", "learns"): True}  # a control reproduces it once
+    flagged = [fake_run(tmp_path / "d", 0, VERDICTS), fake_run(tmp_path / "e", 1, shown)]
+    assert (
+        CliRunner()
+        .invoke(app, ["bci-cohorts", *map(str, flagged), "--out", str(tmp_path / "f")])
+        .exit_code
+        == 0
+    )
+    assert "not diagnostic" in (tmp_path / "f" / "cohorts.md").read_text()
 
 
 def test_cohorts_must_be_the_same_comparison_on_other_mice(tmp_path) -> None:

@@ -5,7 +5,8 @@ the runs, :func:`combine` checks they compare the same conditions on the same fi
 at the same size, then gives per condition × finding:
 - each cohort's verdict;
 - how many cohorts reproduce it;
-- the effect's mean over cohorts with the range of the cohorts' 95 % intervals.
+- the effect's mean over cohorts with the range of the cohorts' 95 % intervals;
+and marks a finding that a control reproduces in any cohort "not diagnostic".
 ``write_cohorts`` writes ``cohorts.md`` and ``cohorts.parquet``.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from creditlab.experiments.bci.findings import FINDINGS
+from creditlab.experiments.bci.signatures import NOT_DIAGNOSTIC
 from creditlab.report import markdown_document
 
 SIZE = ("mice", "days", "session_minutes", "probe_minutes")
@@ -79,9 +81,10 @@ def write_cohorts(directory: Path, table: pd.DataFrame) -> Path:
     table.to_parquet(directory / "cohorts.parquet", index=False)
     summary = agreement(table)
     conditions = list(dict.fromkeys(summary.condition))
+    shown_by_control = set(summary[summary.control & (summary.reproduced_in > 0)].finding)
     matrix = [
         {
-            "finding": FINDINGS[name],
+            "finding": FINDINGS[name] + (NOT_DIAGNOSTIC if name in shown_by_control else ""),
             **{
                 condition: f"{row.reproduced_in.item()}/{row.cohorts.item()}"
                 for condition in conditions
