@@ -519,7 +519,7 @@ def tune_(
             for origin in origins:
                 _bci_config(rule=name, feedback=origin if _has_signal(name) else None)
         label = "probe gain over none"
-        runs = [(n, o) for n in names for o in (set(origins) if _has_signal(n) else (None,))]
+        runs = [(n, o) for n in names for o in tuning.origins(n, origins)]
     elif experiment == "song":
         from creditlab.experiments.song import tuning
 

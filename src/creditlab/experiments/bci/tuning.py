@@ -77,6 +77,11 @@ def tuned_hyperparameters(rule: str) -> dict[str, float]:
     return chosen
 
 
+def origins(rule: str, feedback: tuple[str | None, ...]) -> list[str | None]:
+    """The distinct origins of B that ``rule`` is tuned with (None: no learning signal)."""
+    return list(dict.fromkeys(feedback_origin(get_rule(rule), f) for f in feedback))
+
+
 def candidate_config(
     rule: str, feedback: str | None, setting: dict[str, float], cohort: Cohort
 ) -> BCIConfig:
@@ -161,16 +166,17 @@ def tune(
     chosen values in the tuning table's columns (:mod:`creditlab.tuning_table`)."""
     evaluate = evaluate or simulate()
     reference = evaluate([candidate_config("none", None, {}, cohort)])[0]
+    defaults = {rule: tuned_hyperparameters(rule) for rule in rules}
     searches = [
         Search(
             rule,
             origin or NO_FEEDBACK,
-            tuned_hyperparameters(rule),
+            defaults[rule],
             over_none(evaluate, reference, rule, origin, cohort, on_candidate),
         )
         for rule in rules
-        if tuned_hyperparameters(rule)
-        for origin in dict.fromkeys(feedback_origin(get_rule(rule), f) for f in feedback)
+        if defaults[rule]
+        for origin in origins(rule, feedback)
     ]
     rows, chosen = run_searches(searches, budget, cohort.seed, upper={"baseline_rate": 1.0})
     return pd.DataFrame(rows), pd.DataFrame(chosen, columns=list(COLUMNS))
