@@ -148,16 +148,36 @@ class Search(NamedTuple):
     evaluate: Evaluate
 
 
+def reported(one: Search, on_candidate: Callable[[dict], None] | None) -> Evaluate:
+    """``one``'s evaluation, each scored candidate also passed to ``on_candidate``."""
+    if on_candidate is None:
+        return one.evaluate
+
+    def evaluate(settings: list[dict[str, float]]) -> list[Score]:
+        scores = one.evaluate(settings)
+        for setting, score in zip(settings, scores, strict=True):
+            row = {"rule": one.rule, "feedback": one.feedback, **setting}
+            on_candidate(row | {"score": score.primary, "area": score.secondary})
+        return scores
+
+    return evaluate
+
+
 def run_searches(
-    searches: list[Search], budget: Budget, cohort_seed: int, upper: Mapping[str, float]
+    searches: list[Search],
+    budget: Budget,
+    cohort_seed: int,
+    upper: Mapping[str, float],
+    on_candidate: Callable[[dict], None] | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """Every candidate of every search (one row each: rule, feedback, hyperparameter,
     round, value, default, setting, seed, score, area, best) and the chosen values (the
-    tuning table's rows, :mod:`creditlab.tuning_table`)."""
+    tuning table's rows, :mod:`creditlab.tuning_table`); ``on_candidate`` gets each
+    candidate's row as soon as it is scored."""
     rows, chosen_rows = [], []
     label = f"{budget.candidates}x{budget.decades:g}dec x{budget.rounds}"
     for one in searches:
-        tried, chosen = search(one.defaults, one.evaluate, budget, upper)
+        tried, chosen = search(one.defaults, reported(one, on_candidate), budget, upper)
         names = {"rule": one.rule, "feedback": one.feedback}
         rows += [
             names

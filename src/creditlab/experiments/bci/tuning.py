@@ -127,25 +127,14 @@ def simulate(address: str | None = None) -> Evaluate:
 
 
 def over_none(
-    evaluate: Evaluate,
-    reference: Score,
-    rule: str,
-    origin: str | None,
-    cohort: Cohort,
-    on_candidate: Callable[[dict], None] | None,
+    evaluate: Evaluate, reference: Score, rule: str, origin: str | None, cohort: Cohort
 ) -> Callable[[list[dict[str, float]]], list[Score]]:
     """The search's evaluation of ``rule``'s settings: their calibration runs' criterion
-    minus ``reference`` (``none``'s on the same cohort), each reported to
-    ``on_candidate``."""
+    minus ``reference`` (``none``'s on the same cohort)."""
 
     def score(settings: list[dict[str, float]]) -> list[Score]:
         raw = evaluate([candidate_config(rule, origin, s, cohort) for s in settings])
-        scored = [Score(*(np.subtract(found, reference))) for found in raw]
-        for setting, value in zip(settings, scored, strict=True):
-            if on_candidate is not None:
-                row = {"rule": rule, "feedback": origin, **setting}
-                on_candidate(row | {"score": value.primary, "area": value.secondary})
-        return scored
+        return [Score(*(np.subtract(found, reference))) for found in raw]
 
     return score
 
@@ -172,11 +161,12 @@ def tune(
             rule,
             origin or NO_FEEDBACK,
             defaults[rule],
-            over_none(evaluate, reference, rule, origin, cohort, on_candidate),
+            over_none(evaluate, reference, rule, origin, cohort),
         )
         for rule in rules
         if defaults[rule]
         for origin in origins(rule, feedback)
     ]
-    rows, chosen = run_searches(searches, budget, cohort.seed, upper={"baseline_rate": 1.0})
+    upper = {"baseline_rate": 1.0}
+    rows, chosen = run_searches(searches, budget, cohort.seed, upper, on_candidate)
     return pd.DataFrame(rows), pd.DataFrame(chosen, columns=list(COLUMNS))

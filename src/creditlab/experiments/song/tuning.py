@@ -99,19 +99,12 @@ def tune(
     """Every candidate of every rule and the chosen values (the tuning table's rows)."""
 
     def scorer(rule: str) -> Callable[[list[dict[str, float]]], list[Score]]:
-        def score(settings: list[dict[str, float]]) -> list[Score]:
-            found = evaluate([candidate_config(rule, s, flock) for s in settings])
-            for setting, value in zip(settings, found, strict=True):
-                if on_candidate is not None:
-                    on_candidate({"rule": rule, **setting} | value._asdict())
-            return found
+        return lambda settings: evaluate([candidate_config(rule, s, flock) for s in settings])
 
-        return score
-
+    defaults = {rule: tuned_hyperparameters(rule) for rule in rules}
     searches = [
-        Search(rule, NO_FEEDBACK, tuned_hyperparameters(rule), scorer(rule))
-        for rule in rules
-        if tuned_hyperparameters(rule)
+        Search(rule, NO_FEEDBACK, defaults[rule], scorer(rule)) for rule in rules if defaults[rule]
     ]
-    rows, chosen = run_searches(searches, budget, flock.seed, upper={"baseline_rate": 1.0})
+    upper = {"baseline_rate": 1.0}
+    rows, chosen = run_searches(searches, budget, flock.seed, upper, on_candidate)
     return pd.DataFrame(rows), pd.DataFrame(chosen, columns=list(COLUMNS))
