@@ -209,3 +209,42 @@ def test_a_condition_writes_what_it_ran_with_and_says_when_untuned(tmp_path) -> 
     assert json.loads((folder / "hyperparameters.json").read_text())["source"] == (
         "untuned defaults"
     )
+
+
+def test_a_cohort_reads_its_own_calibration_tuning_and_a_missing_table_is_refused(
+    tmp_path,
+) -> None:
+    import json
+
+    from pydantic import ValidationError
+
+    from creditlab.experiments.bci.outputs import condition_title, open_condition
+    from creditlab.tuning_table import COLUMNS, write_tuned
+
+    own = tmp_path / "tuned.csv"
+    rows = [("dendritic", "learned", "learning_rate", 7e-5, CALIBRATION_SEED + 1, "5x2")]
+    write_tuned(pd.DataFrame(rows, columns=list(COLUMNS)), own)
+    config = BCIConfig(rule="dendritic", seed=1, tuning_table=str(own))
+    assert dict(config.learning_config().options)["learning_rate"] == 7e-5
+    shipped = dict(BCIConfig(rule="dendritic", seed=1).learning_config().options)["learning_rate"]
+    assert shipped != 7e-5
+    folder = open_condition(config, tmp_path / "run")
+    assert json.loads((folder / "hyperparameters.json").read_text())["source"] == str(own)
+    assert "untuned" in condition_title(BCIConfig(rule="eprop", tuning_table=str(own)))
+    with pytest.raises(ValidationError, match="is not a file"):
+        BCIConfig(tuning_table=str(tmp_path / "absent.csv"))
+    with pytest.raises(ValidationError, match="tuned is False"):
+        BCIConfig(tuning_table=str(own), tuned=False)
+    (tmp_path / "bad.csv").write_text("rule,feedback\n")
+    with pytest.raises(ValidationError, match=r"bad\.csv: missing column"):
+        BCIConfig(tuning_table=str(tmp_path / "bad.csv"))
+
+
+def test_the_commands_refuse_a_missing_tuning_table_before_simulating(tmp_path) -> None:
+    for command in ("bci", "bci-compare"):
+        out = tmp_path / command
+        args = [command, "--out", str(out), "--tuning", str(tmp_path / "absent.csv")]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "is not a file" in " ".join(result.output.split())
+        assert not out.exists()

@@ -433,6 +433,13 @@ def bci(
     credit: Annotated[
         bool, typer.Option(help="--no-credit drops the rule's own change (a control)")
     ] = True,
+    tuning: Annotated[
+        Path | None,
+        typer.Option(
+            help="a tuned.csv from creditlab tune to read instead of the shipped tuning "
+            "(e.g. this seed's own calibration cohort)"
+        ),
+    ] = None,
 ) -> None:
     """Run the in-silico BCI experiment of Francioni et al. 2026 under one learning rule;
     writes NWB sessions, trials/daily/neurons/events.parquet, findings, figures
@@ -451,6 +458,7 @@ def bci(
         feedback_site=feedback_site,
         probe_minutes=probe_minutes,
         credit=credit,
+        tuning_table=None if tuning is None else str(tuning),
     )
     _say_what_runs(config.rule, "BCI", config.feedback)
     _enable_compilation_cache()
@@ -696,6 +704,13 @@ def bci_compare(
             "ray://host:port joins a cluster (with --nwb the output folder must be shared)"
         ),
     ] = None,
+    tuning: Annotated[
+        Path | None,
+        typer.Option(
+            help="a tuned.csv from creditlab tune to read instead of the shipped tuning "
+            "(e.g. this seed's own calibration cohort)"
+        ),
+    ] = None,
 ) -> None:
     """Run every rule with and without apical inhibition on the same mice (with the
     controls of each vectorized rule) and write signatures.md and signatures.parquet:
@@ -722,6 +737,7 @@ def bci_compare(
             session_minutes=session_minutes,
             probe_minutes=probe_minutes,
             seed=seed,
+            **({} if tuning is None else {"tuning_table": str(tuning)}),
         )
     except ValidationError as error:
         _fail("invalid BCI configuration\n" + describe_errors(error))

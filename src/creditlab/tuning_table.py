@@ -49,6 +49,15 @@ def read_tuned(path: Path) -> Tuning:
     return table
 
 
+def existing_table(path: str | Path) -> Path:
+    """``path`` as a Path, refused unless it is a file (a table a user names must exist:
+    an absent one would silently run every rule untuned)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"tuning table {path} is not a file")
+    return path
+
+
 def tuned_values(path: Path, rule: str, origin: str | None) -> dict[str, float] | None:
     """The tuning of ``rule`` with feedback ``origin`` (None: no learning signal) in
     ``path``, or None where it was not tuned."""

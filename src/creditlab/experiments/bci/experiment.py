@@ -62,7 +62,7 @@ from creditlab.rules.registry import get_rule
 from creditlab.tasks.bci_decoder import Decoder
 from creditlab.tasks.bci_protocol import Protocol
 from creditlab.tuning import check_evaluation_seed
-from creditlab.tuning_table import tuned_values
+from creditlab.tuning_table import existing_table, read_tuned, tuned_values
 
 Inhibition = Literal["none", "all", "alternate", "alternate-uniform"]
 TUNED_TABLE = Path(__file__).with_name("tuned.csv")  # written by creditlab tune, committed
@@ -108,9 +108,18 @@ class BCIConfig(BaseModel):
     tuned: bool = Field(
         True, description="read the rule's shipped tuning (tuned.csv); False: untuned defaults"
     )
+    tuning_table: str | None = Field(
+        None,
+        description="a tuned.csv written by creditlab tune, read instead of the shipped one "
+        "(e.g. the tuning of this cohort's own calibration mice)",
+    )
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> BCIConfig:
+        if self.tuning_table is not None:
+            if not self.tuned:
+                raise ValueError("tuning_table is given but tuned is False")
+            read_tuned(existing_table(self.tuning_table))  # raises naming file and line
         check_evaluation_seed(self.seed, self.tuning() is not None)
         self.learning_config()  # raises naming the rule or option that is wrong
         return self
@@ -129,14 +138,19 @@ class BCIConfig(BaseModel):
     def circuit_config(self) -> CircuitConfig:
         return CircuitConfig(**self.circuit)
 
+    def tuning_source(self) -> Path:
+        """The tuning table this condition reads: ``tuning_table``, else the shipped one."""
+        return TUNED_TABLE if self.tuning_table is None else Path(self.tuning_table)
+
     def tuning(self) -> dict[str, float] | None:
-        """The shipped tuning this condition reads (``TUNED_TABLE``, written by ``creditlab
+        """The tuning this condition reads (:meth:`tuning_source`, written by ``creditlab
         tune``): None when ``tuned`` is off or the rule with this origin was not tuned."""
         if not self.tuned or self.rule == "none":
             return None
         entry = get_rule(self.rule)  # a rule that is another on the BCI reads that one's
         rule = entry.closed_loop_same_as or self.rule
-        return tuned_values(TUNED_TABLE, rule, feedback_origin(entry, self.feedback))
+        origin = feedback_origin(entry, self.feedback)
+        return tuned_values(self.tuning_source(), rule, origin)
 
     def learning_config(self) -> LearningConfig:
         """The learning condition: the shipped tuning, overridden by ``rule_options`` and

@@ -109,7 +109,9 @@ def hyperparameters(config) -> dict:
     return {
         "rule_options": dict(learning.options),
         "feedback_gain": learning.feedback_gain,
-        "source": "untuned defaults" if config.tuning() is None else "experiments/bci/tuned.csv",
+        "source": "untuned defaults"
+        if config.tuning() is None
+        else config.tuning_table or "experiments/bci/tuned.csv",
     }
 
 
