@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -45,8 +46,29 @@ def _load_plugins(
 
 
 def _fail(message: str) -> None:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code=2)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """Within the block, SIGTERM (a scheduler's or ``kill``'s stop) interrupts like
+    Ctrl-C: the run saves its state, marks itself interrupted and exits."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress() -> Progress:
@@ -80,22 +102,29 @@ def _enable_compilation_cache() -> None:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
-def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True):
-    """Train one config into ``out`` with a progress bar.
+def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True, resume: bool = False):
+    """Train one config into ``out`` (with ``resume``, on from its checkpoint) with a
+    progress bar.
 
     On divergence it exits with code 3, or with ``exit_on_divergence=False`` says so and
-    returns the metrics up to the divergence.
+    returns the metrics up to the divergence. SIGTERM and Ctrl-C save, mark the run
+    interrupted and exit with code 130.
     """
+    from creditlab.io.checkpoint import CheckpointMismatch
     from creditlab.io.output_process import open_output_process
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
     try:
-        directory = RunDirectory(out)
-    except OutputExists as error:
+        directory = RunDirectory(out, resume=resume)
+    except (OutputExists, FileNotFoundError) as error:
         _fail(str(error))
     # The metrics table and the plot are written by a second process, which imports pandas
     # and matplotlib while this one imports JAX and compiles; leaving the block waits for it.
-    with open_output_process() as output_process, _progress() as progress:
+    with (
+        _terminate_as_interrupt(),
+        open_output_process() as output_process,
+        _progress() as progress,
+    ):
         directory.output_process = output_process
         from creditlab.train import Diverged, train
 
@@ -103,17 +132,24 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True):
         bar = progress.add_task(label, total=config.iterations, loss="…")
 
         def on_iteration(iteration: int, row: dict[str, float]) -> None:
-            progress.update(bar, advance=1, loss=f"{row['loss']:.4g}")
+            progress.update(bar, completed=iteration + 1, loss=f"{row['loss']:.4g}")
 
         try:
-            result = train(config, run_directory=directory, on_iteration=on_iteration)
+            result = train(
+                config, run_directory=directory, on_iteration=on_iteration, resume=resume
+            )
         except Diverged as error:
-            console.print(f"[bold red]diverged:[/] {error}")
+            console.print(f"[bold red]diverged:[/] {escape(str(error))}")
             if exit_on_divergence:
                 raise typer.Exit(code=3) from None
             return error.metrics
+        except (CheckpointMismatch, FileNotFoundError) as error:
+            _fail(str(error))
         except KeyboardInterrupt:
-            console.print(f"[yellow]interrupted[/]: metrics and last checkpoint are in {out}")
+            console.print(
+                f"[yellow]interrupted[/]: metrics and the whole training state are in "
+                f"{escape(str(out))}; creditlab train --resume {escape(str(out))} goes on"
+            )
             raise typer.Exit(code=130) from None
         output_process.submit(
             "learning_curves",
@@ -142,8 +178,10 @@ def _config(**fields):
 
 @app.command()
 def train(
-    task: Annotated[str, typer.Option(help="task (creditlab tasks lists them)")],
-    rule: Annotated[str, typer.Option(help="learning rule (creditlab rules lists them)")],
+    task: Annotated[str | None, typer.Option(help="task (creditlab tasks lists them)")] = None,
+    rule: Annotated[
+        str | None, typer.Option(help="learning rule (creditlab rules lists them)")
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -164,9 +202,35 @@ def train(
     config_file: Annotated[
         Path | None, typer.Option("--config", help="JSON or TOML config; options above override it")
     ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            help="an interrupted run's folder: go on from its checkpoint with its own config "
+            "(no other option)"
+        ),
+    ] = None,
 ) -> None:
     """Train one network with one rule; writes config.json, metrics.parquet,
-    checkpoint.npz and learning_curve.png into OUT."""
+    checkpoint.npz (the whole training state), status.json and learning_curve.png into
+    OUT. --resume DIR continues an interrupted run to the numbers an uninterrupted one
+    gives."""
+    given = dict(
+        task=task,
+        rule=rule,
+        iterations=iterations,
+        seed=seed,
+        batch=batch,
+        learning_rate=learning_rate,
+        precision=precision,
+        n_rec=n_rec,
+        config_file=config_file,
+        out=out,
+    )
+    if resume is not None:
+        _resume_training(resume, [name for name, value in given.items() if value is not None])
+        return
+    if task is None or rule is None:
+        _fail("--task and --rule are required (or --resume DIR)")
     network = {"n_rec": n_rec} if n_rec is not None else None
     config = _config(
         task=task,
@@ -183,9 +247,34 @@ def train(
         from creditlab.io.run_directory import new_run_folder
 
         out = new_run_folder("runs", f"{config.task}-{config.rule}-seed{config.seed}")
-    final = _run(config, out, f"{config.rule} on {config.task}")[-1]
+    _summarise(_run(config, out, f"{config.rule} on {config.task}"), out)
+
+
+def _resume_training(folder: Path, others: list[str]) -> None:
+    """``train --resume FOLDER``: the run's own config, on from its checkpoint."""
+    from creditlab.io.run_directory import load_run_config, read_status
+
+    if others:
+        _fail(f"--resume takes no other option (the run's config.json decides); got {others}")
+    if not (folder / "config.json").is_file():
+        _fail(f"{folder} holds no run to resume (no config.json)")
+    status = read_status(folder) or {}
+    if status.get("status") == "complete":
+        console.print(f"{escape(str(folder))} is already complete; nothing to do")
+        return
+    try:
+        saved = load_run_config(folder / "config.json")
+    except (OSError, ValueError, KeyError) as error:
+        _fail(f"{folder / 'config.json'}: cannot be read ({error})")
+    config = _config(**saved)
+    label = f"{config.rule} on {config.task} (resumed)"
+    _summarise(_run(config, folder, label, resume=True), folder)
+
+
+def _summarise(metrics: list[dict[str, float]], out: Path) -> None:
+    final = metrics[-1] if metrics else {}
     summary = ", ".join(f"{k} {v:.4g}" for k, v in final.items() if k != "iteration")
-    console.print(f"done: {summary}\nresults in {out}")
+    console.print(f"done: {escape(summary)}\nresults in {escape(str(out))}")
 
 
 @app.command()

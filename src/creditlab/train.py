@@ -23,7 +23,8 @@ import optax
 from creditlab.build import build_network, build_objective, build_optimizer, build_rule, build_task
 from creditlab.compilation import BackgroundCompile, run_traced_once
 from creditlab.config import TrainConfig
-from creditlab.io.run_directory import RunDirectory
+from creditlab.io.checkpoint import checkpoint_arrays, restore
+from creditlab.io.run_directory import RunDirectory, load_checkpoint
 from creditlab.network import Network, Params, constrain, init_params, zero_absent_synapses
 from creditlab.rules.base import Rule
 from creditlab.tasks.base import Task
@@ -188,25 +189,39 @@ def train(
     *,
     run_directory: RunDirectory | None = None,
     on_iteration: Callable[[int, dict[str, float]], None] | None = None,
+    resume: bool = False,
 ) -> TrainResult:
-    """Train as ``config`` says; write config, metrics and checkpoints if given a folder."""
+    """Train as ``config`` says; write config, metrics, checkpoints and status if given a
+    folder. ``resume``: go on from the folder's checkpoint (the whole training state,
+    :mod:`creditlab.io.checkpoint`), giving the numbers an uninterrupted run gives."""
     setup = build_training(config)
     network, state, train_step = setup.network, setup.state, setup.train_step
-
-    if run_directory is not None:
-        run_directory.write_config(config.model_dump())
     rows: list[dict[str, float]] = []
-    start = time.perf_counter()
+    first = 0
+    if resume:
+        if run_directory is None:
+            raise ValueError("resume needs the run_directory to resume from")
+        path = run_directory.path / "checkpoint.npz"
+        if not path.is_file():
+            raise FileNotFoundError(f"{run_directory.path} has no checkpoint.npz to resume from")
+        state, rows, first = restore(load_checkpoint(path), state, path)
+    elif run_directory is not None:
+        run_directory.write_config(config.model_dump())
+    start = time.perf_counter() - (rows[-1]["wall_time_s"] if rows else 0.0)
 
-    def save(good: TrainState, iteration: int) -> None:
+    def save(good: TrainState, iteration: int, status: str) -> None:
         if run_directory is not None:
             run_directory.write_metrics(rows)
-            run_directory.write_checkpoint(good.params._asdict(), iteration)
+            arrays = checkpoint_arrays(good.params._asdict(), good, rows, iteration)
+            run_directory.write_checkpoint(arrays)
+            run_directory.mark(status, iteration)
 
-    last_good, applied = state, 0  # ``applied``: updates contained in ``state``
+    if run_directory is not None:
+        run_directory.mark("running", first)
+    last_good, applied = state, first  # ``applied``: updates contained in ``state``
     try:
-        upcoming = train_step(state, 0)
-        for iteration in range(config.iterations):
+        upcoming = train_step(state, first) if first < config.iterations else None
+        for iteration in range(first, config.iterations):
             new_state, metrics = upcoming
             if iteration + 1 < config.iterations:
                 # queued before this iteration's metrics are read, so the device computes
@@ -216,7 +231,7 @@ def train(
             finite_weights = bool(metrics.pop("finite"))
             row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}
             if not math.isfinite(row["loss"]):
-                save(last_good, max(iteration - 1, 0))
+                save(last_good, max(iteration - 1, 0), "diverged")
                 raise Diverged(
                     f"loss became {row['loss']} at iteration {iteration}; stopped. The last "
                     "parameters with a finite loss and the metrics up to them are kept"
@@ -227,7 +242,7 @@ def train(
             row["wall_time_s"] = time.perf_counter() - start
             rows.append(row)
             if not finite_weights:
-                save(state, iteration)
+                save(state, iteration, "diverged")
                 raise Diverged(
                     f"the weights became NaN or infinite in the update of iteration {iteration}; "
                     "stopped. The parameters before that update and the metrics up to it are kept"
@@ -239,9 +254,9 @@ def train(
             if on_iteration is not None:
                 on_iteration(iteration, row)
             if (iteration + 1) % config.checkpoint_every == 0:
-                save(state, iteration + 1)
+                save(state, iteration + 1, "running")
     except KeyboardInterrupt:
-        save(state, applied)
+        save(state, applied, "interrupted")
         raise
-    save(state, config.iterations)
+    save(state, config.iterations, "complete")
     return TrainResult(state.params, rows, network)

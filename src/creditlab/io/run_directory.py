@@ -4,14 +4,21 @@ Layout::
 
     DIR/config.json          the validated config, its seed, and the software versions
     DIR/metrics.parquet      one row per iteration
-    DIR/checkpoint.npz       the last good parameters (numpy arrays, no pickle)
+    DIR/checkpoint.npz       the whole training state (:mod:`creditlab.io.checkpoint`)
+    DIR/status.json          running, complete, interrupted or diverged, and the iteration
+    DIR/.lock                held (``flock``) by the process writing the folder
+
+The lock refuses a second run into a folder a running job is writing; the operating
+system releases it when that job ends, however it ends.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import platform
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +31,39 @@ if TYPE_CHECKING:
 
 class OutputExists(FileExistsError):
     """The output folder already holds results; a run never overwrites them."""
+
+
+class OutputLocked(OutputExists):
+    """A running job is writing the output folder."""
+
+
+LOCK = ".lock"
+STATUSES = ("running", "complete", "interrupted", "diverged")
+
+
+def _lock(folder: Path) -> int:
+    """Hold ``folder/.lock`` (released when the returned descriptor closes or the process
+    ends); refuses a folder another running job holds."""
+    handle = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise OutputLocked(
+            f"{folder} is being written by a running job; wait for it or choose another --out"
+        ) from None
+    return handle
+
+
+def _check_folder(path: Path) -> None:
+    """Refuse an ``--out`` that cannot be a folder this run writes, before any work."""
+    for parent in (path, *path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise OutputExists(f"{path}: {parent} is a file, not a folder; choose another --out")
+        if parent.exists():
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise OutputExists(f"{path}: {parent} cannot be written; choose another --out")
+            return
 
 
 def _atomic_write(path: Path, write: Any) -> None:
@@ -47,14 +87,44 @@ class RunDirectory:
     the metrics table in a second process (the command line's runs); None writes it here.
     """
 
-    def __init__(self, path: Path | str, output_process: OutputProcess | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        output_process: OutputProcess | None = None,
+        *,
+        resume: bool = False,
+    ) -> None:
         self.path = Path(path)
         self.output_process = output_process
-        if self.path.exists() and any(self.path.iterdir()):
+        self._lock: int | None = None
+        _check_folder(self.path)
+        if resume and not (self.path / "config.json").is_file():
+            raise FileNotFoundError(f"{self.path} holds no run to resume (no config.json)")
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(self.path)
+        if not resume and any(p.name != LOCK for p in self.path.iterdir()):
+            self.release()
             raise OutputExists(
                 f"{self.path} already holds results; choose another --out (nothing was overwritten)"
             )
-        self.path.mkdir(parents=True, exist_ok=True)
+
+    def release(self) -> None:
+        """Let another job write the folder (also done when this process ends)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def __del__(self) -> None:
+        self.release()
+
+    def mark(self, status: str, iteration: int) -> None:
+        """``status.json``: whether the run is running, complete, interrupted or diverged."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        record = {"status": status, "iteration": iteration, "time": time.strftime("%FT%T%z")}
+        _atomic_write(
+            self.path / "status.json", lambda p: p.write_text(json.dumps(record, indent=1))
+        )
 
     def write_config(self, config: Mapping[str, Any]) -> None:
         import jax
@@ -80,12 +150,13 @@ class RunDirectory:
         else:
             self.output_process.write_metrics(str(path), rows)
 
-    def write_checkpoint(self, arrays: Mapping[str, Any], iteration: int) -> None:
-        data = {name: np.asarray(value) for name, value in arrays.items()}
+    def write_checkpoint(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """``checkpoint.npz`` (its entries: :func:`creditlab.io.checkpoint.checkpoint_arrays`),
+        replaced atomically: a crash leaves the previous one whole."""
 
         def write(partial: Path) -> None:
             with open(partial, "wb") as handle:
-                np.savez(handle, iteration=np.asarray(iteration), **data)
+                np.savez(handle, **arrays)
 
         _atomic_write(self.path / "checkpoint.npz", write)
 
@@ -107,6 +178,12 @@ def load_checkpoint(path: Path | str) -> dict[str, np.ndarray]:
     """The arrays of a checkpoint (``allow_pickle=False``: a checkpoint is data, not code)."""
     with np.load(path, allow_pickle=False) as archive:
         return {name: archive[name] for name in archive.files}
+
+
+def read_status(folder: Path | str) -> dict[str, Any] | None:
+    """A run folder's ``status.json`` (None where it has none)."""
+    path = Path(folder) / "status.json"
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def load_run_config(path: Path | str) -> dict[str, Any]:

@@ -1,0 +1,104 @@
+"""A training checkpoint: everything a run needs to go on, in one ``.npz`` (no pickle).
+
+Entries of ``checkpoint.npz``:
+
+- ``iteration``: the number of updates the state contains (the next iteration to run);
+- ``w_in``, ``w_rec``, … : each parameter array under its own name, readable alone;
+- ``state/NNNN``: leaf ``NNNN`` of the flattened training state (parameters, optimizer
+  state, rule state, in :func:`jax.tree.leaves` order); random keys as their raw data;
+- ``metrics/COLUMN``: the metrics rows so far, one float array per column.
+
+The data keys need no entry: they are drawn from the run's seed (``config.json``), one
+per iteration, so ``iteration`` picks up where the run stopped. Restoring checks the
+leaves against the state a fresh run of the same config starts from, so a checkpoint
+from another config (another size, another rule) is an error rather than a silent
+misread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+STATE = "state/"
+METRICS = "metrics/"
+
+
+class CheckpointMismatch(ValueError):
+    """The checkpoint does not fit the run it is asked to continue."""
+
+
+class Restored(NamedTuple):
+    state: Any  # the training state, with the template's structure
+    rows: list[dict[str, float]]  # the metrics rows of iterations 0 … iteration − 1
+    iteration: int
+
+
+def _is_key(leaf: Any) -> bool:
+    import jax
+
+    return jax.dtypes.issubdtype(getattr(leaf, "dtype", None), jax.dtypes.prng_key)
+
+
+def checkpoint_arrays(
+    params: Mapping[str, Any],
+    state: Any,
+    rows: Sequence[Mapping[str, float]],
+    iteration: int,
+) -> dict[str, np.ndarray]:
+    """The entries of a checkpoint of ``state`` after ``iteration`` updates, with the
+    metrics ``rows`` of those iterations (the rows beyond ``iteration`` are left out)."""
+    import jax
+
+    arrays = {"iteration": np.asarray(iteration)}
+    arrays |= {name: np.asarray(value) for name, value in params.items()}
+    for index, leaf in enumerate(jax.tree.leaves(state)):
+        value = jax.random.key_data(leaf) if _is_key(leaf) else leaf
+        arrays[f"{STATE}{index:04d}"] = np.asarray(value)
+    kept = [row for row in rows if row["iteration"] < iteration]
+    for column in dict.fromkeys(name for row in kept for name in row):
+        arrays[METRICS + column] = np.asarray([row[column] for row in kept], dtype=np.float64)
+    return arrays
+
+
+def restore(arrays: Mapping[str, np.ndarray], template: Any, source: Path | str) -> Restored:
+    """The state, metrics rows and iteration saved in ``arrays`` (read from ``source``),
+    in the structure of ``template`` (a fresh run's initial state of the same config)."""
+    import jax
+    import jax.numpy as jnp
+
+    leaves, structure = jax.tree.flatten(template)
+    saved = sorted(name for name in arrays if name.startswith(STATE))
+    if len(saved) != len(leaves):
+        raise CheckpointMismatch(
+            f"{source}: holds {len(saved)} state arrays, this config's run has {len(leaves)}"
+            " (a checkpoint of another config, or one written before checkpoints held the"
+            " whole state)"
+        )
+    restored = []
+    for name, leaf in zip(saved, leaves, strict=True):
+        value = arrays[name]
+        expected = jax.random.key_data(leaf) if _is_key(leaf) else leaf
+        if value.shape != expected.shape or value.dtype != expected.dtype:
+            raise CheckpointMismatch(
+                f"{source}: {name} is {value.dtype}{list(value.shape)}, this config's run "
+                f"needs {expected.dtype}{list(expected.shape)}"
+            )
+        if _is_key(leaf):
+            restored.append(jax.random.wrap_key_data(value, impl=jax.random.key_impl(leaf)))
+        else:
+            restored.append(jnp.asarray(value))
+    iteration = int(arrays["iteration"])
+    columns = {name[len(METRICS) :]: arrays[name] for name in arrays if name.startswith(METRICS)}
+    count = {len(values) for values in columns.values()} or {0}
+    if count != {iteration}:
+        raise CheckpointMismatch(
+            f"{source}: metrics for {sorted(count)} iterations, state after {iteration}"
+        )
+    rows = [{name: float(values[i]) for name, values in columns.items()} for i in range(iteration)]
+    for row in rows:
+        row["iteration"] = int(row["iteration"])
+    return Restored(jax.tree.unflatten(structure, restored), rows, iteration)

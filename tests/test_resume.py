@@ -1,0 +1,191 @@
+"""A run is never lost: the whole training state is checkpointed, an interrupted or
+crashed run resumes to the numbers of an uninterrupted one, SIGTERM is Ctrl-C, a folder
+says whether its run is complete, and two runs never write one folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import jax
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from creditlab.cli import app
+from creditlab.config import make_config
+from creditlab.io.run_directory import (
+    OutputExists,
+    OutputLocked,
+    RunDirectory,
+    load_checkpoint,
+    read_status,
+)
+from creditlab.train import build_training, train
+
+ITERATIONS = 12
+runner = CliRunner()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def small(rule: str = "eprop", **fields):
+    fields = {"iterations": ITERATIONS, "checkpoint_every": 3, "precision": "float64"} | fields
+    return make_config(task="sine-waves", rule=rule, network={"n_rec": 12}, **fields)
+
+
+def without_wall_time(rows: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(rows).drop(columns="wall_time_s")
+
+
+def stop_at(iteration: int, error: type[BaseException]):
+    def on_iteration(index: int, row: dict) -> None:
+        if index == iteration:
+            raise error
+
+    return on_iteration
+
+
+@pytest.mark.parametrize("rule", ["eprop", "node-perturbation"])
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError], ids=["interrupt", "crash"])
+def test_a_stopped_run_resumes_to_the_uninterrupted_numbers(tmp_path, rule, stop) -> None:
+    """Interrupted (Ctrl-C, SIGTERM: state saved at the stop) or crashed (nothing saved
+    after the last periodic checkpoint) at a random iteration, the resumed run's metrics
+    and final parameters equal an uninterrupted run's, bitwise in float64."""
+    config = small(rule)
+    whole = train(config)
+    at = int(np.random.default_rng().integers(0, ITERATIONS - 1))
+    folder = tmp_path / "run"
+    with pytest.raises(stop):
+        train(config, run_directory=RunDirectory(folder), on_iteration=stop_at(at, stop))
+    expected = "interrupted" if stop is KeyboardInterrupt else "running"
+    assert read_status(folder)["status"] == expected, at
+    resumed = train(config, run_directory=RunDirectory(folder, resume=True), resume=True)
+    pd.testing.assert_frame_equal(
+        without_wall_time(resumed.metrics), without_wall_time(whole.metrics), obj=f"stop at {at}"
+    )
+    for name, value in whole.params._asdict().items():
+        np.testing.assert_array_equal(getattr(resumed.params, name), value, err_msg=str(at))
+    written = pd.read_parquet(folder / "metrics.parquet").drop(columns="wall_time_s")
+    pd.testing.assert_frame_equal(written, without_wall_time(whole.metrics), check_dtype=False)
+    assert read_status(folder) | {"time": None} == {
+        "status": "complete",
+        "iteration": ITERATIONS,
+        "time": None,
+    }
+
+
+def test_the_checkpoint_holds_the_whole_state_and_refuses_another_config(tmp_path) -> None:
+    config = small("node-perturbation")
+    folder = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            config, run_directory=RunDirectory(folder), on_iteration=stop_at(4, KeyboardInterrupt)
+        )
+    saved = load_checkpoint(folder / "checkpoint.npz")
+    assert int(saved["iteration"]) == 5
+    assert saved["w_rec"].shape == (12, 12)  # the parameters, readable alone
+    fresh = build_training(config).state  # parameters, optimizer state, rule state
+    state_entries = [name for name in saved if name.startswith("state/")]
+    assert len(state_entries) == len(jax.tree.leaves(fresh)) > len(fresh.params)
+    assert list(saved["metrics/iteration"]) == [0, 1, 2, 3, 4]
+    record = json.loads((folder / "config.json").read_text())
+    record["config"]["network"]["n_rec"] = 13
+    (folder / "config.json").write_text(json.dumps(record))
+    result = runner.invoke(app, ["train", "--resume", str(folder)])
+    assert result.exit_code == 2, result.output
+    assert "this config's run needs" in flat(result.output)
+
+
+def test_resume_refuses_what_it_cannot_continue(tmp_path) -> None:
+    result = runner.invoke(app, ["train", "--resume", str(tmp_path / "nothing")])
+    assert result.exit_code == 2 and "no run to resume" in flat(result.output)
+    folder = tmp_path / "run"
+    train(small(iterations=3), run_directory=RunDirectory(folder))
+    again = runner.invoke(app, ["train", "--resume", str(folder), "--seed", "3"])
+    assert again.exit_code == 2 and "--resume takes no other option" in flat(again.output)
+    done = runner.invoke(app, ["train", "--resume", str(folder)])
+    assert done.exit_code == 0 and "already complete" in flat(done.output)
+    missing = runner.invoke(app, ["train", "--iterations", "3"])
+    assert missing.exit_code == 2 and "--task and --rule are required" in flat(missing.output)
+
+
+def test_a_folder_a_running_job_writes_is_refused(tmp_path) -> None:
+    folder = tmp_path / "run"
+    holder = RunDirectory(folder)  # as a job that has started and not yet written
+    with pytest.raises(OutputLocked):
+        RunDirectory(folder)
+    (folder / "config.json").write_text("{}")
+    with pytest.raises(OutputLocked):
+        RunDirectory(folder, resume=True)
+    args = ["train", "--task", "sine-waves", "--rule", "eprop", "--iterations", "2"]
+    result = runner.invoke(app, [*args, "--out", str(folder)])
+    assert result.exit_code == 2 and "being written by a running job" in flat(result.output)
+    holder.release()
+    with pytest.raises(OutputExists, match="already holds results"):
+        RunDirectory(folder)  # free now, but it holds a run
+
+
+def test_an_out_that_cannot_be_a_folder_is_refused_before_any_work(tmp_path) -> None:
+    afile = tmp_path / "a file"
+    afile.write_text("x")
+    args = ["train", "--task", "sine-waves", "--rule", "eprop", "--iterations", "2"]
+    for out, message in ((afile, "is a file"), (afile / "under", "is a file")):
+        result = runner.invoke(app, [*args, "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert message in flat(result.output)
+    bracketed = tmp_path / "[run]" / "[b]"
+    bracketed.mkdir(parents=True)
+    (bracketed / "x").write_text("results")
+    result = runner.invoke(app, [*args, "--out", str(bracketed)])
+    assert result.exit_code == 2 and str(bracketed) in flat(result.output)
+
+
+def test_sigterm_saves_marks_interrupted_and_the_run_resumes(tmp_path) -> None:
+    """A real process stopped with SIGTERM mid-run (as a scheduler stops a job) saves its
+    state and says so; resuming gives the uninterrupted run's metrics."""
+    folder = tmp_path / "run"
+    args = ["--task", "sine-waves", "--rule", "eprop", "--iterations", "400", "--batch", "2"]
+    env = os.environ | {"CREDITLAB_CACHE_DIR": "off", "COLUMNS": "200"}
+    command = [sys.executable, "-m", "creditlab", "train", *args, "--n-rec", "12"]
+    job = subprocess.Popen(
+        [*command, "--out", str(folder)], env=env, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while (read_status(folder) or {}).get("status") != "running" or not (
+        folder / "checkpoint.npz"
+    ).exists():
+        assert job.poll() is None and time.monotonic() < deadline, job.stderr.read()
+        time.sleep(0.05)
+    job.send_signal(signal.SIGTERM)
+    _, stderr = job.communicate(timeout=60)
+    assert job.returncode == 130, stderr
+    status = read_status(folder)
+    assert status["status"] == "interrupted" and 0 < status["iteration"] < 400, status
+    assert "--resume" in flat(stderr)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "creditlab", "train", "--resume", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    whole = tmp_path / "whole"
+    subprocess.run([*command, "--out", str(whole)], env=env, check=True, capture_output=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(folder / "metrics.parquet").drop(columns="wall_time_s"),
+        pd.read_parquet(whole / "metrics.parquet").drop(columns="wall_time_s"),
+    )
+    np.testing.assert_array_equal(
+        load_checkpoint(folder / "checkpoint.npz")["w_rec"],
+        load_checkpoint(whole / "checkpoint.npz")["w_rec"],
+    )
+    assert read_status(folder)["status"] == "complete"
