@@ -173,8 +173,13 @@ def test_command_writes_nwb_tables_figures_and_report(tmp_path) -> None:
     )
     trials = pd.read_parquet(out / "trials.parquet")
     assert {"mouse", "day", "block", "trial", "success", "time_to_target_s"} <= set(trials.columns)
-    again = CliRunner().invoke(app, arguments)
-    assert again.exit_code != 0 and "already holds results" in " ".join(again.output.split())
+    written = (out / "daily.parquet").stat().st_mtime_ns
+    again = CliRunner().invoke(app, arguments)  # the same run again: read back, not redone
+    assert again.exit_code == 0, again.output
+    assert "already complete" in " ".join(again.output.split())
+    assert (out / "daily.parquet").stat().st_mtime_ns == written
+    other = CliRunner().invoke(app, [*arguments, "--seed", "5"])
+    assert other.exit_code == 2 and "holds a different condition" in " ".join(other.output.split())
 
 
 def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
@@ -211,3 +216,42 @@ def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
         pd.read_parquet(on_ray / "dendritic" / "events.parquet"),
         pd.read_parquet(here / "dendritic" / "events.parquet"),
     )
+
+
+def test_a_stopped_comparison_resumes_its_unfinished_conditions(tmp_path) -> None:
+    """Stopped after its first condition, the same grid run again reads that condition
+    back, runs the others, and writes the signatures an uninterrupted run writes; a
+    different grid in that folder, or a second job while one runs, is refused."""
+    from creditlab.experiments.bci.comparison import comparison_configs, run_comparison
+    from creditlab.io.run_directory import OutputExists, OutputLocked, RunDirectory, read_status
+
+    configs = comparison_configs(
+        ("dendritic",), controls=(), feedback="symmetric", **SMALL, probe_minutes=0.5
+    )
+    whole = run_comparison(tmp_path / "whole", configs)
+    started: list = []
+
+    def stop_at_second(key):
+        started.append(key)
+        if len(started) == 2:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "stopped"
+    with pytest.raises(KeyboardInterrupt):
+        run_comparison(out, configs, on_start=stop_at_second)
+    assert read_status(out / "dendritic")["status"] == "complete"
+    assert read_status(out / "dendritic-inhibited")["status"] == "running"
+    held = RunDirectory(out, resume=True)
+    with pytest.raises(OutputLocked):
+        run_comparison(out, configs)
+    held.release()
+    started.clear()
+    path = run_comparison(out, configs, on_start=lambda key: started.append(key))
+    assert started == [("dendritic", "all")]  # the finished one was read back
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(path.with_suffix(".parquet")),
+        pd.read_parquet(whole.with_suffix(".parquet")),
+    )
+    other = comparison_configs(("dendritic",), controls=(), **SMALL, probe_minutes=0.5)
+    with pytest.raises(OutputExists, match="holds a different comparison"):
+        run_comparison(out, other)

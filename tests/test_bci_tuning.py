@@ -198,14 +198,14 @@ def test_a_condition_writes_what_it_ran_with_and_says_when_untuned(tmp_path) -> 
     from creditlab.experiments.bci.outputs import condition_title, open_condition
 
     tuned_run = BCIConfig(rule="dendritic")
-    folder = open_condition(tuned_run, tmp_path / "a")
+    folder = open_condition(tuned_run, tmp_path / "a").path
     written = json.loads((folder / "hyperparameters.json").read_text())
     assert written["source"].endswith("tuned.csv")
     assert written["rule_options"] == dict(tuned_run.learning_config().options)
     assert "untuned" not in condition_title(tuned_run)
     untuned = BCIConfig(rule="dendritic", tuned=False)
     assert "untuned" in condition_title(untuned)
-    folder = open_condition(untuned, tmp_path / "b")
+    folder = open_condition(untuned, tmp_path / "b").path
     assert json.loads((folder / "hyperparameters.json").read_text())["source"] == (
         "untuned defaults"
     )
@@ -228,7 +228,7 @@ def test_a_cohort_reads_its_own_calibration_tuning_and_a_missing_table_is_refuse
     assert dict(config.learning_config().options)["learning_rate"] == 7e-5
     shipped = dict(BCIConfig(rule="dendritic", seed=1).learning_config().options)["learning_rate"]
     assert shipped != 7e-5
-    folder = open_condition(config, tmp_path / "run")
+    folder = open_condition(config, tmp_path / "run").path
     assert json.loads((folder / "hyperparameters.json").read_text())["source"] == str(own)
     assert "untuned" in condition_title(BCIConfig(rule="eprop", tuning_table=str(own)))
     with pytest.raises(ValidationError, match="is not a file"):

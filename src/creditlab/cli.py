@@ -532,8 +532,9 @@ def bci(
 ) -> None:
     """Run the in-silico BCI experiment of Francioni et al. 2026 under one learning rule;
     writes NWB sessions, trials/daily/neurons/events.parquet, findings, figures
-    (performance.png, activity.png, dendrites.png) and report.html into OUT."""
-    from creditlab.experiments.bci.outputs import run_condition
+    (performance.png, activity.png, dendrites.png) and report.html into OUT. The same
+    command again reads a finished run back, and runs an unfinished one again."""
+    from creditlab.experiments.bci.outputs import condition_state, run_condition
     from creditlab.io.run_directory import OutputExists
 
     config = _bci_config(
@@ -552,6 +553,8 @@ def bci(
     _say_what_runs(config.rule, "BCI", config.feedback)
     _enable_compilation_cache()
     try:
+        if condition_state(config, out) == "complete":
+            console.print(f"{escape(str(out))} is already complete; its findings:")
         with _progress() as progress:
             on_day = _day_progress(progress, f"{rule}: days", config.days)
             _, found = run_condition(config, out, nwb=nwb, on_day=on_day)

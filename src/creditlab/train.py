@@ -202,9 +202,8 @@ def train(
         if run_directory is None:
             raise ValueError("resume needs the run_directory to resume from")
         path = run_directory.path / "checkpoint.npz"
-        if not path.is_file():
-            raise FileNotFoundError(f"{run_directory.path} has no checkpoint.npz to resume from")
-        state, rows, first = restore(load_checkpoint(path), state, path)
+        if path.is_file():  # else it stopped before its first checkpoint: from the start
+            state, rows, first = restore(load_checkpoint(path), state, path)
     elif run_directory is not None:
         run_directory.write_config(config.model_dump())
     start = time.perf_counter() - (rows[-1]["wall_time_s"] if rows else 0.0)

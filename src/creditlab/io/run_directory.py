@@ -94,12 +94,12 @@ class RunDirectory:
         *,
         resume: bool = False,
     ) -> None:
+        """``resume``: the folder may hold results (the caller has checked they are this
+        run's own); otherwise a folder holding anything is refused."""
         self.path = Path(path)
         self.output_process = output_process
         self._lock: int | None = None
         _check_folder(self.path)
-        if resume and not (self.path / "config.json").is_file():
-            raise FileNotFoundError(f"{self.path} holds no run to resume (no config.json)")
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock = _lock(self.path)
         if not resume and any(p.name != LOCK for p in self.path.iterdir()):
@@ -119,12 +119,7 @@ class RunDirectory:
 
     def mark(self, status: str, iteration: int) -> None:
         """``status.json``: whether the run is running, complete, interrupted or diverged."""
-        if status not in STATUSES:
-            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
-        record = {"status": status, "iteration": iteration, "time": time.strftime("%FT%T%z")}
-        _atomic_write(
-            self.path / "status.json", lambda p: p.write_text(json.dumps(record, indent=1))
-        )
+        write_status(self.path, status, iteration)
 
     def write_config(self, config: Mapping[str, Any]) -> None:
         import jax
@@ -178,6 +173,16 @@ def load_checkpoint(path: Path | str) -> dict[str, np.ndarray]:
     """The arrays of a checkpoint (``allow_pickle=False``: a checkpoint is data, not code)."""
     with np.load(path, allow_pickle=False) as archive:
         return {name: archive[name] for name in archive.files}
+
+
+def write_status(folder: Path | str, status: str, iteration: int) -> None:
+    """``folder/status.json``: ``status`` (one of :data:`STATUSES`) after ``iteration``
+    steps of the run (iterations, or days for an experiment), and when."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+    record = {"status": status, "iteration": iteration, "time": time.strftime("%FT%T%z")}
+    path = Path(folder) / "status.json"
+    _atomic_write(path, lambda p: p.write_text(json.dumps(record, indent=1)))
 
 
 def read_status(folder: Path | str) -> dict[str, Any] | None:

@@ -28,13 +28,14 @@ import pandas as pd
 from creditlab.experiments.bci.experiment import BCIConfig, Results
 from creditlab.experiments.bci.learning import rule_label
 from creditlab.experiments.bci.outputs import (
-    condition_title,
+    condition_state,
+    finish_condition,
     open_condition,
+    read_condition,
     simulate_condition,
-    write_results,
 )
 from creditlab.experiments.bci.signatures import signature_rows, write_signatures
-from creditlab.io.run_directory import RunDirectory
+from creditlab.io.run_directory import OutputExists, RunDirectory
 from creditlab.rules import get_rule
 
 INHIBITION = ("none", "all")
@@ -46,6 +47,11 @@ ENERGY_COST_ONLY = "energy-cost-only"
 def condition_label(name: str, inhibition: str) -> str:
     """``NAME`` or ``NAME + inhibition``."""
     return f"{name}{' + inhibition' if inhibition == 'all' else ''}"
+
+
+def folder_name(name: str, inhibition: str) -> str:
+    """A condition's folder in the grid: ``NAME`` or ``NAME-inhibited``."""
+    return name if inhibition == "none" else f"{name}-inhibited"
 
 
 def condition_name(config: BCIConfig) -> str:
@@ -120,6 +126,31 @@ def comparison_configs(
     }
 
 
+GRID = "comparison.json"
+
+
+def open_grid(out: Path, configs: dict[Condition, BCIConfig]) -> RunDirectory:
+    """``out`` for the grid ``configs``, holding its lock for the run: a new folder, or
+    one holding this same grid (``comparison.json``), resumed; anything else is refused."""
+    import json
+
+    grid = {
+        f"{name} | {inhibition}": config.model_dump(mode="json")
+        for (name, inhibition), config in configs.items()
+    }
+    record = out / GRID
+    if record.is_file():
+        if json.loads(record.read_text()) != grid:
+            raise OutputExists(
+                f"{out} holds a different comparison ({record}); choose another --out, or "
+                "repeat that comparison's options to resume it (nothing was overwritten)"
+            )
+        return RunDirectory(out, resume=True)
+    directory = RunDirectory(out)
+    record.write_text(json.dumps(grid, indent=1))
+    return directory
+
+
 def run_comparison(
     out: Path,
     configs: dict[Condition, BCIConfig],
@@ -130,33 +161,41 @@ def run_comparison(
     on_start: Callable[[Condition], DayCallback | None] | None = None,
     on_done: Callable[[Condition], None] | None = None,
 ) -> Path:
-    """Run every condition of ``configs`` (:func:`comparison_configs`) into ``out`` (which
-    must not hold results) and return the path of ``signatures.md``; ``plugins`` are the
-    users' rule files that Ray tasks run first. ``on_start(key)``
-    may return a per-day callback for a local run; ``on_done(key)`` follows each write."""
-    directory = RunDirectory(out)
+    """Run every condition of ``configs`` (:func:`comparison_configs`) into ``out`` and
+    return the path of ``signatures.md``. Run again into the same ``out`` with the same
+    grid, it reads the finished conditions back and runs the rest (:func:`open_grid`).
+    ``plugins`` are the users' rule files that Ray tasks run first. ``on_start(key)``
+    may return a per-day callback for a local run; ``on_done(key)`` follows each write
+    (or each condition read back)."""
+    directory = open_grid(out, configs)
     folders = {
-        (name, inhibition): open_condition(
-            config, directory.path / (name if inhibition == "none" else f"{name}-inhibited")
-        )
-        for (name, inhibition), config in configs.items()
+        (name, inhibition): directory.path / folder_name(name, inhibition)
+        for name, inhibition in configs
     }
+    outcomes = {}
+    for key, config in configs.items():  # a resumed grid reads its finished conditions back
+        if condition_state(config, folders[key]) == "complete":
+            outcomes[key] = read_condition(folders[key])
+            if on_done is not None:
+                on_done(key)
+    pending = {key: config for key, config in configs.items() if key not in outcomes}
+    for key, config in pending.items():
+        state = condition_state(config, folders[key])
+        open_condition(config, folders[key], resume=state == "partial").release()
 
     def finished() -> Iterator[tuple[Condition, Results]]:
         if address is None:
-            for key, config in configs.items():
+            for key, config in pending.items():
                 on_day = on_start(key) if on_start is not None else None
                 yield key, simulate_condition(config, folders[key] if nwb else None, on_day)
             return
         from creditlab.experiments.bci.cluster import simulate_on_ray
 
-        jobs = {key: (configs[key], folders[key] if nwb else None) for key in configs}
+        jobs = {key: (config, folders[key] if nwb else None) for key, config in pending.items()}
         yield from simulate_on_ray(jobs, address, plugins)
 
-    outcomes = {}
     for key, results in finished():
-        found = write_results(folders[key], results, title=condition_title(configs[key]))
-        outcomes[key] = results, found
+        outcomes[key] = results, finish_condition(configs[key], folders[key], results)
         if on_done is not None:
             on_done(key)
     names = list(dict.fromkeys(name for name, _ in configs))

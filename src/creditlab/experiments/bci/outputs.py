@@ -92,14 +92,48 @@ def condition_title(config) -> str:
     return f"BCI, rule {rule}{inhibition}{untuned}: {config.mice} mice × {config.days} days"
 
 
-def open_condition(config, directory: Path) -> Path:
-    """Create ``directory`` (refusing one that holds results) and write config.json."""
+def condition_state(config, directory: Path) -> str:
+    """What ``directory`` holds for ``config``: ``"new"`` (nothing), ``"partial"`` (this
+    condition, unfinished: it runs again there) or ``"complete"`` (this condition,
+    finished: read back with :func:`read_condition`). A folder holding anything else
+    (another condition, or files without a config) is refused."""
+    from creditlab.experiments.bci.experiment import BCIConfig
+    from creditlab.io.run_directory import OutputExists, load_run_config, read_status
+
+    if not directory.exists() or not any(p.name != ".lock" for p in directory.iterdir()):
+        return "new"
+    try:
+        saved = BCIConfig(**load_run_config(directory / "config.json"))
+    except (OSError, ValueError, KeyError) as error:
+        raise OutputExists(
+            f"{directory} holds files that are not a BCI condition ({error}); choose another --out"
+        ) from None
+    if saved != config:
+        raise OutputExists(
+            f"{directory} holds a different condition; choose another --out, or repeat that "
+            "run's options to resume it (nothing was overwritten)"
+        )
+    return "complete" if (read_status(directory) or {}).get("status") == "complete" else "partial"
+
+
+def read_condition(directory: Path) -> tuple[Results, pd.DataFrame]:
+    """A finished condition's results and findings, read back from its tables."""
+    results = Results(*(pd.read_parquet(directory / f"{name}.parquet") for name in Results._fields))
+    return results, pd.read_parquet(directory / "findings.parquet")
+
+
+def open_condition(config, directory: Path, *, resume: bool = False):
+    """Create ``directory`` (refusing one that holds results unless ``resume``: a
+    partial run of this condition, started again), write config.json and
+    hyperparameters.json and mark it running. Returns its
+    :class:`~creditlab.io.run_directory.RunDirectory`, which holds the folder's lock."""
     from creditlab.io.run_directory import RunDirectory
 
-    run = RunDirectory(directory)
+    run = RunDirectory(directory, resume=resume)
     run.write_config(config.model_dump())
     (run.path / "hyperparameters.json").write_text(json.dumps(hyperparameters(config), indent=1))
-    return run.path
+    run.mark("running", 0)
+    return run
 
 
 def hyperparameters(config) -> dict:
@@ -124,10 +158,24 @@ def simulate_condition(config, directory: Path | None, on_day=None) -> Results:
     return run_experiment(config, on_session=on_session, on_day=on_day)
 
 
+def finish_condition(config, directory: Path, results: Results) -> pd.DataFrame:
+    """Write a simulated condition's tables, figures and report, then mark it complete
+    (only then does a resumed run read it back); returns its findings."""
+    from creditlab.io.run_directory import write_status
+
+    found = write_results(directory, results, title=condition_title(config))
+    write_status(directory, "complete", config.days)
+    return found
+
+
 def run_condition(config, directory: Path, *, nwb: bool, on_day=None) -> tuple:
-    """Run one condition into ``directory`` (which must not hold results): config.json
-    first, then NWB files as sessions finish, then tables, figures and the report.
-    Returns ``(results, findings)``."""
-    path = open_condition(config, directory)
-    results = simulate_condition(config, path if nwb else None, on_day=on_day)
-    return results, write_results(path, results, title=condition_title(config))
+    """Run one condition into ``directory``: config.json first, then NWB files as
+    sessions finish, then tables, figures and the report. A folder where this condition
+    already finished is read back; one where it stopped runs it again; one holding
+    anything else is refused. Returns ``(results, findings)``."""
+    state = condition_state(config, directory)
+    if state == "complete":
+        return read_condition(directory)
+    run = open_condition(config, directory, resume=state == "partial")
+    results = simulate_condition(config, run.path if nwb else None, on_day=on_day)
+    return results, finish_condition(config, run.path, results)
