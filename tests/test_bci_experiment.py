@@ -226,7 +226,7 @@ def test_a_stopped_comparison_resumes_its_unfinished_conditions(tmp_path) -> Non
     from creditlab.io.run_directory import OutputExists, OutputLocked, RunDirectory, read_status
 
     configs = comparison_configs(
-        ("dendritic",), controls=(), feedback="symmetric", **SMALL, probe_minutes=0.5
+        ("dendritic",), controls=(), feedback="symmetric", **SMALL, probe_minutes=1.0
     )
     whole = run_comparison(tmp_path / "whole", configs)
     started: list = []
@@ -252,6 +252,27 @@ def test_a_stopped_comparison_resumes_its_unfinished_conditions(tmp_path) -> Non
         pd.read_parquet(path.with_suffix(".parquet")),
         pd.read_parquet(whole.with_suffix(".parquet")),
     )
-    other = comparison_configs(("dendritic",), controls=(), **SMALL, probe_minutes=0.5)
+    other = comparison_configs(("dendritic",), controls=(), **SMALL, probe_minutes=1.0)
     with pytest.raises(OutputExists, match="holds a different comparison"):
         run_comparison(out, other)
+
+
+def test_one_mouse_says_not_testable_and_a_session_shorter_than_a_trial_is_refused() -> None:
+    """With one mouse the across-mice tests have no p: their verdict says "not
+    testable" with the reason, not "no"; a session that cannot hold one trial is
+    refused before anything runs."""
+    from pydantic import ValidationError
+
+    from creditlab.experiments.bci.findings import findings, verdict_word
+
+    results = run_experiment(BCIConfig(**(SMALL | {"mice": 1, "days": 3}), probe_minutes=1.0))
+    found = findings(*results)
+    untestable = [f for f in found if not np.isfinite(f.p)]
+    assert untestable, found
+    for f in found:
+        word = verdict_word(f.reproduced, f.p)
+        assert (word == "not testable") == (not np.isfinite(f.p))
+        assert f.detail.startswith("not testable: ") == (not np.isfinite(f.p)), f
+    for minutes in ({"session_minutes": 0.05}, {"probe_minutes": 0.3}):
+        with pytest.raises(ValidationError, match="shorter than one trial"):
+            BCIConfig(**minutes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -534,6 +535,7 @@ def bci(
     writes NWB sessions, trials/daily/neurons/events.parquet, findings, figures
     (performance.png, activity.png, dendrites.png) and report.html into OUT. The same
     command again reads a finished run back, and runs an unfinished one again."""
+    from creditlab.experiments.bci.findings import verdict_word
     from creditlab.experiments.bci.outputs import condition_state, run_condition
     from creditlab.io.run_directory import OutputExists
 
@@ -561,8 +563,9 @@ def bci(
     except OutputExists as error:
         _fail(str(error))
     for row in found.itertuples(index=False):
-        mark = "[green]yes[/]" if row.reproduced else "[red]no[/]"
-        console.print(f"{mark}  {row.description}: {row.detail}")
+        word = verdict_word(row.reproduced, row.p_corrected)
+        mark = {"yes": "[green]yes[/]", "no": "[red]no[/]"}.get(word, f"[yellow]{word}[/]")
+        console.print(f"{mark}  {escape(row.description)}: {escape(row.detail)}")
     console.print(f"report: {out / 'report.html'}")
 
 
@@ -615,9 +618,17 @@ def tune_(
         calibration = tuning.Cohort(
             mice=mice, days=days, session_minutes=session_minutes, index=cohort
         )
-        for name in names:
+        for name in names:  # every calibration run is valid before anything runs
             for origin in origins:
-                _bci_config(rule=name, feedback=origin if _has_signal(name) else None)
+                _bci_config(
+                    rule=name,
+                    feedback=origin if _has_signal(name) else None,
+                    mice=mice,
+                    days=days,
+                    session_minutes=session_minutes,
+                    seed=calibration.seed,
+                    tuned=False,
+                )
         label = "probe gain over none"
         runs = [(n, o) for n in names for o in tuning.origins(n, origins)]
     elif experiment == "song":
@@ -626,8 +637,10 @@ def tune_(
         if feedback is not None or address is not None:
             _fail("--feedback and --address apply to --experiment bci only")
         calibration = tuning.Flock(birds=birds, renditions=renditions, index=cohort)
-        for name in names:
-            _song_config(rule=name)
+        for name in names:  # every calibration run is valid before anything runs
+            _song_config(
+                rule=name, birds=birds, renditions=renditions, seed=calibration.seed, tuned=False
+            )
         label = tuning.CRITERION
         runs = [(name, None) for name in names]
     else:
@@ -730,7 +743,9 @@ def bci_dose_response(
     try:
         steps = tuple(float(level) for level in _names(levels))
     except ValueError:
-        _fail(f"--levels must be numbers separated by commas, got {levels!r}")
+        steps = ()
+    if not steps or not all(math.isfinite(level) and level >= 0 for level in steps):
+        _fail(f"--levels must be finite numbers ≥ 0 separated by commas, got {levels!r}")
     config = _bci_config(
         rule=rule,
         feedback=feedback,

@@ -25,8 +25,39 @@ from pydantic import (
 from creditlab import cell_types as ct
 
 
+def _admits_bool(annotation: object) -> bool:
+    """Whether a field typed ``annotation`` means a boolean by True/False."""
+    import typing
+
+    if annotation is bool or annotation is typing.Any:
+        return True
+    return any(_admits_bool(arg) for arg in typing.get_args(annotation) if arg is not type(None))
+
+
+def refuse_booleans(value: object, annotation: object, where: str) -> None:
+    """Raise where a boolean stands for a number (``{"iterations": true}`` would run one
+    iteration), in the value or, for a mapping, in its values."""
+    import typing
+
+    if isinstance(value, bool) and not _admits_bool(annotation):
+        raise ValueError(f"{where}: {value} is a boolean where a number belongs")
+    if isinstance(value, dict) and typing.get_origin(annotation) is dict:
+        _, inner = typing.get_args(annotation)
+        for key, item in value.items():
+            refuse_booleans(item, inner, f"{where}.{key}")
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A config: unknown fields, booleans where numbers belong, NaN and infinities are
+    refused, naming the field (a field that gives infinity a meaning says so)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_boolean_numbers(cls, value: object, info) -> object:
+        refuse_booleans(value, cls.model_fields[info.field_name].annotation, info.field_name)
+        return value
 
 
 class NeuronConfig(Strict):
@@ -34,10 +65,10 @@ class NeuronConfig(Strict):
     < 1 gives a mixed LIF/ALIF population (the first neurons are LIF)."""
 
     model: Literal["lif", "alif", "rate"] = "lif"
-    tau_m: float = Field(20.0, gt=0, description="membrane time constant [ms]")
+    tau_m: float = Field(20.0, gt=0, le=1e6, description="membrane time constant [ms]")
     v_th: float = Field(0.6, gt=0, description="threshold above rest [mV]")
     t_ref: float = Field(0.0, ge=0, description="refractory period [ms]")
-    tau_a: float = Field(2000.0, gt=0, description="adaptation time constant [ms] (alif)")
+    tau_a: float = Field(2000.0, gt=0, le=1e7, description="adaptation time constant [ms] (alif)")
     beta: float = Field(1.8, ge=0, description="adaptation strength [mV] (alif)")
     adaptive_fraction: float = Field(1.0, ge=0, le=1, description="fraction of ALIF neurons (alif)")
     current_scale: float | None = Field(
@@ -69,7 +100,7 @@ class NetworkConfig(Strict):
     """
 
     n_rec: int = Field(100, ge=1, le=100_000)
-    tau_out: float = Field(20.0, gt=0, description="readout time constant [ms]")
+    tau_out: float = Field(20.0, gt=0, le=1e6, description="readout time constant [ms]")
     readout_scale: float | None = Field(
         None, gt=0, description="g_out in y ← κy + g_out z W_out; null means 1 − κ"
     )
@@ -77,7 +108,7 @@ class NetworkConfig(Strict):
     excitatory_fraction: float | None = Field(
         None, gt=0, lt=1, description="enables Dale's law with this fraction of E cells"
     )
-    init_gain: float = Field(1.0, gt=0)
+    init_gain: float = Field(1.0, gt=0, le=100, description="scale of the initial weights")
     input_connectivity: float = Field(
         1.0, gt=0, le=1, description="probability of an input synapse"
     )
@@ -143,7 +174,9 @@ class TrainConfig(Strict):
         "(faster on a CPU; memory grows with the trial)",
     )
     rate_coefficient: float = Field(0.0, ge=0, description="firing-rate regulariser c_reg")
-    rate_target_hz: float = Field(10.0, ge=0)
+    rate_target_hz: float = Field(
+        10.0, ge=0, le=1000, description="target rate of the regulariser [Hz]; at most 1 per ms"
+    )
     checkpoint_every: int = Field(100, ge=1)
     neuron: NeuronConfig = NeuronConfig()
     network: NetworkConfig = NetworkConfig()

@@ -140,6 +140,11 @@ def closed_loop_rule(
     unknown = sorted(set(options) - set(allowed))
     if unknown:
         raise ValueError(f"rule {name!r} has no option(s) {unknown}; allowed: {list(allowed)}")
+    current = option_values(name, defaults)
+    for key, value in options.items():  # True is not a learning rate, nor 1.0 a switch
+        if current[key] is not None and isinstance(value, bool) != isinstance(current[key], bool):
+            kind = "a switch (true/false)" if isinstance(current[key], bool) else "a number"
+            raise ValueError(f"rule {name!r}: option {key} = {value!r}, but it is {kind}")
     chosen = experiment_defaults(name, defaults)
     if "dt_ms" in inspect.signature(entry.closed_loop).parameters:
         chosen["dt_ms"] = dt_ms

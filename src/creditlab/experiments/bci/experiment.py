@@ -35,10 +35,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from creditlab.analysis.events import detect_events, event_rate_per_minute
 from creditlab.analysis.populations import activity_matched
+from creditlab.config import Strict
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
 from creditlab.experiments.bci.chance import chance_accuracy
 from creditlab.experiments.bci.circuit import Circuit, CircuitConfig, make_circuit
@@ -78,14 +79,12 @@ def _overrides(kind: type, values: dict, exclude: tuple[str, ...] = ()) -> dict:
     return values
 
 
-class BCIConfig(BaseModel):
+class BCIConfig(Strict):
     """One condition of the BCI experiment. ``circuit`` and ``learning`` override fields
     of :class:`CircuitConfig` and :class:`LearningConfig` (the feedback gain, the energy
     cost, learned feedback's constants); ``rule_options`` override the rule's own BCI
     defaults (its closed-loop form's keyword arguments, e.g. ``learning_rate``);
     ``feedback``, ``feedback_site`` and ``credit`` are :class:`LearningConfig`'s."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str = Field("dendritic", description="a rule of creditlab.rules with a closed-loop form")
     mice: int = Field(6, ge=1, le=1000)
@@ -113,6 +112,20 @@ class BCIConfig(BaseModel):
         description="a tuned.csv written by creditlab tune, read instead of the shipped one "
         "(e.g. the tuning of this cohort's own calibration mice)",
     )
+
+    @model_validator(mode="after")
+    def _sessions_hold_a_trial(self) -> BCIConfig:
+        """A session or probe block shorter than one failed trial would measure nothing."""
+        trial_s = PROTOCOL.time_limit_s + PROTOCOL.black_after_failure_s
+        for name in ("session_minutes", "probe_minutes"):
+            minutes = getattr(self, name)
+            if (minutes > 0 or name == "session_minutes") and minutes * 60 < trial_s:
+                raise ValueError(
+                    f"{name} = {minutes:g} min is shorter than one trial ({trial_s:g} s: the "
+                    f"{PROTOCOL.time_limit_s:g}-s limit and {PROTOCOL.black_after_failure_s:g} s"
+                    " after a failure)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> BCIConfig:

@@ -159,9 +159,23 @@ class Finding(NamedTuple):
     detail: str
 
 
+NOT_TESTABLE = "not testable"
+
+
+def verdict_word(reproduced: bool, p: float) -> str:
+    """A finding's verdict as a word: yes, no, or not testable (no p: too few mice with
+    a value, or too few days, to test at all)."""
+    if not np.isfinite(p):
+        return NOT_TESTABLE
+    return "yes" if reproduced else "no"
+
+
 def _verdict(name: str, estimate: Estimate, effect_ok: bool, detail: str) -> Finding:
     declared = DECLARED[name]
     p = estimate.p
+    if not np.isfinite(p) and not detail.startswith(NOT_TESTABLE):
+        reason = detail if "too few" in detail else f"fewer than two mice with a value; {detail}"
+        detail = f"{NOT_TESTABLE}: {reason}"
     reproduced = bool(effect_ok and np.isfinite(p) and p < 0.05)
     return Finding(
         name,

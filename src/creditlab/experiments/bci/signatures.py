@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from creditlab.analysis.statistics import holm
-from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs
+from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs, verdict_word
 from creditlab.experiments.bci.outputs import findings_table
 from creditlab.report import markdown_document
 
@@ -58,13 +58,14 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
     """``signatures.parquet`` and ``signatures.md`` (a matrix of yes/no, then details)."""
     table = table.assign(diagnostic=table.finding.map(diagnostic(table)))
     table.to_parquet(directory / "signatures.parquet", index=False)
-    matrix = table.pivot(index="finding", columns="condition", values="reproduced")
+    words = table.assign(verdict=list(map(verdict_word, table.reproduced, table.p_corrected)))
+    matrix = words.pivot(index="finding", columns="condition", values="verdict")
     matrix = matrix.reindex([name for name in FINDINGS if name in matrix.index])
     flags = diagnostic(table)
     reproduced = [
         {
             "finding": FINDINGS[name] + ("" if flags[name] else NOT_DIAGNOSTIC),
-            **{r: "yes" if v else "no" for r, v in row.items()},
+            **row.to_dict(),
         }
         for name, row in matrix.iterrows()
     ]
@@ -77,7 +78,7 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
             "95 % interval": f"[{row.low:.3g}, {row.high:.3g}]",
             "minimum": f"{row.minimum:.3g}",
             "p (Holm)": f"{row.p_corrected:.2g}",
-            "reproduced": "yes" if row.reproduced else "no",
+            "reproduced": verdict_word(row.reproduced, row.p_corrected),
             "detail": row.detail,
             "with inhibition": ""
             if row.finding == "inhibition-impairs"

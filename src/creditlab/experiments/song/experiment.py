@@ -19,8 +19,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from creditlab.config import Strict
 from creditlab.experiments.song.learning import Condition, Learner, renditions, start
 from creditlab.experiments.song.model import (
     Bird,
@@ -70,10 +71,8 @@ def song_rule_defaults(model: SongModelConfig) -> dict[str, dict]:
     }
 
 
-class SongConfig(BaseModel):
+class SongConfig(Strict):
     """One condition of the song experiment; ``model`` overrides :class:`SongModelConfig`."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str = Field("node-perturbation", description="a rule with a closed-loop form")
     rule_options: dict[str, float | int | bool] = Field(default_factory=dict)
