@@ -112,16 +112,20 @@ def test_the_command_line_runs_a_comparison_and_names_bad_rules(tmp_path) -> Non
     assert "| teacher-student | bptt |" in (out / "leaderboard.md").read_text()
     bad = runner.invoke(app, [*options[:-1], str(tmp_path / "bad"), "--rules", "bptt,hebb"])
     assert bad.exit_code == 2 and "unknown rule ['hebb']" in bad.output
+    untyped = runner.invoke(app, [*options[:-1], str(tmp_path / "u"), "--rules", "bptt,mdgl"])
+    assert untyped.exit_code == 2 and "mdgl on teacher-student" in " ".join(untyped.output.split())
+    assert not (tmp_path / "u").exists()
 
 
 def test_a_single_learning_rate_trains_the_seeds_without_tuning(tmp_path) -> None:
-    spec = SPEC.model_copy(update={"rules": ("eprop", "mdgl"), "lr_candidates": 1})
+    spec = SPEC.model_copy(update={"rules": ("eprop", "mdgl-single-type"), "lr_candidates": 1})
     seen, on_event = events()
     compare(spec, tmp_path / "compare", on_event=on_event)
     assert sorted(kind for kind, _ in seen) == ["ok", "ok"]
     assert all(name.startswith("final-") for _, name in seen)
     board = pd.read_parquet(tmp_path / "compare" / "leaderboard.parquet")
-    assert list(board["rule"]) == ["eprop", "mdgl"] and (board["status"] == "ok").all()
+    assert list(board["rule"]) == ["eprop", "mdgl-single-type"]
+    assert (board["status"] == "ok").all()
     assert (board["cosine_initial_mean"].abs() <= 1 + 1e-6).all()
     assert (
         "default learning rate (no tuning)" in (tmp_path / "compare" / "leaderboard.md").read_text()

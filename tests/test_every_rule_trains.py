@@ -8,6 +8,8 @@ from creditlab.config import make_config
 from creditlab.rules import RULES
 from creditlab.train import train
 
+TYPED = ("mdgl", "mdgl-cell-specific", "mdgl-shuffled-receptors")  # need cell types
+
 
 @pytest.mark.parametrize("rule", list(RULES))
 def test_rule_runs_through_train(rule: str) -> None:
@@ -16,10 +18,20 @@ def test_rule_runs_through_train(rule: str) -> None:
         rule=rule,
         iterations=2,
         batch=2,
-        network={"n_rec": 12},
+        network={"n_rec": 12} | ({"excitatory_fraction": 0.8} if rule in TYPED else {}),
     )
     result = train(config)
     assert len(result.metrics) == 2
     for row in result.metrics:
         assert math.isfinite(row["loss"]) and 0.0 <= row["accuracy"] <= 1.0
         assert row["firing_rate_hz"] >= 0.0
+
+
+@pytest.mark.parametrize("rule", TYPED)
+def test_a_rule_between_cell_types_refuses_a_network_without_them(rule: str) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=r"has none: set network\.cell_types"):
+        make_config(task="evidence-accumulation", rule=rule, network={"n_rec": 12})
+    typed = make_config(task="evidence-accumulation-liu", rule=rule)
+    assert typed.network.cell_types == "liu-ei"

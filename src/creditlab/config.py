@@ -206,6 +206,14 @@ class TrainConfig(Strict):
             raise ValueError("feedback='random' is an e-prop option; use rule='eprop'")
         if self.evaluation == "offline" and self.rule != "eprop":
             raise ValueError("evaluation='offline' is an e-prop option (MDGL is always offline)")
+        typeless = self.network.cell_types is None and self.network.excitatory_fraction is None
+        if self.rule in ("mdgl", "mdgl-cell-specific", "mdgl-shuffled-receptors") and typeless:
+            raise ValueError(
+                f"rule {self.rule} sends modulators between cell types, and this network has "
+                "none: set network.cell_types (a preset, e.g. 'liu-ei') or "
+                "network.excitatory_fraction (E and I by Dale's law); mdgl-single-type is "
+                "the rule with one type"
+            )
         if self.network.cell_types is not None:
             if self.neuron.model == "rate":
                 raise ValueError("cell_types need spiking neurons: set neuron.model to lif or alif")

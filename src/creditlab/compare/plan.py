@@ -22,7 +22,7 @@ import hashlib
 import json
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from creditlab.config import Strict, make_config
 
@@ -67,6 +67,32 @@ class CompareSpec(Strict):
         from creditlab.rules import RULES
 
         return _known(rules, tuple(RULES), "rule")
+
+    @model_validator(mode="after")
+    def _every_run_is_valid(self) -> CompareSpec:
+        """Every task × rule's config, built before anything runs (a rule that cannot
+        run on a task fails here, not in a trial an hour in)."""
+        from creditlab.compare.trial import trial_config
+
+        for task in self.tasks:
+            for rule in self.rules:
+                try:
+                    trial_config(
+                        TrialSpec(
+                            phase="check",
+                            task=task,
+                            rule=rule,
+                            learning_rate=learning_rates(task, 1)[0],
+                            seeds=(0,),
+                            iterations=self.iterations,
+                            batch=self.batch,
+                            n_rec=self.n_rec,
+                        )
+                    )
+                except ValidationError as error:
+                    reasons = "; ".join(item["msg"] for item in error.errors())
+                    raise ValueError(f"{rule} on {task}: {reasons}") from None
+        return self
 
 
 def _known(names: tuple[str, ...], allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
