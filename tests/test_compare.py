@@ -130,3 +130,32 @@ def test_a_single_learning_rate_trains_the_seeds_without_tuning(tmp_path) -> Non
     assert (
         "default learning rate (no tuning)" in (tmp_path / "compare" / "leaderboard.md").read_text()
     )
+
+
+def test_a_cluster_that_does_not_answer_is_an_error_within_seconds(tmp_path) -> None:
+    import socket
+    import time
+
+    from typer.testing import CliRunner
+
+    from creditlab.cli import app
+
+    with socket.socket() as free:  # a port where nothing listens
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    commands = [
+        ["compare", "--tasks", "teacher-student", "--rules", "bptt", "--iterations", "2"],
+        ["bci-compare", "--rules", "dendritic"],
+        ["tune", "--rules", "dendritic"],
+    ]
+    for command in commands:
+        out = tmp_path / command[0]
+        start = time.monotonic()
+        result = CliRunner().invoke(
+            app, [*command, "--out", str(out), "--address", f"127.0.0.1:{port}"]
+        )
+        assert result.exit_code == 2, result.output
+        assert "cannot reach the Ray cluster" in " ".join(result.output.split())
+        assert time.monotonic() - start < 30 and not out.exists()
+    bad = CliRunner().invoke(app, [*commands[0], "--out", str(tmp_path / "b"), "--address", "x"])
+    assert bad.exit_code == 2 and "is not local, auto" in " ".join(bad.output.split())

@@ -46,6 +46,16 @@ def _load_plugins(
         _fail(str(error))
 
 
+def _check_address(address: str | None) -> None:
+    """A Ray ``--address`` that nothing answers is an error now, not minutes of retries."""
+    from creditlab.cluster import ClusterUnreachable, check_reachable
+
+    try:
+        check_reachable(address)
+    except ClusterUnreachable as error:
+        _fail(str(error))
+
+
 def _fail(message: str) -> None:
     console.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code=2)
@@ -378,6 +388,7 @@ def compare(
         )
     except ValidationError as error:
         _fail("invalid comparison\n" + describe_errors(error))
+    _check_address(address)
     failures: list[str] = []
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -645,6 +656,7 @@ def tune_(
         runs = [(name, None) for name in names]
     else:
         _fail(f"--experiment must be bci or song, got {experiment!r}")
+    _check_address(address)
     try:
         directory = RunDirectory(out)
     except OutputExists as error:
@@ -850,6 +862,7 @@ def bci_compare(
         _fail("invalid BCI configuration\n" + describe_errors(error))
     except (KeyError, ValueError) as error:
         _fail(str(error).strip("'\""))
+    _check_address(address)
     for name in names:
         rule, origin = parse_condition(name)
         _say_what_runs(rule, "BCI", origin or feedback)
