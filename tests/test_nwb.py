@@ -1,6 +1,8 @@
 """Imaging sessions round-trip through NWB, pass pynwb's validator, and a file without
 the expected layout is refused with a message naming what is missing."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,52 @@ def test_a_file_without_the_layout_is_refused(tmp_path) -> None:
         io.write(empty)
     with pytest.raises(NWBLayoutError, match="DfOverF"):
         read_session(path)
+
+
+def test_the_training_day_counts_from_each_subjects_first_session(tmp_path) -> None:
+    """Files recorded in 2023 that do not state their day: day 1 is each mouse's first
+    calendar day (not a fixed date: 2023-05-03 must not read as day −973); a stated day
+    wins."""
+    import datetime as dt
+
+    from creditlab.io.nwb import read_sessions
+
+    def at(mouse: str, date: dt.date, stated: bool = False) -> Path:
+        start = dt.datetime.combine(date, dt.time(10), tzinfo=dt.UTC)
+        path = tmp_path / f"{mouse}-{date}.nwb"
+        one = session()._replace(mouse=mouse, day=7)
+        return write_session(path, one, start_time=start, state_day=stated)
+
+    may = dt.date(2023, 5, 1)
+    paths = [
+        at("a", may + dt.timedelta(days=2)),
+        at("a", may),
+        at("b", may + dt.timedelta(days=10)),
+        at("b", may + dt.timedelta(days=11)),
+        at("c", may, stated=True),
+    ]
+    days = {(s.mouse, s.day) for s in read_sessions(paths)}
+    assert days == {("a", 3), ("a", 1), ("b", 1), ("b", 2), ("c", 7)}
+    assert read_session(paths[0]).day == 1  # alone, without its subject's other files
+
+
+def test_files_that_are_not_nwb_are_named_in_the_error(tmp_path) -> None:
+    import h5py
+
+    whole = write_session(tmp_path / "whole.nwb", session())
+    truncated = tmp_path / "truncated.nwb"
+    truncated.write_bytes(whole.read_bytes()[:5000])
+    text = tmp_path / "notes.nwb"
+    text.write_text("not hdf5")
+    plain = tmp_path / "plain.h5"
+    with h5py.File(plain, "w") as handle:
+        handle["x"] = np.arange(3)
+    for path, reason in (
+        (truncated, "not a readable HDF5 file"),
+        (text, "not a readable HDF5 file"),
+        (plain, "HDF5 but not a readable NWB file"),
+        (tmp_path / "absent.nwb", "no such file"),
+    ):
+        with pytest.raises(NWBLayoutError, match=reason) as error:
+            read_session(path)
+        assert str(path) in str(error.value)

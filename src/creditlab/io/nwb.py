@@ -15,13 +15,21 @@ The layout of one mouse on one day:
     stimulus/grating_angle                         optional: the angle shown per frame
                                                    [degrees], NaN while the screen is black
 
+The training day: ``session_id`` "training day N" when the file states it (creditlab's
+files do); otherwise the subject's training-day ordinal from the files' own session
+start times, 1 being the calendar day of that subject's first session
+(:func:`read_sessions` reads a subject's files together to know it).
+
 Files are HDF5, so reading one never runs code from it (no pickle). :func:`read_session`
-checks that the layout is present and says what is missing when it is not.
+checks that the layout is present and says what is missing when it is not; a file that
+is truncated, not HDF5, or HDF5 but not NWB is an :class:`NWBLayoutError` naming it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,13 +74,26 @@ class NWBLayoutError(ValueError):
     """An NWB file lacks part of the layout :func:`read_session` needs."""
 
 
+DAY_FIELD = re.compile(r"^\s*training day (\d+)\s*$", re.IGNORECASE)
+
+
 def _start_time(day: int) -> dt.datetime:
     """A fixed date per training day, so the same simulation writes the same file."""
     return dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC) + dt.timedelta(days=day - 1)
 
 
-def write_session(path: Path | str, session: ImagingSession) -> Path:
-    """Write ``session`` to ``path`` (refusing to overwrite an existing file)."""
+def write_session(
+    path: Path | str,
+    session: ImagingSession,
+    *,
+    start_time: dt.datetime | None = None,
+    state_day: bool = True,
+) -> Path:
+    """Write ``session`` to ``path`` (refusing to overwrite an existing file).
+
+    ``start_time``: the session's start (default: a fixed date per training day);
+    ``state_day``: write the training day as ``session_id`` "training day N" (a lab's
+    file may not, and then the day comes from the start times)."""
     from pynwb import NWBHDF5IO, NWBFile, TimeSeries
     from pynwb.file import Subject
     from pynwb.ophys import DfOverF, ImageSegmentation, OpticalChannel, RoiResponseSeries
@@ -92,7 +113,8 @@ def write_session(path: Path | str, session: ImagingSession) -> Path:
             f"creditlab simulated BCI session, mouse {session.mouse}, day {session.day}"
         ),
         identifier=f"creditlab-{session.mouse}-day{session.day}",
-        session_start_time=_start_time(session.day),
+        session_start_time=start_time or _start_time(session.day),
+        session_id=f"training day {session.day}" if state_day else None,
         subject=Subject(subject_id=session.mouse, species="Mus musculus"),
     )
     device = nwb.create_device(name="microscope", description="simulated two-photon microscope")
@@ -161,12 +183,40 @@ def write_session(path: Path | str, session: ImagingSession) -> Path:
     return path
 
 
-def read_session(path: Path | str) -> ImagingSession:
-    """Read a session written by :func:`write_session`, or a real one in the same layout."""
+def _open(path: Path):
+    """pynwb's reader of ``path``, or :class:`NWBLayoutError` naming what the file is."""
     from pynwb import NWBHDF5IO
 
-    with NWBHDF5IO(str(path), "r") as io:
-        nwb = io.read()
+    if not path.is_file():
+        raise NWBLayoutError(f"{path}: no such file")
+    try:
+        return NWBHDF5IO(str(path), "r")
+    except OSError as error:
+        raise NWBLayoutError(f"{path}: not a readable HDF5 file (truncated?): {error}") from None
+
+
+def _read_nwb(io, path: Path):
+    try:
+        return io.read()
+    except Exception as error:  # pynwb raises many kinds on a file that is not NWB
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise NWBLayoutError(f"{path}: HDF5 but not a readable NWB file ({reason})") from None
+
+
+def stated_day(nwb) -> int | None:
+    """The training day a file states (``session_id`` "training day N"), or None."""
+    match = DAY_FIELD.match(nwb.session_id or "")
+    return int(match.group(1)) if match else None
+
+
+def read_session(path: Path | str, first_day: dt.date | None = None) -> ImagingSession:
+    """Read a session written by :func:`write_session`, or a real one in the same layout.
+
+    Its training day: the one the file states; else the ordinal of its start date after
+    ``first_day`` (its subject's first session; :func:`read_sessions` finds it); else 1."""
+    path = Path(path)
+    with _open(path) as io:
+        nwb = _read_nwb(io, path)
         ophys = nwb.processing.get("ophys")
         if ophys is None or "DfOverF" not in ophys.data_interfaces:
             raise NWBLayoutError(f"{path}: no processing/ophys/DfOverF")
@@ -187,9 +237,12 @@ def read_session(path: Path | str) -> ImagingSession:
                 raise NWBLayoutError(f"{path}: the trials table has no '{column}' column")
         rate = series["soma"].rate
         angle = nwb.stimulus.get("grating_angle")
-        day = (nwb.session_start_time.date() - _start_time(1).date()).days + 1
+        day = stated_day(nwb)
+        if day is None:
+            start = nwb.session_start_time.date()
+            day = 1 if first_day is None else (start - first_day).days + 1
         return ImagingSession(
-            mouse=nwb.subject.subject_id if nwb.subject is not None else "unknown",
+            mouse=_subject(nwb),
             day=day,
             frame_rate_hz=float(rate),
             soma=soma,
@@ -202,6 +255,28 @@ def read_session(path: Path | str) -> ImagingSession:
             time_to_target=np.asarray(trials["time_to_target"][:], dtype=float),
             angle=None if angle is None else np.asarray(angle.data[:], dtype=float),
         )
+
+
+def _subject(nwb) -> str:
+    return nwb.subject.subject_id if nwb.subject is not None else "unknown"
+
+
+def read_sessions(paths: Iterable[Path | str]) -> list[ImagingSession]:
+    """Every session of ``paths``, each subject's days counted from that subject's first
+    session's calendar day (1), where a file does not state its day."""
+    paths = [Path(p) for p in paths]
+    first: dict[str, dt.date] = {}
+    for path in paths:
+        with _open(path) as io:
+            nwb = _read_nwb(io, path)
+            subject, start = _subject(nwb), nwb.session_start_time.date()
+        first[subject] = min(first.get(subject, start), start)
+    sessions = []
+    for path in paths:
+        with _open(path) as io:
+            subject = _subject(_read_nwb(io, path))
+        sessions.append(read_session(path, first[subject]))
+    return sessions
 
 
 def validate_session(path: Path | str) -> list:
