@@ -128,3 +128,50 @@ def test_files_that_are_not_nwb_are_named_in_the_error(tmp_path) -> None:
         with pytest.raises(NWBLayoutError, match=reason) as error:
             read_session(path)
         assert str(path) in str(error.value)
+
+
+def test_bci_analyze_on_recordings_gives_the_simulated_runs_tables(tmp_path) -> None:
+    """A simulated run's NWB files, analysed as recordings by ``creditlab bci-analyze``,
+    give the run's own trials, neurons and events, and its daily table except what a
+    recording does not hold (chance level, feedback weights: NaN)."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from creditlab.cli import app
+    from creditlab.experiments.bci.experiment import BCIConfig
+    from creditlab.experiments.bci.outputs import run_condition
+
+    config = BCIConfig(mice=2, days=2, session_minutes=1.0, baseline_minutes=2.0, probe_minutes=1.0)
+    simulated, _ = run_condition(config, tmp_path / "sim", nwb=True)
+    result = CliRunner().invoke(
+        app, ["bci-analyze", str(tmp_path / "sim" / "nwb"), "--out", str(tmp_path / "an")]
+    )
+    assert result.exit_code == 0, result.output
+
+    def ordered(frame: pd.DataFrame) -> pd.DataFrame:  # files are read in name order
+        keys = [c for c in ("mouse", "day", "block", "trial", "neuron", "frame") if c in frame]
+        return frame.sort_values(keys).reset_index(drop=True)
+
+    for name in ("trials", "neurons", "events"):
+        pd.testing.assert_frame_equal(
+            ordered(pd.read_parquet(tmp_path / "an" / f"{name}.parquet")),
+            ordered(getattr(simulated, name)),
+            check_dtype=False,
+            rtol=1e-5,
+            atol=1e-5,  # the files hold ΔF/F0 in float32
+            obj=name,
+        )
+    recorded = pd.read_parquet(tmp_path / "an" / "daily.parquet")
+    unrecorded = ["chance_accuracy", "feedback_cosine", "feedback_norm"]
+    assert recorded[unrecorded].isna().all().all()
+    pd.testing.assert_frame_equal(
+        ordered(recorded.drop(columns=unrecorded)),
+        ordered(simulated.daily.drop(columns=unrecorded)),
+        check_dtype=False,
+        rtol=1e-5,
+    )
+    assert (tmp_path / "an" / "report.html").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = CliRunner().invoke(app, ["bci-analyze", str(empty), "--out", str(tmp_path / "x")])
+    assert none.exit_code == 2 and "holds no .nwb file" in " ".join(none.output.split())

@@ -546,7 +546,6 @@ def bci(
     writes NWB sessions, trials/daily/neurons/events.parquet, findings, figures
     (performance.png, activity.png, dendrites.png) and report.html into OUT. The same
     command again reads a finished run back, and runs an unfinished one again."""
-    from creditlab.experiments.bci.findings import verdict_word
     from creditlab.experiments.bci.outputs import condition_state, run_condition
     from creditlab.io.run_directory import OutputExists
 
@@ -573,11 +572,50 @@ def bci(
             _, found = run_condition(config, out, nwb=nwb, on_day=on_day)
     except OutputExists as error:
         _fail(str(error))
+    _print_findings(found)
+    console.print(f"report: {escape(str(out / 'report.html'))}")
+
+
+def _print_findings(found) -> None:
+    from creditlab.experiments.bci.findings import verdict_word
+
     for row in found.itertuples(index=False):
         word = verdict_word(row.reproduced, row.p_corrected)
         mark = {"yes": "[green]yes[/]", "no": "[red]no[/]"}.get(word, f"[yellow]{word}[/]")
         console.print(f"{mark}  {escape(row.description)}: {escape(row.detail)}")
-    console.print(f"report: {out / 'report.html'}")
+
+
+@app.command("bci-analyze")
+def bci_analyze(
+    recordings: Annotated[
+        Path, typer.Argument(help="a folder of NWB files, one mouse and day each (searched down)")
+    ],
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+) -> None:
+    """The BCI analyses on recordings, real or simulated: trials/daily/neurons/events
+    tables, findings, figures and report.html, as a simulated run writes them. Each
+    file needs processing/ophys/DfOverF with 'soma' and 'dendrite' series (one ROI per
+    neuron each, the ROI table's 'population' column P+, P- or P0) and a trials table
+    with start_time, stop_time, success, reward_time (NaN without reward) and
+    time_to_target (NaN on failure); a name ending in _probe.nwb marks a probe block."""
+    from creditlab.experiments.bci.outputs import finish_analysis
+    from creditlab.experiments.bci.recordings import analyze_recordings, recording_files
+    from creditlab.io.nwb import NWBLayoutError
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+
+    try:
+        files = recording_files(recordings)
+        directory = RunDirectory(out)
+    except (NWBLayoutError, OutputExists) as error:
+        _fail(str(error))
+    directory.write_config({"recordings": str(recordings), "files": [str(f) for f in files]})
+    try:
+        results = analyze_recordings(files)
+    except NWBLayoutError as error:
+        _fail(str(error))
+    found = finish_analysis(directory.path, results, title=f"BCI recordings in {recordings}")
+    _print_findings(found)
+    console.print(f"report: {escape(str(out / 'report.html'))}")
 
 
 @app.command("tune")

@@ -38,7 +38,6 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from creditlab.analysis.events import detect_events, event_rate_per_minute
-from creditlab.analysis.populations import activity_matched
 from creditlab.config import Strict
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
 from creditlab.experiments.bci.chance import chance_accuracy
@@ -49,7 +48,7 @@ from creditlab.experiments.bci.learning import (
     LearningConfig,
     feedback_origin,
 )
-from creditlab.experiments.bci.measurements import session_tables, with_residuals
+from creditlab.experiments.bci.measurements import block_tables, experiment_tables
 from creditlab.experiments.bci.session import (
     Control,
     Frames,
@@ -410,30 +409,13 @@ def run_experiment(
                 session = imaging_session(mine, mouse, day, mice.population[mouse], protocol)
                 if on_session is not None:
                     on_session(session, block)
-                reduced = session_tables(session, time_limit_s=protocol.time_limit_s)
-                for name in ("daily", "trials"):
-                    getattr(reduced, name).insert(2, "block", block)
-                reduced.daily["chance_accuracy"] = mice.chance[mouse]
-                inhibited = config.inhibited(day, mouse) and block == "training"
-                reduced.daily["inhibited"] = inhibited
-                reduced.daily["feedback_cosine"] = cosine[mouse]
-                reduced.daily["feedback_norm"] = norm[mouse]
-                tables.append((block, reduced))
+                context = {
+                    "chance_accuracy": mice.chance[mouse],
+                    "inhibited": config.inhibited(day, mouse) and block == "training",
+                    "feedback_cosine": cosine[mouse],
+                    "feedback_norm": norm[mouse],
+                }
+                tables.append(block_tables(session, block, context, protocol.time_limit_s))
         if on_day is not None:
             on_day(day)
-    daily, trials = (pd.concat([t[i] for _, t in tables], ignore_index=True) for i in range(2))
-    training = [t for block, t in tables if block == "training"]
-    neurons, events = (pd.concat([t[i] for t in training], ignore_index=True) for i in (2, 3))
-    return Results(daily, trials, _with_matched(neurons), with_residuals(events))
-
-
-def _with_matched(neurons: pd.DataFrame) -> pd.DataFrame:
-    """Mark the P0 neurons whose day-1 rates match the control neurons' (``matched``)."""
-    neurons = neurons.copy()
-    neurons["matched"] = False
-    first = neurons["day"].min()
-    for mouse, rows in neurons[neurons["day"] == first].groupby("mouse", sort=False):
-        chosen = activity_matched(rows["rate_per_min"].to_numpy(), rows["population"].to_numpy())
-        picked = rows["neuron"].to_numpy()[chosen]
-        neurons.loc[(neurons["mouse"] == mouse) & neurons["neuron"].isin(picked), "matched"] = True
-    return neurons
+    return Results(*experiment_tables(tables))

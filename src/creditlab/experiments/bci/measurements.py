@@ -19,7 +19,9 @@ NWB layout (:class:`creditlab.io.nwb.ImagingSession`), simulated or real.
   - the mean somatic ΔF/F0 of P+, P− and P0 at the onset: the "network activity".
 
 The residuals themselves need every session of a neuron (one fit per neuron over all
-days): see :func:`with_residuals`.
+days): see :func:`with_residuals`. :func:`block_tables` adds a session's block and
+context; :func:`experiment_tables` joins every session's into the experiment's four
+tables, for a simulation and for recordings (:mod:`.recordings`) alike.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from creditlab.analysis.events import detect_events, event_rate_per_minute
+from creditlab.analysis.populations import activity_matched
 from creditlab.analysis.residual import (
     PairedEvents,
     paired_event_sizes,
@@ -174,3 +177,39 @@ def with_residuals(events: pd.DataFrame) -> pd.DataFrame:
         )
         out.loc[rows.index, "residual"] = fit.residual
     return out
+
+
+def block_tables(
+    session: ImagingSession, block: str, context: dict, time_limit_s: float = 28.0
+) -> tuple[str, SessionTables]:
+    """One session's tables with its ``block`` ("probe" or "training") and the daily
+    ``context`` columns (chance_accuracy, inhibited, feedback_cosine, feedback_norm)."""
+    reduced = session_tables(session, time_limit_s=time_limit_s)
+    for name in ("daily", "trials"):
+        getattr(reduced, name).insert(2, "block", block)
+    for column, value in context.items():
+        reduced.daily[column] = value
+    return block, reduced
+
+
+def experiment_tables(tables: list[tuple[str, SessionTables]]) -> SessionTables:
+    """daily, trials, neurons, events of every session: daily and trials over all
+    blocks, neurons and events (the residuals) over the training sessions."""
+    daily, trials = (pd.concat([t[i] for _, t in tables], ignore_index=True) for i in range(2))
+    training = [t for block, t in tables if block == "training"]
+    if not training:
+        raise ValueError("no training session: the analyses need at least one")
+    neurons, events = (pd.concat([t[i] for t in training], ignore_index=True) for i in (2, 3))
+    return SessionTables(daily, trials, with_matched(neurons), with_residuals(events))
+
+
+def with_matched(neurons: pd.DataFrame) -> pd.DataFrame:
+    """Mark the P0 neurons whose day-1 rates match the control neurons' (``matched``)."""
+    neurons = neurons.copy()
+    neurons["matched"] = False
+    first = neurons["day"].min()
+    for mouse, rows in neurons[neurons["day"] == first].groupby("mouse", sort=False):
+        chosen = activity_matched(rows["rate_per_min"].to_numpy(), rows["population"].to_numpy())
+        picked = rows["neuron"].to_numpy()[chosen]
+        neurons.loc[(neurons["mouse"] == mouse) & neurons["neuron"].isin(picked), "matched"] = True
+    return neurons

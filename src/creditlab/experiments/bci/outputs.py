@@ -161,10 +161,16 @@ def simulate_condition(config, directory: Path | None, on_day=None) -> Results:
 def finish_condition(config, directory: Path, results: Results) -> pd.DataFrame:
     """Write a simulated condition's tables, figures and report, then mark it complete
     (only then does a resumed run read it back); returns its findings."""
+    return finish_analysis(directory, results, title=condition_title(config))
+
+
+def finish_analysis(directory: Path, results: Results, *, title: str) -> pd.DataFrame:
+    """Write the tables, figures and report of ``results`` (simulated or recorded), then
+    mark the folder complete; returns the findings."""
     from creditlab.io.run_directory import write_status
 
-    found = write_results(directory, results, title=condition_title(config))
-    write_status(directory, "complete", config.days)
+    found = write_results(directory, results, title=title)
+    write_status(directory, "complete", int(results.daily.day.max()))
     return found
 
 
