@@ -328,7 +328,7 @@ def demo(
             "learning signal."
         ),
     )
-    console.print(f"report: {report}")
+    console.print(f"report: {escape(str(report))}")
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -411,11 +411,13 @@ def compare(
         except OutputExists as error:
             _fail(str(error))
         except KeyboardInterrupt:
-            console.print(f"[yellow]interrupted[/]: run the same command again to resume ({out})")
+            console.print(
+                f"[yellow]interrupted[/]: run the same command again to resume ({escape(str(out))})"
+            )
             raise typer.Exit(code=130) from None
     for failure in failures:
-        console.print(f"[bold red]failed trial[/] {failure}")
-    console.print(f"leaderboard: {result['folder'] / 'leaderboard.md'}")
+        console.print(f"[bold red]failed trial[/] {escape(failure)}")
+    console.print(f"leaderboard: {escape(str(result['folder'] / 'leaderboard.md'))}")
 
 
 def _bci_config(**fields):
@@ -737,7 +739,7 @@ def tune_(
     text = markdown_table(rows)
     (directory.path / "tuning.md").write_text(text + "\n")
     console.print(escape(text))
-    console.print(f"results: {directory.path}")
+    console.print(f"results: {escape(str(directory.path))}")
 
 
 def _has_signal(rule: str) -> bool:
@@ -767,7 +769,7 @@ def bci_cohorts(
     directory.write_config({"runs": [str(run) for run in runs]})
     path = write_cohorts(directory.path, table)
     console.print(escape(path.read_text()))
-    console.print(f"results: {directory.path}")
+    console.print(f"results: {escape(str(directory.path))}")
 
 
 @app.command("bci-dose-response")
@@ -1005,7 +1007,7 @@ def song(
             f"({row.birds} birds, 95 % intervals); {learned}"
         )
     console.print((directory.path / "connectome_stats.md").read_text())
-    console.print(f"report: {directory.path / 'report.html'}")
+    console.print(f"report: {escape(str(directory.path / 'report.html'))}")
 
 
 @app.command("connectome-stats")

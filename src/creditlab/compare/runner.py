@@ -27,7 +27,7 @@ from creditlab.compare.plan import (
     plan_tuning,
 )
 from creditlab.compare.trial import run_trial, tail_mean
-from creditlab.io.run_directory import OutputExists, _atomic_write, _version
+from creditlab.io.run_directory import OutputExists, RunDirectory, _atomic_write, _version
 
 Event = Callable[[str, dict], None]
 
@@ -39,15 +39,16 @@ class ComparisonFolder:
         self.path = Path(path)
         self.trials = self.path / "trials"
         spec_file = self.path / "compare.json"
-        if spec_file.exists():
+        resume = spec_file.is_file()
+        if resume:
             saved = json.loads(spec_file.read_text())["spec"]
             if CompareSpec(**saved) != spec:
                 raise OutputExists(
                     f"{self.path} holds a different comparison ({spec_file}); choose another "
                     "--out, or repeat that comparison's options to resume it"
                 )
-        elif self.path.exists() and any(self.path.iterdir()):
-            raise OutputExists(f"{self.path} already holds other files; choose another --out")
+        # refuses a file, an unwritable folder, other results, a folder a running job holds
+        self.directory = RunDirectory(self.path, resume=resume)
         self.trials.mkdir(parents=True, exist_ok=True)
         if not spec_file.exists():
             record = {"spec": spec.model_dump(mode="json"), "creditlab": _version()}

@@ -55,7 +55,7 @@ def _lock(folder: Path) -> int:
     return handle
 
 
-def _check_folder(path: Path) -> None:
+def check_out(path: Path) -> None:
     """Refuse an ``--out`` that cannot be a folder this run writes, before any work."""
     for parent in (path, *path.parents):
         if parent.exists() and not parent.is_dir():
@@ -99,7 +99,7 @@ class RunDirectory:
         self.path = Path(path)
         self.output_process = output_process
         self._lock: int | None = None
-        _check_folder(self.path)
+        check_out(self.path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock = _lock(self.path)
         if not resume and any(p.name != LOCK for p in self.path.iterdir()):

@@ -35,7 +35,7 @@ from creditlab.experiments.bci.outputs import (
     simulate_condition,
 )
 from creditlab.experiments.bci.signatures import signature_rows, write_signatures
-from creditlab.io.run_directory import OutputExists, RunDirectory
+from creditlab.io.run_directory import OutputExists, RunDirectory, check_out
 from creditlab.rules import get_rule
 
 INHIBITION = ("none", "all")
@@ -138,6 +138,7 @@ def open_grid(out: Path, configs: dict[Condition, BCIConfig]) -> RunDirectory:
         f"{name} | {inhibition}": config.model_dump(mode="json")
         for (name, inhibition), config in configs.items()
     }
+    check_out(out)
     record = out / GRID
     if record.is_file():
         if json.loads(record.read_text()) != grid:

@@ -98,8 +98,9 @@ def condition_state(config, directory: Path) -> str:
     finished: read back with :func:`read_condition`). A folder holding anything else
     (another condition, or files without a config) is refused."""
     from creditlab.experiments.bci.experiment import BCIConfig
-    from creditlab.io.run_directory import OutputExists, load_run_config, read_status
+    from creditlab.io.run_directory import OutputExists, check_out, load_run_config, read_status
 
+    check_out(directory)
     if not directory.exists() or not any(p.name != ".lock" for p in directory.iterdir()):
         return "new"
     try:
