@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from creditlab.cell_types import NEEDS_TYPES
 from creditlab.config import make_config
 from creditlab.network import Params, Recording, init_params, make_network, simulate
 from creditlab.neurons import Rate
@@ -61,7 +62,7 @@ def test_every_rule_runs_the_closed_loop_with_a_late_binary_reward(rule: str) ->
         rule=rule,
         iterations=2,
         batch=4,
-        network={"n_rec": 16},
+        network={"n_rec": 16} | ({"excitatory_fraction": 0.8} if rule in NEEDS_TYPES else {}),
         reward_rule={"reward": "success", "reward_delay_ms": 200.0},
     )
     rows = train(config).metrics

@@ -159,3 +159,61 @@ def test_a_cluster_that_does_not_answer_is_an_error_within_seconds(tmp_path) -> 
         assert time.monotonic() - start < 30 and not out.exists()
     bad = CliRunner().invoke(app, [*commands[0], "--out", str(tmp_path / "b"), "--address", "x"])
     assert bad.exit_code == 2 and "is not local, auto" in " ".join(bad.output.split())
+
+
+def test_trials_ask_ray_for_gpus_and_their_workers_get_the_settings(tmp_path, monkeypatch) -> None:
+    """On a local Ray with two declared (fake) GPUs: trials with half a GPU each get a
+    device and allocate GPU memory on demand; CPU trials stay on the CPU on one XLA
+    thread; the driver's settings reach every worker."""
+
+    def _report_worker(trial: dict) -> dict:
+        """A trial function that reports what its Ray worker was given (as its error)."""
+        import os
+
+        import ray
+
+        names = (
+            "XLA_PYTHON_CLIENT_PREALLOCATE",
+            "JAX_PLATFORMS",
+            "XLA_FLAGS",
+            "CREDITLAB_CACHE_DIR",
+        )
+        seen = {name: os.environ.get(name) for name in names}
+        raise RuntimeError(f"gpus={ray.get_gpu_ids()} env={seen}")
+
+    from creditlab.cluster import TaskResources
+
+    monkeypatch.setenv("CREDITLAB_CACHE_DIR", str(tmp_path / "cache"))
+    ray.shutdown()  # the module's Ray has no GPUs
+    ray.init(num_cpus=2, num_gpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        for resources, expected in (
+            (TaskResources(gpus=0.5), "'XLA_PYTHON_CLIENT_PREALLOCATE': 'false'"),
+            (TaskResources(), "'JAX_PLATFORMS': 'cpu'"),
+        ):
+            failed: list[dict] = []
+
+            def keep(kind: str, record: dict, failed: list[dict] = failed) -> None:
+                if kind == "failed":
+                    failed.append(record)
+
+            out = tmp_path / f"gpus{resources.gpus}"
+            compare(
+                SPEC,
+                out,
+                on_event=keep,
+                trial_function=_report_worker,
+                resources=resources,
+            )
+            errors = [record["error"] for record in failed]
+            assert errors and all(expected in error for error in errors), errors
+            assert all(str(tmp_path / "cache") in error for error in errors)
+            if resources.gpus:
+                assert all("gpus=[]" not in error for error in errors)
+            else:
+                assert all("gpus=[]" in error and "eigen=false" in error for error in errors)
+        with pytest.raises(ValueError, match="cpus > 0"):
+            TaskResources(cpus=0).options()
+    finally:
+        ray.shutdown()
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

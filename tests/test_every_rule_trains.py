@@ -4,11 +4,10 @@ import math
 
 import pytest
 
+from creditlab.cell_types import NEEDS_TYPES
 from creditlab.config import make_config
 from creditlab.rules import RULES
 from creditlab.train import train
-
-TYPED = ("mdgl", "mdgl-cell-specific", "mdgl-shuffled-receptors")  # need cell types
 
 
 @pytest.mark.parametrize("rule", list(RULES))
@@ -18,7 +17,7 @@ def test_rule_runs_through_train(rule: str) -> None:
         rule=rule,
         iterations=2,
         batch=2,
-        network={"n_rec": 12} | ({"excitatory_fraction": 0.8} if rule in TYPED else {}),
+        network={"n_rec": 12} | ({"excitatory_fraction": 0.8} if rule in NEEDS_TYPES else {}),
     )
     result = train(config)
     assert len(result.metrics) == 2
@@ -27,7 +26,7 @@ def test_rule_runs_through_train(rule: str) -> None:
         assert row["firing_rate_hz"] >= 0.0
 
 
-@pytest.mark.parametrize("rule", TYPED)
+@pytest.mark.parametrize("rule", NEEDS_TYPES)
 def test_a_rule_between_cell_types_refuses_a_network_without_them(rule: str) -> None:
     from pydantic import ValidationError
 

@@ -29,6 +29,9 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+# The rules that send modulators between cell types, so need a network that has them.
+NEEDS_TYPES = ("mdgl", "mdgl-cell-specific", "mdgl-shuffled-receptors")
+
 
 class CellType(NamedTuple):
     """One type of recurrent neuron.

@@ -359,6 +359,13 @@ def compare(
     alignment_draws: Annotated[
         int, typer.Option(help="updates averaged for cos(Δ, ∇); 1 for deterministic rules")
     ] = 8,
+    gpus_per_trial: Annotated[
+        float,
+        typer.Option(help="GPUs each trial asks Ray for; fractions share a device", min=0),
+    ] = 0.0,
+    cpus_per_trial: Annotated[
+        float, typer.Option(help="CPU cores each trial asks Ray for (1: XLA on one thread)")
+    ] = 1.0,
 ) -> None:
     """Compare rules fairly: tune each rule's learning rate on each task, train K seeds at
     the best, and write leaderboard.parquet, leaderboard.md and learning_curves.png into
@@ -366,6 +373,7 @@ def compare(
     same command again resumes without redoing finished trials."""
     from pydantic import ValidationError
 
+    from creditlab.cluster import TaskResources
     from creditlab.compare import CompareSpec
     from creditlab.compare import compare as run_compare
     from creditlab.compare.runner import planned_trials
@@ -388,6 +396,9 @@ def compare(
         )
     except ValidationError as error:
         _fail("invalid comparison\n" + describe_errors(error))
+    resources = TaskResources(cpus=cpus_per_trial, gpus=gpus_per_trial)
+    if not (math.isfinite(cpus_per_trial) and cpus_per_trial > 0 and math.isfinite(gpus_per_trial)):
+        _fail(f"--cpus-per-trial must be > 0 and both finite, got {resources}")
     _check_address(address)
     failures: list[str] = []
     with Progress(
@@ -407,7 +418,7 @@ def compare(
                 progress.update(bar, advance=1, status=f"{kind}: {record['trial_id']}")
 
         try:
-            result = run_compare(spec, out, address=address, on_event=on_event)
+            result = run_compare(spec, out, address=address, on_event=on_event, resources=resources)
         except OutputExists as error:
             _fail(str(error))
         except KeyboardInterrupt:

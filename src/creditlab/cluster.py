@@ -9,6 +9,44 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+# Settings of the driver that every task's worker must see too (Ray starts workers with
+# their node's environment, not the driver's): the compilation cache, JAX's precision
+# and platform, XLA's flags.
+FORWARDED = ("CREDITLAB_CACHE_DIR", "JAX_ENABLE_X64", "JAX_PLATFORMS", "XLA_FLAGS")
+ONE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+class TaskResources(NamedTuple):
+    """What one Ray task (a trial, a condition) asks for, and the environment its worker
+    runs with (:meth:`options`).
+
+    ``gpus`` > 0 (fractions share a device): the task gets that share of a GPU, and JAX
+    allocates GPU memory as it needs it rather than preallocating most of the device, so
+    tasks sharing a GPU fit. ``gpus`` = 0: JAX stays on the CPU (a CPU task on a GPU node
+    leaves the GPUs alone) and, with ``cpus`` = 1, XLA computes on one thread, so the
+    cores Ray hands out are the cores used and a node is not oversubscribed."""
+
+    cpus: float = 1.0
+    gpus: float = 0.0
+
+    def options(self) -> dict[str, Any]:
+        if self.cpus <= 0 or self.gpus < 0:
+            raise ValueError(f"a task needs cpus > 0 and gpus >= 0, got {self}")
+        env = {name: os.environ[name] for name in FORWARDED if name in os.environ}
+        if self.gpus > 0:
+            env["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+        else:
+            env["JAX_PLATFORMS"] = "cpu"
+            if self.cpus == 1:
+                env["XLA_FLAGS"] = f"{env.get('XLA_FLAGS', '')} {ONE_THREAD}".strip()
+        return {
+            "num_cpus": self.cpus,
+            "num_gpus": self.gpus,
+            "max_retries": 0,
+            "runtime_env": {"env_vars": env},
+        }
 
 
 class ClusterUnreachable(ConnectionError):

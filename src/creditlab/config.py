@@ -207,7 +207,7 @@ class TrainConfig(Strict):
         if self.evaluation == "offline" and self.rule != "eprop":
             raise ValueError("evaluation='offline' is an e-prop option (MDGL is always offline)")
         typeless = self.network.cell_types is None and self.network.excitatory_fraction is None
-        if self.rule in ("mdgl", "mdgl-cell-specific", "mdgl-shuffled-receptors") and typeless:
+        if self.rule in ct.NEEDS_TYPES and typeless:
             raise ValueError(
                 f"rule {self.rule} sends modulators between cell types, and this network has "
                 "none: set network.cell_types (a preset, e.g. 'liu-ei') or "

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from creditlab.cluster import connect
+from creditlab.cluster import TaskResources, connect
 from creditlab.compare.leaderboard import write_leaderboard
 from creditlab.compare.plan import (
     CompareSpec,
@@ -30,6 +30,7 @@ from creditlab.compare.trial import run_trial, tail_mean
 from creditlab.io.run_directory import OutputExists, RunDirectory, _atomic_write, _version
 
 Event = Callable[[str, dict], None]
+ONE_CPU = TaskResources(cpus=1.0, gpus=0.0)
 
 
 class ComparisonFolder:
@@ -94,67 +95,70 @@ def compare(
     address: str | None = None,
     on_event: Event | None = None,
     trial_function: Callable[[dict], dict] = run_trial,
+    resources: TaskResources = ONE_CPU,
 ) -> dict[str, Any]:
     """Run (or resume) ``spec`` into ``out``; returns the leaderboard's rows, the trial
     records and the folder. ``on_event(kind, record)`` hears of every trial ("ok",
     "failed", "resumed") and of a (task, rule) none of whose rates trained ("untuned").
-    ``trial_function`` is what each trial runs (default :func:`run_trial`)."""
+    ``trial_function`` is what each trial runs (default :func:`run_trial`), with
+    ``resources`` (a CPU each by default; a share of a GPU with ``gpus``)."""
     import ray
 
     folder = ComparisonFolder(out, spec)
-    connect(address)
-    remote_trial = ray.remote(num_cpus=1, max_retries=0)(trial_function)
-    notify = on_event or (lambda kind, record: None)
+    with folder.directory:  # its lock is held until the comparison ends
+        connect(address)
+        remote_trial = ray.remote(**resources.options())(trial_function)
+        notify = on_event or (lambda kind, record: None)
 
-    done = folder.finished()
-    records: dict[str, dict] = {}
-    pending: dict[Any, TrialSpec] = {}
+        done = folder.finished()
+        records: dict[str, dict] = {}
+        pending: dict[Any, TrialSpec] = {}
 
-    def submit(trial: TrialSpec) -> None:
-        if trial.trial_id in done:
-            finish(trial, done[trial.trial_id], resumed=True)
-        else:
-            pending[remote_trial.remote(trial.model_dump())] = trial
-
-    tuning = plan_tuning(spec)
-    groups: dict[tuple[str, str], list[TrialSpec]] = {}
-    for trial in tuning:
-        groups.setdefault((trial.task, trial.rule), []).append(trial)
-
-    def finish(trial: TrialSpec, record: dict, *, resumed: bool = False) -> None:
-        records[trial.trial_id] = record
-        if not resumed:
-            folder.save(record)
-        notify("resumed" if resumed else record["status"], record)
-        if trial.phase != "tune":
-            return
-        group = groups[(trial.task, trial.rule)]
-        if all(t.trial_id in records for t in group):
-            scored = [(tuning_score(records[t.trial_id]), t.learning_rate) for t in group]
-            best_score, best_rate = min(scored)
-            if math.isfinite(best_score):
-                for final in plan_final(spec, trial.task, trial.rule, best_rate):
-                    submit(final)
+        def submit(trial: TrialSpec) -> None:
+            if trial.trial_id in done:
+                finish(trial, done[trial.trial_id], resumed=True)
             else:
-                notify("untuned", {"task": trial.task, "rule": trial.rule})
+                pending[remote_trial.remote(trial.model_dump())] = trial
 
-    for trial in tuning:
-        submit(trial)
-    if not tuning:
-        for task in spec.tasks:
-            for rule in spec.rules:
-                for final in plan_final(spec, task, rule, learning_rates(task, 1)[0]):
-                    submit(final)
-    while pending:
-        ready, _ = ray.wait(list(pending), num_returns=1)
-        for ref in ready:
-            trial = pending.pop(ref)
-            try:
-                record = ray.get(ref)
-            except Exception as error:  # a failed trial is reported, the others go on
-                record = failed_record(trial, getattr(error, "cause", None) or error)
-            finish(trial, record)
-    return write_leaderboard(spec, list(records.values()), folder.path)
+        tuning = plan_tuning(spec)
+        groups: dict[tuple[str, str], list[TrialSpec]] = {}
+        for trial in tuning:
+            groups.setdefault((trial.task, trial.rule), []).append(trial)
+
+        def finish(trial: TrialSpec, record: dict, *, resumed: bool = False) -> None:
+            records[trial.trial_id] = record
+            if not resumed:
+                folder.save(record)
+            notify("resumed" if resumed else record["status"], record)
+            if trial.phase != "tune":
+                return
+            group = groups[(trial.task, trial.rule)]
+            if all(t.trial_id in records for t in group):
+                scored = [(tuning_score(records[t.trial_id]), t.learning_rate) for t in group]
+                best_score, best_rate = min(scored)
+                if math.isfinite(best_score):
+                    for final in plan_final(spec, trial.task, trial.rule, best_rate):
+                        submit(final)
+                else:
+                    notify("untuned", {"task": trial.task, "rule": trial.rule})
+
+        for trial in tuning:
+            submit(trial)
+        if not tuning:
+            for task in spec.tasks:
+                for rule in spec.rules:
+                    for final in plan_final(spec, task, rule, learning_rates(task, 1)[0]):
+                        submit(final)
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            for ref in ready:
+                trial = pending.pop(ref)
+                try:
+                    record = ray.get(ref)
+                except Exception as error:  # a failed trial is reported, the others go on
+                    record = failed_record(trial, getattr(error, "cause", None) or error)
+                finish(trial, record)
+        return write_leaderboard(spec, list(records.values()), folder.path)
 
 
 def planned_trials(spec: CompareSpec) -> int:

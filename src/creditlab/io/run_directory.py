@@ -117,6 +117,12 @@ class RunDirectory:
     def __del__(self) -> None:
         self.release()
 
+    def __enter__(self) -> RunDirectory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
     def mark(self, status: str, iteration: int) -> None:
         """``status.json``: whether the run is running, complete, interrupted or diverged."""
         write_status(self.path, status, iteration)

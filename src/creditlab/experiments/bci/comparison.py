@@ -169,60 +169,61 @@ def run_comparison(
     may return a per-day callback for a local run; ``on_done(key)`` follows each write
     (or each condition read back)."""
     directory = open_grid(out, configs)
-    folders = {
-        (name, inhibition): directory.path / folder_name(name, inhibition)
-        for name, inhibition in configs
-    }
-    outcomes = {}
-    for key, config in configs.items():  # a resumed grid reads its finished conditions back
-        if condition_state(config, folders[key]) == "complete":
-            outcomes[key] = read_condition(folders[key])
+    with directory:  # its lock is held until the grid ends
+        folders = {
+            (name, inhibition): directory.path / folder_name(name, inhibition)
+            for name, inhibition in configs
+        }
+        outcomes = {}
+        for key, config in configs.items():  # a resumed grid reads its finished conditions back
+            if condition_state(config, folders[key]) == "complete":
+                outcomes[key] = read_condition(folders[key])
+                if on_done is not None:
+                    on_done(key)
+        pending = {key: config for key, config in configs.items() if key not in outcomes}
+        for key, config in pending.items():
+            state = condition_state(config, folders[key])
+            open_condition(config, folders[key], resume=state == "partial").release()
+
+        def finished() -> Iterator[tuple[Condition, Results]]:
+            if address is None:
+                for key, config in pending.items():
+                    on_day = on_start(key) if on_start is not None else None
+                    yield key, simulate_condition(config, folders[key] if nwb else None, on_day)
+                return
+            from creditlab.experiments.bci.cluster import simulate_on_ray
+
+            jobs = {key: (config, folders[key] if nwb else None) for key, config in pending.items()}
+            yield from simulate_on_ray(jobs, address, plugins)
+
+        for key, results in finished():
+            outcomes[key] = results, finish_condition(configs[key], folders[key], results)
             if on_done is not None:
                 on_done(key)
-    pending = {key: config for key, config in configs.items() if key not in outcomes}
-    for key, config in pending.items():
-        state = condition_state(config, folders[key])
-        open_condition(config, folders[key], resume=state == "partial").release()
-
-    def finished() -> Iterator[tuple[Condition, Results]]:
-        if address is None:
-            for key, config in pending.items():
-                on_day = on_start(key) if on_start is not None else None
-                yield key, simulate_condition(config, folders[key] if nwb else None, on_day)
-            return
-        from creditlab.experiments.bci.cluster import simulate_on_ray
-
-        jobs = {key: (config, folders[key] if nwb else None) for key, config in pending.items()}
-        yield from simulate_on_ray(jobs, address, plugins)
-
-    for key, results in finished():
-        outcomes[key] = results, finish_condition(configs[key], folders[key], results)
-        if on_done is not None:
-            on_done(key)
-    names = list(dict.fromkeys(name for name, _ in configs))
-    table = pd.concat(
-        [
-            signature_rows(
-                condition_name(configs[name, "none"]),
-                outcomes[name, "none"][1],
-                outcomes[name, "all"][1],
-                outcomes[name, "none"][0].daily,
-                outcomes[name, "all"][0].daily,
-                control=is_control(configs[name, "none"]),
-            )
-            for name in names
-        ],
-        ignore_index=True,
-    )
-    first = next(iter(configs.values()))
-    return write_signatures(
-        directory.path,
-        table,
-        description=(
-            f"{first.mice} mice × {first.days} days × {first.session_minutes:g} min per "
-            f"condition, seed {first.seed}; the same simulated mice under every rule. "
-            f"Learning is measured in daily {first.probe_minutes:g}-min probe blocks "
-            "(feedback off, plasticity frozen). 'with inhibition': NDNF-like activation "
-            "on all days."
-        ),
-    )
+        names = list(dict.fromkeys(name for name, _ in configs))
+        table = pd.concat(
+            [
+                signature_rows(
+                    condition_name(configs[name, "none"]),
+                    outcomes[name, "none"][1],
+                    outcomes[name, "all"][1],
+                    outcomes[name, "none"][0].daily,
+                    outcomes[name, "all"][0].daily,
+                    control=is_control(configs[name, "none"]),
+                )
+                for name in names
+            ],
+            ignore_index=True,
+        )
+        first = next(iter(configs.values()))
+        return write_signatures(
+            directory.path,
+            table,
+            description=(
+                f"{first.mice} mice × {first.days} days × {first.session_minutes:g} min per "
+                f"condition, seed {first.seed}; the same simulated mice under every rule. "
+                f"Learning is measured in daily {first.probe_minutes:g}-min probe blocks "
+                "(feedback off, plasticity frozen). 'with inhibition': NDNF-like activation "
+                "on all days."
+            ),
+        )
