@@ -147,6 +147,9 @@ def test_song_command_writes_tables_figures_and_refuses_an_existing_folder(tmp_p
     assert conditions[0]["lesion"] == "lman"
     synapses = pd.read_parquet(out / "synapses.parquet")
     assert {"pre_type", "post_type", "compartment", "area_um2"} <= set(synapses.columns)
+    same = CliRunner().invoke(app, [*arguments, "--lesion", "lman"])  # read back, not redone
+    assert same.exit_code == 0, same.output
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "learning.parquet"), learning)
     again = CliRunner().invoke(app, arguments)
     assert again.exit_code != 0 and "already holds results" in " ".join(again.output.split())
     bad = CliRunner().invoke(app, ["song", "--out", str(tmp_path / "x"), "--route", "ring"])
@@ -173,3 +176,32 @@ def test_lesioning_lman_after_learning_reverts_the_song_only_on_the_loop_route(r
         learned, lesioned = relative_error(bird, True), relative_error(bird, False)
         assert learned < 0.5
         assert lesioned == pytest.approx(1.0 if route == "loop" else learned)
+
+
+def test_a_stopped_song_run_resumes_its_unfinished_conditions(tmp_path) -> None:
+    """Stopped in its second condition, the same conditions run again read the first
+    back (not simulated again) and give the uninterrupted run's tables."""
+    from creditlab.experiments.song.outputs import run_song_conditions
+    from creditlab.io.run_directory import RunDirectory, read_status
+
+    configs = [SongConfig(birds=2, renditions=300, lesion=v) for v in ("lman", "none")]
+    whole = RunDirectory(tmp_path / "whole")
+    run_song_conditions(configs, whole.path)
+
+    def stop_in_second(index: int, done: int) -> None:
+        if index == 1:
+            raise KeyboardInterrupt
+
+    stopped = RunDirectory(tmp_path / "stopped")
+    with pytest.raises(KeyboardInterrupt):
+        run_song_conditions(configs, stopped.path, stop_in_second)
+    assert read_status(stopped.path)["status"] == "running"
+    simulated: list[tuple[int, int]] = []
+    run_song_conditions(configs, stopped.path, lambda i, done: simulated.append((i, done)))
+    assert simulated[0] == (0, 300)  # read back at once, all renditions done
+    assert read_status(stopped.path)["status"] == "complete"
+    for name in ("learning", "synapses"):
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(stopped.path / f"{name}.parquet"),
+            pd.read_parquet(whole.path / f"{name}.parquet"),
+        )

@@ -455,6 +455,18 @@ def _song_config(**fields):
         _fail("invalid song configuration\n" + describe_errors(error))
 
 
+def _same_run(out: Path, config: dict) -> bool:
+    """Whether ``out`` holds a run of ``config`` (its config.json), to be resumed."""
+    import json
+
+    from creditlab.io.run_directory import load_run_config
+
+    try:
+        return json.loads(json.dumps(load_run_config(out / "config.json"))) == config
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def _say_what_runs(rule: str, experiment: str, feedback: str | None = None) -> None:
     """Print what a closed-loop run of ``rule`` is: another rule here, or an upper bound."""
     from creditlab.experiments.bci.learning import knows_the_decoder
@@ -991,11 +1003,12 @@ def song(
     except ValidationError as error:
         _fail("invalid song configuration\n" + describe_errors(error))
     _say_what_runs(rule, "song")
+    conditions = {"conditions": [config.model_dump(mode="json") for config in configs]}
     try:
-        directory = RunDirectory(out)
+        directory = RunDirectory(out, resume=_same_run(out, conditions))
     except OutputExists as error:
         _fail(str(error))
-    directory.write_config({"conditions": [config.model_dump() for config in configs]})
+    directory.write_config(conditions)
     _enable_compilation_cache()
     with _progress() as progress:
         bars = [progress.add_task(c.label, total=c.renditions, loss="") for c in configs]

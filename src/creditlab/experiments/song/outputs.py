@@ -5,6 +5,10 @@ learning.parquet       condition, bird, rendition, error, clean_error, relative_
 synapses.parquet       the synapse table the trained (first) condition predicts
 connectome_stats.md    compartment fractions, area percentages, pair similarity
 learning.png, song.png, compartments.png, report.html
+conditions/N.parquet   condition N's learning table, written as it finishes (a resumed
+                       run reads the finished ones back); conditions/weights.npy, the
+                       first condition's final weights (numpy, no pickle)
+status.json            running or complete
 """
 
 from __future__ import annotations
@@ -108,16 +112,28 @@ def learning_summary(learning: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.DataFrame:
-    """Run every config (condition) into ``directory`` (an open, empty run folder): the
-    tables, figures and report; the synapse table comes from the first config's birds.
+    """Run every config (condition) into ``directory`` (an open run folder): the tables,
+    figures and report; the synapse table comes from the first config's birds.
+    Conditions an earlier run of the same configs finished there are read back.
     ``on_progress(index, renditions done)``. Returns the learning summary."""
     from creditlab.experiments.song.experiment import one_bird, run_song
     from creditlab.experiments.song.figures import plot_learning, plot_song
     from creditlab.experiments.song.synapses import synapse_table
+    from creditlab.io.run_directory import write_status
 
+    finished = directory / "conditions"
+    finished.mkdir(exist_ok=True)
+    write_status(directory, "running", 0)
     tables, first = [], None
     for index, config in enumerate(configs):
-        results = run_song(config, lambda done, i=index: on_progress and on_progress(i, done))
+        results = _finished_condition(config, finished, index)
+        if results is None:
+            results = run_song(config, lambda done, i=index: on_progress and on_progress(i, done))
+            if index == 0:
+                np.save(finished / "weights.npy", np.asarray(results.weights), allow_pickle=False)
+            results.learning.to_parquet(finished / f"{index}.parquet", index=False)
+        elif on_progress is not None:
+            on_progress(index, config.renditions)
         tables.append(results.learning)
         first = first or (config, results)
         pd.concat(tables).to_parquet(directory / "learning.parquet", index=False)  # as it goes
@@ -153,7 +169,21 @@ def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.
         model.bin_ms,
     )
     write_report(directory, "Song learning by node perturbation in Area X", summary, stats)
+    write_status(directory, "complete", len(configs))
     return summary
+
+
+def _finished_condition(config, folder: Path, index: int):
+    """Condition ``index``'s results from an earlier run of the same conditions (its
+    learning table; for the first, the final weights too; the birds are drawn again from
+    the seed), or None where it did not finish."""
+    from creditlab.experiments.song.experiment import Results, make_birds
+
+    table, weights = folder / f"{index}.parquet", folder / "weights.npy"
+    if not table.is_file() or (index == 0 and not weights.is_file()):
+        return None
+    final = np.load(weights, allow_pickle=False) if index == 0 else None
+    return Results(pd.read_parquet(table), make_birds(config), final)
 
 
 def _learned_song(model, config, bird, weights) -> np.ndarray:
