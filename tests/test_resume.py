@@ -189,3 +189,15 @@ def test_sigterm_saves_marks_interrupted_and_the_run_resumes(tmp_path) -> None:
         load_checkpoint(whole / "checkpoint.npz")["w_rec"],
     )
     assert read_status(folder)["status"] == "complete"
+
+
+def test_a_size_that_cannot_fit_is_refused_before_anything_is_allocated(tmp_path) -> None:
+    """100 000 neurons: ~10¹¹ bytes of state; refused with the estimate, not swapped."""
+    from creditlab.memory import DoesNotFit
+
+    config = make_config(task="sine-waves", rule="eprop", network={"n_rec": 100_000})
+    with pytest.raises(DoesNotFit, match=r"needs about \d+ GiB \(estimate\)"):
+        train(config)
+    args = ["train", "--task", "sine-waves", "--rule", "eprop", "--n-rec", "100000"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "big")])
+    assert result.exit_code == 2 and "GiB is available" in flat(result.output)

@@ -123,6 +123,7 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True, resu
     """
     from creditlab.io.checkpoint import CheckpointMismatch
     from creditlab.io.output_process import open_output_process
+    from creditlab.memory import DoesNotFit
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
     try:
@@ -154,7 +155,7 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True, resu
             if exit_on_divergence:
                 raise typer.Exit(code=3) from None
             return error.metrics
-        except (CheckpointMismatch, FileNotFoundError) as error:
+        except (CheckpointMismatch, FileNotFoundError, DoesNotFit) as error:
             _fail(str(error))
         except KeyboardInterrupt:
             console.print(

@@ -25,6 +25,7 @@ from creditlab.compilation import BackgroundCompile, run_traced_once
 from creditlab.config import TrainConfig
 from creditlab.io.checkpoint import checkpoint_arrays, restore
 from creditlab.io.run_directory import RunDirectory, load_checkpoint
+from creditlab.memory import check_fits, compiled_bytes, tree_bytes
 from creditlab.network import Network, Params, constrain, init_params, zero_absent_synapses
 from creditlab.rules.base import Rule
 from creditlab.tasks.base import Task
@@ -154,6 +155,7 @@ def build_training(config: TrainConfig) -> TrainingSetup:
     The training step is traced from the shapes of the initial state and compiled on a
     thread (:class:`BackgroundCompile`), ahead of the first iteration, while the
     initialisation, which runs once, is compiled by :func:`run_traced_once` and drawn.
+    A state or step that cannot fit in memory is refused first (:mod:`creditlab.memory`).
     """
     parts = training_parts(config)
 
@@ -161,11 +163,13 @@ def build_training(config: TrainConfig) -> TrainingSetup:
         return parts.step(network, state, keys[iteration])
 
     initial = jax.jit(parts.initial).trace(config.seed)
+    state_bytes = tree_bytes(initial.out_info)
+    check_fits(state_bytes, f"the training state of {config.network.n_rec} neurons")
     step = BackgroundCompile(jax.jit(indexed_step).lower(*initial.out_info, 0))
     network, state, data_keys = run_traced_once(initial, config.seed)
-    return TrainingSetup(
-        parts.task, network, parts.rule_for(network), state, step.result(), data_keys
-    )
+    compiled = step.result()
+    check_fits(compiled_bytes(compiled), "one training step (arguments, outputs, temporaries)")
+    return TrainingSetup(parts.task, network, parts.rule_for(network), state, compiled, data_keys)
 
 
 def run_key(seed: jax.Array | int, impl: str = "rbg") -> jax.Array:
