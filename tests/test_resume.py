@@ -201,3 +201,25 @@ def test_a_size_that_cannot_fit_is_refused_before_anything_is_allocated(tmp_path
     args = ["train", "--task", "sine-waves", "--rule", "eprop", "--n-rec", "100000"]
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "big")])
     assert result.exit_code == 2 and "GiB is available" in flat(result.output)
+
+
+def test_a_network_unstable_from_the_start_says_so_and_keeps_no_infinite_checkpoint(
+    tmp_path,
+) -> None:
+    from creditlab.train import Diverged
+
+    config = make_config(
+        task="sine-waves",
+        rule="bptt",
+        iterations=5,
+        neuron={"model": "rate", "activation": "relu"},
+        network={"n_rec": 20, "init_gain": 100.0},
+    )
+    folder = tmp_path / "run"
+    with pytest.raises(Diverged, match="before any update") as error:
+        train(config, run_directory=RunDirectory(folder))
+    assert "learning rate is not the cause" in str(error.value)
+    assert read_status(folder)["status"] == "diverged"
+    if (folder / "checkpoint.npz").exists():
+        saved = load_checkpoint(folder / "checkpoint.npz")
+        assert all(np.isfinite(a).all() for a in saved.values() if a.dtype.kind == "f")

@@ -123,8 +123,8 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True, resu
     """
     from creditlab.io.checkpoint import CheckpointMismatch
     from creditlab.io.output_process import open_output_process
-    from creditlab.memory import DoesNotFit
     from creditlab.io.run_directory import OutputExists, RunDirectory
+    from creditlab.memory import DoesNotFit
 
     try:
         directory = RunDirectory(out, resume=resume)

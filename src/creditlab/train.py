@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from creditlab.build import build_network, build_objective, build_optimizer, build_rule, build_task
@@ -216,7 +217,8 @@ def train(
         if run_directory is not None:
             run_directory.write_metrics(rows)
             arrays = checkpoint_arrays(good.params._asdict(), good, rows, iteration)
-            run_directory.write_checkpoint(arrays)
+            if all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind == "f"):
+                run_directory.write_checkpoint(arrays)  # a checkpoint is always finite
             run_directory.mark(status, iteration)
 
     if run_directory is not None:
@@ -233,6 +235,14 @@ def train(
             metrics = jax.device_get(metrics)  # one transfer for all of them
             finite_weights = bool(metrics.pop("finite"))
             row = {"iteration": iteration, **{k: float(v) for k, v in metrics.items()}}
+            if not math.isfinite(row["loss"]) and iteration == 0:
+                save(state, 0, "diverged")
+                raise Diverged(
+                    f"the loss is {row['loss']} before any update: the initial network is "
+                    "already unstable, so the learning rate is not the cause. Check the "
+                    "network's init_gain and the neurons' constants.",
+                    rows,
+                )
             if not math.isfinite(row["loss"]):
                 save(last_good, max(iteration - 1, 0), "diverged")
                 raise Diverged(
