@@ -77,7 +77,7 @@ def test_a_file_without_the_layout_is_refused(tmp_path) -> None:
     )
     with NWBHDF5IO(str(path), "w") as io:
         io.write(empty)
-    with pytest.raises(NWBLayoutError, match="DfOverF"):
+    with pytest.raises(NWBLayoutError, match="no processing/ophys"):
         read_session(path)
 
 
@@ -175,3 +175,119 @@ def test_bci_analyze_on_recordings_gives_the_simulated_runs_tables(tmp_path) -> 
     empty.mkdir()
     none = CliRunner().invoke(app, ["bci-analyze", str(empty), "--out", str(tmp_path / "x")])
     assert none.exit_code == 2 and "holds no .nwb file" in " ".join(none.output.split())
+
+
+def lab_file(path: Path, soma: np.ndarray, dendrite: np.ndarray, **columns) -> Path:
+    """A session as a lab writes it: one PlaneSegmentation (somata then dendrites, a
+    compartment column and any ``columns``), raw Fluorescence, a trials table."""
+    import datetime as dt
+
+    from pynwb import NWBHDF5IO, NWBFile
+    from pynwb.file import Subject
+    from pynwb.ophys import Fluorescence, ImageSegmentation, OpticalChannel, RoiResponseSeries
+
+    nwb = NWBFile(
+        session_description="lab recording",
+        identifier=path.stem,
+        session_start_time=dt.datetime(2024, 3, 4, 10, tzinfo=dt.UTC),
+        subject=Subject(subject_id="lab-mouse", species="Mus musculus"),
+    )
+    device = nwb.create_device(name="scope")
+    plane = nwb.create_imaging_plane(
+        name="plane",
+        optical_channel=OpticalChannel(name="g", description="g", emission_lambda=510.0),
+        description="L5",
+        device=device,
+        excitation_lambda=920.0,
+        imaging_rate=15.0,
+        indicator="GCaMP",
+        location="RSC",
+    )
+    ophys = nwb.create_processing_module(name="ophys", description="suite2p")
+    segmentation = ImageSegmentation(name="ImageSegmentation")
+    ophys.add(segmentation)
+    rois = segmentation.create_plane_segmentation(
+        name="PlaneSegmentation", description="all ROIs", imaging_plane=plane
+    )
+    rois.add_column(name="compartment", description="soma or dendrite")
+    for name in columns:
+        rois.add_column(name=name, description=name)
+    kinds = ["soma"] * soma.shape[1] + ["dendrite"] * dendrite.shape[1]
+    for k, kind in enumerate(kinds):
+        extra = {name: values[k] for name, values in columns.items()}
+        rois.add_roi(pixel_mask=[(k, 0, 1.0)], compartment=kind, **extra)
+    region = rois.create_roi_table_region(region=list(range(len(kinds))), description="all")
+    fluorescence = Fluorescence(name="Fluorescence")
+    ophys.add(fluorescence)
+    raw = 100.0 + 50.0 * np.concatenate([soma, dendrite], axis=1)
+    fluorescence.add_roi_response_series(
+        RoiResponseSeries(name="F", data=raw, rois=region, unit="a.u.", rate=15.0)
+    )
+    nwb.add_trial_column(name="success", description="s")
+    nwb.add_trial_column(name="reward_time", description="r")
+    nwb.add_trial_column(name="time_to_target", description="t")
+    nwb.add_trial(start_time=0.0, stop_time=10.0, success=True, reward_time=9.0, time_to_target=8.0)
+    with NWBHDF5IO(str(path), "w") as io:
+        io.write(nwb)
+    return path
+
+
+def test_a_labs_standard_layout_is_read_and_paired_by_correlation(tmp_path) -> None:
+    """One PlaneSegmentation with a compartment column and raw fluorescence: somata are
+    paired with their dendrites by correlation (r ≥ 0.6), an unpaired soma is left out,
+    labels come from the user's mapping; with a neuron_id column, pairs follow it."""
+    rng = np.random.default_rng(1)
+    frames = 3000
+    soma = rng.gamma(1.0, 1.0, size=(frames, 4))
+    order = [2, 0, 1]  # dendrite j belongs to soma order[j]; soma 3 has none
+    dendrite = soma[:, order] + 0.3 * rng.normal(size=(frames, 3))
+    path = lab_file(tmp_path / "lab.nwb", soma, dendrite)
+    labels = {"0": "P+", "1": "P-", "2": "P0", "3": "P0"}
+    session = read_session(path, populations=labels)
+    assert list(session.population) == ["P+", "P-", "P0"]  # soma 3 unpaired: left out
+
+    def dff(signal: np.ndarray) -> np.ndarray:
+        raw = 100.0 + 50.0 * signal
+        return (raw - np.percentile(raw, 10)) / np.percentile(raw, 10)
+
+    for neuron, column in enumerate([1, 2, 0]):  # soma i's dendrite: order[column] == i
+        np.testing.assert_allclose(session.soma[:, neuron], dff(soma[:, neuron]))
+        np.testing.assert_allclose(session.dendrite[:, neuron], dff(dendrite[:, column]))
+    with pytest.raises(NWBLayoutError, match="no 'population' column"):
+        read_session(path)
+    with pytest.raises(NWBLayoutError, match=r"no label for neuron\(s\) \['2'\]"):
+        read_session(path, populations={"0": "P+", "1": "P-"})
+    ids = ["a", "b", "c", "d", "c", "a", "b"]  # somata a-d, then dendrites c, a, b
+    population = ["P+", "P-", "P0", "P0", "", "", ""]
+    paired = lab_file(tmp_path / "ids.nwb", soma, dendrite, neuron_id=ids, population=population)
+    by_id = read_session(paired)
+    assert list(by_id.population) == ["P+", "P-", "P0"]
+    np.testing.assert_allclose(by_id.dendrite[:, 0], session.dendrite[:, 0])
+
+
+def test_bci_analyze_reads_a_labs_files_with_a_population_mapping(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from creditlab.cli import app
+
+    rng = np.random.default_rng(2)
+    soma = rng.gamma(1.0, 1.0, size=(3000, 3))
+    folder = tmp_path / "lab"
+    folder.mkdir()
+    lab_file(folder / "day1.nwb", soma, soma + 0.3 * rng.normal(size=soma.shape))
+    mapping = tmp_path / "populations.csv"
+    mapping.write_text("neuron_id,population\n0,P+\n1,P-\n2,P0\n")
+    out = tmp_path / "out"
+    args = ["bci-analyze", str(folder), "--out", str(out), "--populations", str(mapping)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    neurons = pd.read_parquet(out / "neurons.parquet")
+    assert list(neurons.population) == ["P+", "P-", "P0"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("neuron_id,population\n0,P+\n1,Q\n")
+    args = ["bci-analyze", str(folder), "--out", str(tmp_path / "o2"), "--populations", str(bad)]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2
+    assert "bad.csv, line 3: population 'Q'" in " ".join(refused.output.split())

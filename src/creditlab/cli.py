@@ -617,26 +617,44 @@ def bci_analyze(
         Path, typer.Argument(help="a folder of NWB files, one mouse and day each (searched down)")
     ],
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    populations: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of neuron_id,population (P+, P- or P0) for files whose ROI table has "
+            "no population column"
+        ),
+    ] = None,
 ) -> None:
     """The BCI analyses on recordings, real or simulated: trials/daily/neurons/events
     tables, findings, figures and report.html, as a simulated run writes them. Each
     file needs processing/ophys/DfOverF with 'soma' and 'dendrite' series (one ROI per
     neuron each, the ROI table's 'population' column P+, P- or P0) and a trials table
     with start_time, stop_time, success, reward_time (NaN without reward) and
-    time_to_target (NaN on failure); a name ending in _probe.nwb marks a probe block."""
+    time_to_target (NaN on failure); a name ending in _probe.nwb marks a probe block.
+    A lab's standard layout is read too: one PlaneSegmentation with a 'compartment'
+    column (soma or dendrite), optionally 'neuron_id' (else somata and dendrites are
+    paired by correlation, r >= 0.6), DfOverF or raw Fluorescence."""
     from creditlab.experiments.bci.outputs import finish_analysis
-    from creditlab.experiments.bci.recordings import analyze_recordings, recording_files
+    from creditlab.experiments.bci.recordings import (
+        analyze_recordings,
+        read_populations,
+        recording_files,
+    )
     from creditlab.io.nwb import NWBLayoutError
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
     try:
         files = recording_files(recordings)
+        labels = None if populations is None else read_populations(populations)
         directory = RunDirectory(out)
     except (NWBLayoutError, OutputExists) as error:
         _fail(str(error))
-    directory.write_config({"recordings": str(recordings), "files": [str(f) for f in files]})
+    directory.write_config(
+        {"recordings": str(recordings), "files": [str(f) for f in files]}
+        | {"populations": None if populations is None else str(populations)}
+    )
     try:
-        results = analyze_recordings(files)
+        results = analyze_recordings(files, populations=labels)
     except NWBLayoutError as error:
         _fail(str(error))
     found = finish_analysis(directory.path, results, title=f"BCI recordings in {recordings}")

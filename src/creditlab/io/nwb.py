@@ -29,14 +29,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from creditlab.io.ophys_layout import ROI_KINDS, LayoutError, roi_signals
+
 POPULATIONS = ("P+", "P-", "P0")
-ROI_KINDS = ("soma", "dendrite")
 
 
 class ImagingSession(NamedTuple):
@@ -209,33 +210,33 @@ def stated_day(nwb) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def read_session(path: Path | str, first_day: dt.date | None = None) -> ImagingSession:
-    """Read a session written by :func:`write_session`, or a real one in the same layout.
+def read_session(
+    path: Path | str,
+    first_day: dt.date | None = None,
+    populations: Mapping[str, str] | None = None,
+) -> ImagingSession:
+    """Read a session written by :func:`write_session`, or a lab's in the standard ophys
+    layout (:mod:`creditlab.io.ophys_layout`; ``populations``: neuron id → P+, P- or P0
+    where the file has no population column).
 
     Its training day: the one the file states; else the ordinal of its start date after
     ``first_day`` (its subject's first session; :func:`read_sessions` finds it); else 1."""
     path = Path(path)
     with _open(path) as io:
         nwb = _read_nwb(io, path)
-        ophys = nwb.processing.get("ophys")
-        if ophys is None or "DfOverF" not in ophys.data_interfaces:
-            raise NWBLayoutError(f"{path}: no processing/ophys/DfOverF")
-        series = ophys["DfOverF"].roi_response_series
-        missing = [kind for kind in ROI_KINDS if kind not in series]
-        if missing:
-            raise NWBLayoutError(f"{path}: DfOverF lacks the series {missing}")
-        soma, dendrite = (np.asarray(series[kind].data[:]) for kind in ROI_KINDS)
-        table = series["soma"].rois.table
-        if "population" not in table.colnames:
-            raise NWBLayoutError(f"{path}: the soma ROIs have no 'population' column")
-        population = np.asarray(table["population"][:], dtype=str)
+        try:
+            soma, dendrite, population, rate = roi_signals(nwb, path, populations)
+        except LayoutError as error:
+            raise NWBLayoutError(str(error)) from None
+        unknown = sorted(set(population) - set(POPULATIONS))
+        if unknown:
+            raise NWBLayoutError(f"{path}: population labels {unknown}; expected {POPULATIONS}")
         trials = nwb.trials
         if trials is None:
             raise NWBLayoutError(f"{path}: no trials table")
         for column in ("success", "reward_time", "time_to_target"):
             if column not in trials.colnames:
                 raise NWBLayoutError(f"{path}: the trials table has no '{column}' column")
-        rate = series["soma"].rate
         angle = nwb.stimulus.get("grating_angle")
         day = stated_day(nwb)
         if day is None:
@@ -261,7 +262,9 @@ def _subject(nwb) -> str:
     return nwb.subject.subject_id if nwb.subject is not None else "unknown"
 
 
-def read_sessions(paths: Iterable[Path | str]) -> list[ImagingSession]:
+def read_sessions(
+    paths: Iterable[Path | str], populations: Mapping[str, str] | None = None
+) -> list[ImagingSession]:
     """Every session of ``paths``, each subject's days counted from that subject's first
     session's calendar day (1), where a file does not state its day."""
     paths = [Path(p) for p in paths]
@@ -275,7 +278,7 @@ def read_sessions(paths: Iterable[Path | str]) -> list[ImagingSession]:
     for path in paths:
         with _open(path) as io:
             subject = _subject(_read_nwb(io, path))
-        sessions.append(read_session(path, first[subject]))
+        sessions.append(read_session(path, first[subject], populations))
     return sessions
 
 

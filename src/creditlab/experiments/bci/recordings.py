@@ -21,7 +21,7 @@ import numpy as np
 
 from creditlab.experiments.bci.experiment import PROTOCOL, Results
 from creditlab.experiments.bci.measurements import block_tables, experiment_tables
-from creditlab.io.nwb import NWBLayoutError, read_sessions
+from creditlab.io.nwb import POPULATIONS, NWBLayoutError, read_sessions
 
 UNRECORDED = {
     "chance_accuracy": np.nan,
@@ -46,9 +46,39 @@ def block_of(path: Path) -> str:
     return "probe" if path.stem.endswith("_probe") else "training"
 
 
-def analyze_recordings(files: list[Path], time_limit_s: float = PROTOCOL.time_limit_s) -> Results:
-    """The experiment's four tables from recorded sessions (module docstring)."""
-    sessions = read_sessions(files)
+def read_populations(path: Path) -> dict[str, str]:
+    """A population mapping: a CSV with columns ``neuron_id`` and ``population`` (P+,
+    P- or P0), one row per neuron; a malformed one is an error naming file and line."""
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        raise NWBLayoutError(f"{path}: no such population mapping")
+    mapping: dict[str, str] = {}
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not {"neuron_id", "population"} <= set(reader.fieldnames or ()):
+            raise NWBLayoutError(f"{path}: needs the columns neuron_id and population")
+        for line, row in enumerate(reader, start=2):
+            neuron, label = row["neuron_id"].strip(), row["population"].strip()
+            if label not in POPULATIONS:
+                raise NWBLayoutError(
+                    f"{path}, line {line}: population {label!r} is not P+, P- or P0"
+                )
+            if neuron in mapping:
+                raise NWBLayoutError(f"{path}, line {line}: neuron {neuron!r} given twice")
+            mapping[neuron] = label
+    return mapping
+
+
+def analyze_recordings(
+    files: list[Path],
+    time_limit_s: float = PROTOCOL.time_limit_s,
+    populations: dict[str, str] | None = None,
+) -> Results:
+    """The experiment's four tables from recorded sessions (module docstring);
+    ``populations``: neuron id → P+, P- or P0 for files without a population column."""
+    sessions = read_sessions(files, populations)
     tables = [
         block_tables(session, block_of(path), UNRECORDED, time_limit_s)
         for path, session in zip(files, sessions, strict=True)
