@@ -226,7 +226,7 @@ def train(
     checkpoint.npz (the whole training state), status.json and learning_curve.png into
     OUT. --resume DIR continues an interrupted run to the numbers an uninterrupted one
     gives."""
-    given = dict(
+    fields = dict(
         task=task,
         rule=rule,
         iterations=iterations,
@@ -234,27 +234,16 @@ def train(
         batch=batch,
         learning_rate=learning_rate,
         precision=precision,
-        n_rec=n_rec,
+        network={"n_rec": n_rec} if n_rec is not None else None,
         config_file=config_file,
-        out=out,
     )
     if resume is not None:
-        _resume_training(resume, [name for name, value in given.items() if value is not None])
+        given = [name for name, value in (fields | {"out": out}).items() if value is not None]
+        _resume_training(resume, given)
         return
     if task is None or rule is None:
         _fail("--task and --rule are required (or --resume DIR)")
-    network = {"n_rec": n_rec} if n_rec is not None else None
-    config = _config(
-        task=task,
-        rule=rule,
-        iterations=iterations,
-        seed=seed,
-        batch=batch,
-        learning_rate=learning_rate,
-        precision=precision,
-        network=network,
-        config_file=config_file,
-    )
+    config = _config(**fields)
     if out is None:
         from creditlab.io.run_directory import new_run_folder
 
