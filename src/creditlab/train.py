@@ -24,7 +24,7 @@ import optax
 from creditlab.build import build_network, build_objective, build_optimizer, build_rule, build_task
 from creditlab.compilation import BackgroundCompile, run_traced_once
 from creditlab.config import TrainConfig
-from creditlab.io.checkpoint import checkpoint_arrays, restore
+from creditlab.io.checkpoint import METRICS, checkpoint_arrays, restore
 from creditlab.io.run_directory import RunDirectory, load_checkpoint
 from creditlab.memory import check_fits, compiled_bytes, tree_bytes
 from creditlab.network import Network, Params, constrain, init_params, zero_absent_synapses
@@ -217,7 +217,8 @@ def train(
         if run_directory is not None:
             run_directory.write_metrics(rows)
             arrays = checkpoint_arrays(good.params._asdict(), good, rows, iteration)
-            if all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind == "f"):
+            state_arrays = [a for k, a in arrays.items() if not k.startswith(METRICS)]
+            if all(np.isfinite(a).all() for a in state_arrays if a.dtype.kind == "f"):
                 run_directory.write_checkpoint(arrays)  # a checkpoint is always finite
             run_directory.mark(status, iteration)
 

@@ -109,7 +109,10 @@ def condition_state(config, directory: Path) -> str:
         raise OutputExists(
             f"{directory} holds files that are not a BCI condition ({error}); choose another --out"
         ) from None
-    if saved != config:
+    recorded = directory / "hyperparameters.json"
+    ran_with = json.loads(recorded.read_text()) if recorded.is_file() else None
+    now = json.loads(json.dumps(hyperparameters(config)))
+    if saved != config or ran_with not in (None, now):  # a changed tuning table too
         raise OutputExists(
             f"{directory} holds a different condition; choose another --out, or repeat that "
             "run's options to resume it (nothing was overwritten)"
