@@ -248,3 +248,17 @@ def test_the_commands_refuse_a_missing_tuning_table_before_simulating(tmp_path) 
         assert result.exit_code == 2, result.output
         assert "is not a file" in " ".join(result.output.split())
         assert not out.exists()
+
+
+def test_a_run_with_its_own_tuning_table_runs_through_the_shared_set_up(tmp_path) -> None:
+    """The set-up (shared by every condition, run without plasticity) must not carry the
+    condition's tuning table into a config that refuses it."""
+    from creditlab.experiments.bci.experiment import run_experiment
+    from creditlab.tuning_table import COLUMNS, write_tuned
+
+    own = tmp_path / "tuned.csv"
+    rows = [("dendritic", "learned", "learning_rate", 7e-5, CALIBRATION_SEED + 1, "5x2")]
+    write_tuned(pd.DataFrame(rows, columns=list(COLUMNS)), own)
+    small = dict(mice=1, days=1, session_minutes=1.0, baseline_minutes=2.0, probe_minutes=0.0)
+    results = run_experiment(BCIConfig(**small, seed=1, tuning_table=str(own)))
+    assert len(results.daily) == 1

@@ -237,6 +237,7 @@ def set_up(config: BCIConfig, protocol: Protocol = PROTOCOL) -> Mice:
             "credit": True,
             "probe_minutes": 0.0,
             "tuned": False,
+            "tuning_table": None,
         }
     )
     return _set_up(shared.model_dump_json(), protocol)
