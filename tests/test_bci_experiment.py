@@ -276,3 +276,20 @@ def test_one_mouse_says_not_testable_and_a_session_shorter_than_a_trial_is_refus
     for minutes in ({"session_minutes": 0.05}, {"probe_minutes": 0.3}):
         with pytest.raises(ValidationError, match="shorter than one trial"):
             BCIConfig(**minutes)
+
+
+def test_a_condition_on_ray_can_ask_for_a_share_of_a_gpu() -> None:
+    """bci-compare --gpus-per-condition: on a local Ray with one declared (fake) GPU, two
+    conditions asking for half each are scheduled and run."""
+    import ray
+
+    from creditlab.experiments.bci.cluster import simulate_on_ray
+
+    ray.init(num_cpus=2, num_gpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        config = BCIConfig(**(SMALL | {"mice": 1, "days": 1}), probe_minutes=0.0)
+        jobs = {"a": (config, None), "b": (config.model_copy(update={"seed": 1}), None)}
+        found = dict(simulate_on_ray(jobs, "local", gpus=0.5))
+        assert set(found) == {"a", "b"} and all(len(r.daily) == 1 for r in found.values())
+    finally:
+        ray.shutdown()

@@ -894,6 +894,10 @@ def bci_compare(
             "ray://host:port joins a cluster (with --nwb the output folder must be shared)"
         ),
     ] = None,
+    gpus_per_condition: Annotated[
+        float,
+        typer.Option(help="with --address: GPUs each condition asks Ray for (fractions share one)"),
+    ] = 0.0,
     tuning: Annotated[
         Path | None,
         typer.Option(
@@ -933,6 +937,10 @@ def bci_compare(
         _fail("invalid BCI configuration\n" + describe_errors(error))
     except (KeyError, ValueError) as error:
         _fail(str(error).strip("'\""))
+    if not (math.isfinite(gpus_per_condition) and gpus_per_condition >= 0):
+        _fail(f"--gpus-per-condition must be a finite number >= 0, got {gpus_per_condition}")
+    if gpus_per_condition and address is None:
+        _fail("--gpus-per-condition needs --address (the conditions run as Ray tasks)")
     _check_address(address)
     for name in names:
         rule, origin = parse_condition(name)
@@ -961,6 +969,7 @@ def bci_compare(
                 plugins=tuple(PLUGINS),
                 on_start=on_start,
                 on_done=on_done,
+                gpus=gpus_per_condition,
             )
         except OutputExists as error:
             _fail(str(error))

@@ -35,17 +35,22 @@ def simulate_on_ray(
     jobs: dict[Hashable, tuple[BCIConfig, Path | None]],
     address: str,
     plugins: tuple[str, ...] = (),
+    gpus: float = 0.0,
 ) -> Iterator[tuple[Hashable, Results]]:
     """Submit every ``key: (config, nwb folder or None)`` and yield ``(key, results)`` in
-    the order they finish (``plugins``: users' rule files each task runs first). A
-    condition that fails raises its error here."""
+    the order they finish (``plugins``: users' rule files each task runs first; ``gpus``:
+    the share of a GPU each condition asks for, :class:`creditlab.cluster.TaskResources`).
+    A condition that fails raises its error here."""
     import jax
     import ray
 
-    from creditlab.cluster import connected
+    from creditlab.cluster import TaskResources, connected
 
+    options = {"num_cpus": CPUS_PER_CONDITION, "max_retries": 0}
+    if gpus > 0:
+        options = TaskResources(cpus=CPUS_PER_CONDITION, gpus=gpus).options()
     with connected(address):
-        remote = ray.remote(num_cpus=CPUS_PER_CONDITION, max_retries=0)(_simulate)
+        remote = ray.remote(**options)(_simulate)
         x64 = jax.config.jax_enable_x64
         pending = {
             remote.remote(

@@ -161,13 +161,14 @@ def run_comparison(
     plugins: tuple[str, ...] = (),
     on_start: Callable[[Condition], DayCallback | None] | None = None,
     on_done: Callable[[Condition], None] | None = None,
+    gpus: float = 0.0,
 ) -> Path:
     """Run every condition of ``configs`` (:func:`comparison_configs`) into ``out`` and
     return the path of ``signatures.md``. Run again into the same ``out`` with the same
     grid, it reads the finished conditions back and runs the rest (:func:`open_grid`).
     ``plugins`` are the users' rule files that Ray tasks run first. ``on_start(key)``
     may return a per-day callback for a local run; ``on_done(key)`` follows each write
-    (or each condition read back)."""
+    (or each condition read back). ``gpus``: the share of a GPU each Ray task asks for."""
     directory = open_grid(out, configs)
     with directory:  # its lock is held until the grid ends
         folders = {
@@ -194,7 +195,7 @@ def run_comparison(
             from creditlab.experiments.bci.cluster import simulate_on_ray
 
             jobs = {key: (config, folders[key] if nwb else None) for key, config in pending.items()}
-            yield from simulate_on_ray(jobs, address, plugins)
+            yield from simulate_on_ray(jobs, address, plugins, gpus)
 
         for key, results in finished():
             outcomes[key] = results, finish_condition(configs[key], folders[key], results)
