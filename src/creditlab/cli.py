@@ -26,6 +26,13 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 PLUGINS: list[str] = []  # the users' rule files given with --plugin, run before the command
+TuningTable = Annotated[
+    Path | None,
+    typer.Option(
+        help="a tuned.csv from creditlab tune to read instead of the shipped tuning "
+        "(e.g. this seed's own calibration cohort)"
+    ),
+]
 
 
 @app.callback()
@@ -549,13 +556,7 @@ def bci(
     credit: Annotated[
         bool, typer.Option(help="--no-credit drops the rule's own change (a control)")
     ] = True,
-    tuning: Annotated[
-        Path | None,
-        typer.Option(
-            help="a tuned.csv from creditlab tune to read instead of the shipped tuning "
-            "(e.g. this seed's own calibration cohort)"
-        ),
-    ] = None,
+    tuning: TuningTable = None,
 ) -> None:
     """Run the in-silico BCI experiment of Francioni et al. 2026 under one learning rule;
     writes NWB sessions, trials/daily/neurons/events.parquet, findings, figures
@@ -898,13 +899,7 @@ def bci_compare(
         float,
         typer.Option(help="with --address: GPUs each condition asks Ray for (fractions share one)"),
     ] = 0.0,
-    tuning: Annotated[
-        Path | None,
-        typer.Option(
-            help="a tuned.csv from creditlab tune to read instead of the shipped tuning "
-            "(e.g. this seed's own calibration cohort)"
-        ),
-    ] = None,
+    tuning: TuningTable = None,
 ) -> None:
     """Run every rule with and without apical inhibition on the same mice (with the
     controls of each vectorized rule) and write signatures.md and signatures.parquet:
