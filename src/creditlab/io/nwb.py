@@ -221,7 +221,35 @@ def read_session(
 
     Its training day: the one the file states; else the ordinal of its start date after
     ``first_day`` (its subject's first session; :func:`read_sessions` finds it); else 1."""
-    path = Path(path)
+    session, start, stated = _read(Path(path), populations)
+    return session if stated or first_day is None else _on_day(session, start, first_day)
+
+
+def read_sessions(
+    paths: Iterable[Path | str], populations: Mapping[str, str] | None = None
+) -> list[ImagingSession]:
+    """Every session of ``paths`` (each file read once), each subject's days counted
+    from that subject's first session's calendar day (1), where a file does not state
+    its day."""
+    read = [_read(Path(path), populations) for path in paths]
+    first: dict[str, dt.date] = {}
+    for session, start, _ in read:
+        first[session.mouse] = min(first.get(session.mouse, start), start)
+    return [
+        session if stated else _on_day(session, start, first[session.mouse])
+        for session, start, stated in read
+    ]
+
+
+def _on_day(session: ImagingSession, start: dt.date, first_day: dt.date) -> ImagingSession:
+    return session._replace(day=(start - first_day).days + 1)
+
+
+def _read(
+    path: Path, populations: Mapping[str, str] | None
+) -> tuple[ImagingSession, dt.date, bool]:
+    """The session (its day: the stated one, else 1), its start date, and whether the
+    file states its day."""
     with _open(path) as io:
         nwb = _read_nwb(io, path)
         try:
@@ -239,12 +267,9 @@ def read_session(
                 raise NWBLayoutError(f"{path}: the trials table has no '{column}' column")
         angle = nwb.stimulus.get("grating_angle")
         day = stated_day(nwb)
-        if day is None:
-            start = nwb.session_start_time.date()
-            day = 1 if first_day is None else (start - first_day).days + 1
-        return ImagingSession(
-            mouse=_subject(nwb),
-            day=day,
+        session = ImagingSession(
+            mouse=nwb.subject.subject_id if nwb.subject is not None else "unknown",
+            day=1 if day is None else day,
             frame_rate_hz=float(rate),
             soma=soma,
             dendrite=dendrite,
@@ -256,30 +281,7 @@ def read_session(
             time_to_target=np.asarray(trials["time_to_target"][:], dtype=float),
             angle=None if angle is None else np.asarray(angle.data[:], dtype=float),
         )
-
-
-def _subject(nwb) -> str:
-    return nwb.subject.subject_id if nwb.subject is not None else "unknown"
-
-
-def read_sessions(
-    paths: Iterable[Path | str], populations: Mapping[str, str] | None = None
-) -> list[ImagingSession]:
-    """Every session of ``paths``, each subject's days counted from that subject's first
-    session's calendar day (1), where a file does not state its day."""
-    paths = [Path(p) for p in paths]
-    first: dict[str, dt.date] = {}
-    for path in paths:
-        with _open(path) as io:
-            nwb = _read_nwb(io, path)
-            subject, start = _subject(nwb), nwb.session_start_time.date()
-        first[subject] = min(first.get(subject, start), start)
-    sessions = []
-    for path in paths:
-        with _open(path) as io:
-            subject = _subject(_read_nwb(io, path))
-        sessions.append(read_session(path, first[subject], populations))
-    return sessions
+        return session, nwb.session_start_time.date(), day is not None
 
 
 def validate_session(path: Path | str) -> list:
