@@ -4,17 +4,13 @@ import json
 
 import numpy as np
 import pandas as pd
+from conftest import flat
 from typer.testing import CliRunner
 
 from creditlab.cli import app
 from creditlab.io.run_directory import load_checkpoint
 
 runner = CliRunner()
-
-
-def flat(text: str) -> str:
-    """Output with rich's line wrapping undone."""
-    return " ".join(text.split())
 
 
 def test_train_writes_config_metrics_checkpoint_and_plot(tmp_path) -> None:

@@ -4,6 +4,7 @@ folder a running job holds is a clear error (exit 2), never a traceback."""
 from __future__ import annotations
 
 import pytest
+from conftest import flat
 from typer.testing import CliRunner
 
 from creditlab.cli import app
@@ -19,10 +20,6 @@ COMMANDS = {
     "song": ["song"],
     "tune": ["tune", "--rules", "dendritic"],
 }
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))

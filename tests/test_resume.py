@@ -15,6 +15,7 @@ import jax
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import flat
 from typer.testing import CliRunner
 
 from creditlab.cli import app
@@ -30,10 +31,6 @@ from creditlab.train import build_training, train
 
 ITERATIONS = 12
 runner = CliRunner()
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def small(rule: str = "eprop", **fields):
