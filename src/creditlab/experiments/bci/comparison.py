@@ -175,16 +175,16 @@ def run_comparison(
             (name, inhibition): directory.path / folder_name(name, inhibition)
             for name, inhibition in configs
         }
+        states = {key: condition_state(config, folders[key]) for key, config in configs.items()}
         outcomes = {}
-        for key, config in configs.items():  # a resumed grid reads its finished conditions back
-            if condition_state(config, folders[key]) == "complete":
+        for key, state in states.items():  # a resumed grid reads its finished conditions back
+            if state == "complete":
                 outcomes[key] = read_condition(folders[key])
                 if on_done is not None:
                     on_done(key)
         pending = {key: config for key, config in configs.items() if key not in outcomes}
         for key, config in pending.items():
-            state = condition_state(config, folders[key])
-            open_condition(config, folders[key], resume=state == "partial").release()
+            open_condition(config, folders[key], resume=states[key] == "partial").release()
 
         def finished() -> Iterator[tuple[Condition, Results]]:
             if address is None:
