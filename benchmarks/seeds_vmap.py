@@ -1,11 +1,14 @@
-"""K seeds of one configuration: one vmapped computation against separate processes.
+"""K seeds of one configuration: looped and vmapped in one process, against separate
+processes.
 
-Both sides start from a fresh Python process, so each includes imports, initialisation
+Every side starts from a fresh Python process, so each includes imports, initialisation
 and compilation, as a comparison's trials do:
 
-* vmapped: one process runs :func:`creditlab.seeds.train_seeds` for all K seeds;
-* separate: K processes, each training one seed with the same threefry keys, at most
-  ``--parallel`` at a time (Ray's workers on a machine with that many cores).
+* looped: one process runs :func:`creditlab.seeds.train_seeds` for all K seeds, each
+  through ``train``'s own compiled program (``compare``'s default);
+* vmapped: the same with ``batching=Vmapped()``, one batched program;
+* separate: K processes, each training one seed, at most ``--parallel`` at a time (Ray's
+  workers on a machine with that many cores).
 
     python benchmarks/seeds_vmap.py [--task evidence-accumulation] [--rule bptt]
         [--seeds 4] [--iterations 20] [--n-rec 100] [--parallel 2] [--repeats 3]
@@ -21,24 +24,29 @@ import time
 
 CODE = """
 from creditlab.config import make_config
-from creditlab.seeds import train_seeds
+from creditlab.seeds import BATCHINGS, train_seeds
 network = {{"n_rec": {n}}}
 config = make_config(task={task!r}, rule={rule!r}, iterations={iterations}, network=network)
-train_seeds(config, {seeds!r})
+train_seeds(config, {seeds!r}, batching=BATCHINGS[{batching!r}])
 """
 
 
-def launch(args: argparse.Namespace, seeds: list[int]) -> subprocess.Popen:
+def launch(args: argparse.Namespace, seeds: list[int], batching: str) -> subprocess.Popen:
     code = CODE.format(
-        task=args.task, rule=args.rule, iterations=args.iterations, n=args.n_rec, seeds=seeds
+        task=args.task,
+        rule=args.rule,
+        iterations=args.iterations,
+        n=args.n_rec,
+        seeds=seeds,
+        batching=batching,
     )
     return subprocess.Popen([sys.executable, "-c", code])
 
 
-def vmapped(args: argparse.Namespace) -> float:
+def together(args: argparse.Namespace, batching: str) -> float:
     start = time.perf_counter()
-    if launch(args, list(range(args.seeds))).wait():
-        raise RuntimeError("the vmapped run failed")
+    if launch(args, list(range(args.seeds)), batching).wait():
+        raise RuntimeError(f"the {batching} run failed")
     return time.perf_counter() - start
 
 
@@ -47,7 +55,7 @@ def separate(args: argparse.Namespace) -> float:
     waiting, running = list(range(args.seeds)), []
     while waiting or running:
         while waiting and len(running) < args.parallel:
-            running.append(launch(args, [waiting.pop(0)]))
+            running.append(launch(args, [waiting.pop(0)], "looped"))
         running[0].wait()
         if running.pop(0).returncode:
             raise RuntimeError("a separate run failed")
@@ -64,15 +72,17 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    times: dict[str, list[float]] = {"vmapped": [], "separate": []}
-    for _ in range(args.repeats):  # interleaved, so load drifts hit both
-        times["vmapped"].append(vmapped(args))
+    times: dict[str, list[float]] = {"looped": [], "vmapped": [], "separate": []}
+    for _ in range(args.repeats):  # interleaved, so load drifts hit all three
+        times["looped"].append(together(args, "looped"))
+        times["vmapped"].append(together(args, "vmapped"))
         times["separate"].append(separate(args))
-    v, s = (statistics.median(times[k]) for k in ("vmapped", "separate"))
+    lo, v, s = (statistics.median(times[k]) for k in ("looped", "vmapped", "separate"))
     print(
         f"{args.seeds} seeds × {args.iterations} iterations of {args.rule} on {args.task} "
-        f"(n_rec {args.n_rec}): vmapped {v:.1f} s, separate ({args.parallel} at a time) "
-        f"{s:.1f} s; separate / vmapped = {s / v:.2f} (medians of {args.repeats})"
+        f"(n_rec {args.n_rec}): looped {lo:.1f} s, vmapped {v:.1f} s, separate "
+        f"({args.parallel} at a time) {s:.1f} s; looped / vmapped = {lo / v:.2f}, "
+        f"separate / looped = {s / lo:.2f} (medians of {args.repeats})"
     )
 
 

@@ -65,5 +65,7 @@ def test_cohorts_must_be_the_same_comparison_on_other_mice(tmp_path) -> None:
         combine([first, fake_run(tmp_path / "d", 1, VERDICTS, {**SIZE, "days": 7})])
     with pytest.raises(ValueError, match="at least two"):
         combine([first])
+    with pytest.raises(ValueError, match=r"no such folder: .*nowhere"):
+        combine([tmp_path / "nowhere"])
     bad = CliRunner().invoke(app, ["bci-cohorts", str(first), str(tmp_path), "--out", "x"])
     assert bad.exit_code == 2 and "signatures.parquet" in bad.output

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import flat
 from typer.testing import CliRunner
 
@@ -48,6 +49,22 @@ def test_train_writes_config_metrics_checkpoint_and_plot(tmp_path) -> None:
     np.testing.assert_array_equal(
         pd.read_parquet(second / "metrics.parquet")["loss"], metrics["loss"]
     )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["tune", "--rules", ""], "--rules names nothing"),
+        (["tune", "--rules", "eprop,eprop"], "--rules lists eprop twice"),
+        (["compare", "--tasks", " , ", "--rules", "bptt"], "--tasks names nothing"),
+        (["bci-compare", "--controls", ""], "--controls names nothing"),
+    ],
+)
+def test_an_empty_or_repeated_list_is_refused_before_any_work(tmp_path, arguments, expected):
+    result = runner.invoke(app, [*arguments, "--out", str(tmp_path / "x")])
+    assert result.exit_code == 2, result.output
+    assert expected in flat(result.output)
+    assert not (tmp_path / "x").exists()
 
 
 def test_bad_option_fails_before_computing(tmp_path) -> None:

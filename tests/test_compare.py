@@ -39,7 +39,7 @@ def test_tiny_compare_writes_a_leaderboard_and_resumes(tmp_path) -> None:
     out = tmp_path / "compare"
     seen, on_event = events()
     result = compare(SPEC, out, on_event=on_event)
-    # 2 rules × 2 learning rates to tune, then one vmapped trial of 2 seeds per rule
+    # 2 rules × 2 learning rates to tune, then one trial of 2 seeds per rule
     assert sorted(kind for kind, _ in seen) == ["ok"] * 6
     board = pd.read_parquet(out / "leaderboard.parquet")
     assert list(board["rule"]) == ["bptt", "node-perturbation"]

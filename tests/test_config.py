@@ -49,3 +49,21 @@ def test_task_defaults_and_toml_round_trip(tmp_path) -> None:
     config = load_config(path)
     assert config.neuron.model == "alif" and config.network.n_rec == 40 and config.batch == 32
     assert make_config(**config.model_dump()) == config
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("c.json", '{"iterations": 2,', "c.json: not valid JSON"),
+        ("c.toml", "iterations = = 2", "c.toml: not valid TOML"),
+        ("c.json", b"\x80\x04K\x02.", "c.json: not a text file"),
+        ("c.yaml", "iterations: 2", "c.yaml: a config is a .json or .toml file"),
+        ("c.pkl", b"\x80\x04K\x02.", "c.pkl: a config is a .json or .toml file"),
+        ("c.json", "[1, 2]", "c.json must hold a table of fields"),
+    ],
+)
+def test_a_config_file_that_cannot_be_read_is_named(tmp_path, name, content, expected) -> None:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ValueError, match=expected):
+        load_config(path)

@@ -46,6 +46,12 @@ def test_bad_tables_are_refused_with_a_clear_message(tmp_path) -> None:
     table.to_csv(negative, index=False)
     with pytest.raises(SynapseTableError, match="row 3"):
         read_synapse_table(negative)
+    elbow = tmp_path / "elbow.csv"
+    table = pd.read_csv(FIXTURES / "synapses.csv")
+    table.loc[2, "compartment"] = "elbow"  # once counted as "other" without a word
+    table.to_csv(elbow, index=False)
+    with pytest.raises(SynapseTableError, match=r"elbow.csv: row 2: compartment 'elbow'"):
+        read_synapse_table(elbow)
     odd = tmp_path / "odd.json"
     odd.write_text(json.dumps({"a": 1, "b": 2}))
     with pytest.raises(SynapseTableError, match="JSON must be"):

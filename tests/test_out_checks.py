@@ -41,3 +41,12 @@ def test_a_folder_a_running_job_holds_is_refused(tmp_path, command) -> None:
     assert result.exit_code == 2, (command, result.output, result.exception)
     assert "being written by a running job" in flat(result.output)
     holder.release()
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_out_where_no_folder_can_be_made_is_refused_even_for_root(command) -> None:
+    """/proc takes no new folders; root passes ``os.access`` there, so the check tries."""
+    out = "/proc/creditlab-out"
+    result = CliRunner().invoke(app, [*COMMANDS[command], "--out", out])
+    assert result.exit_code == 2, (command, result.output, result.exception)
+    assert "/proc cannot be written" in flat(result.output)

@@ -328,8 +328,15 @@ def demo(
     console.print(f"report: {escape(str(report))}")
 
 
-def _names(text: str) -> tuple[str, ...]:
-    return tuple(name.strip() for name in text.split(",") if name.strip())
+def _names(text: str, option: str) -> tuple[str, ...]:
+    """The comma-separated names of ``option``; none, or one twice, is an error."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        _fail(f"{option} names nothing; give at least one, comma-separated")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        _fail(f"{option} lists {', '.join(twice)} twice")
+    return names
 
 
 @app.command()
@@ -350,9 +357,14 @@ def compare(
     address: Annotated[
         str | None, typer.Option(help="Ray cluster to join (default: start a local Ray)")
     ] = None,
-    vmap_seeds: Annotated[
-        bool, typer.Option(help="train the K seeds as one vmapped computation")
-    ] = True,
+    seed_batching: Annotated[
+        str,
+        typer.Option(
+            help="the K seeds in one trial through train's own program (looped: train's "
+            "numbers, bitwise), as one vmapped program (vmapped: faster on a GPU, equal to "
+            "rounding), or one trial each (separate)"
+        ),
+    ] = "looped",
     alignment_draws: Annotated[
         int, typer.Option(help="updates averaged for cos(Δ, ∇); 1 for deterministic rules")
     ] = 8,
@@ -380,15 +392,15 @@ def compare(
     try:
         spec = CompareSpec(
             plugins=tuple(PLUGINS),
-            tasks=_names(tasks),
-            rules=_names(rules),
+            tasks=_names(tasks, "--tasks"),
+            rules=_names(rules, "--rules"),
             seeds=seeds,
             iterations=iterations,
             lr_candidates=lr_candidates,
             tuning_iterations=tuning_iterations,
             batch=batch,
             n_rec=n_rec,
-            vmap_seeds=vmap_seeds,
+            seed_batching=seed_batching,
             alignment_draws=alignment_draws,
         )
     except ValidationError as error:
@@ -693,8 +705,8 @@ def tune_(
     from creditlab.tuning import DECLARED_BUDGET, plot_tuning
     from creditlab.tuning_table import write_tuned
 
-    names = _names(rules)
-    origins = tuple(_names(feedback)) if feedback is not None else (None,)
+    names = _names(rules, "--rules")
+    origins = _names(feedback, "--feedback") if feedback is not None else (None,)
     if experiment == "bci":
         from creditlab.experiments.bci import tuning
 
@@ -825,7 +837,7 @@ def bci_dose_response(
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
     try:
-        steps = tuple(float(level) for level in _names(levels))
+        steps = tuple(float(level) for level in _names(levels, "--levels"))
     except ValueError:
         steps = ()
     if not steps or not all(math.isfinite(level) and level >= 0 for level in steps):
@@ -915,12 +927,12 @@ def bci_compare(
     )
     from creditlab.io.run_directory import OutputExists
 
-    names = _names(rules)
+    names = _names(rules, "--rules")
     try:
         configs = comparison_configs(
             names,
             feedback=feedback,
-            controls=() if controls == "off" else _names(controls),
+            controls=() if controls == "off" else _names(controls, "--controls"),
             mice=mice,
             days=days,
             session_minutes=session_minutes,

@@ -35,8 +35,13 @@ def run_once(function: Callable[..., Any], *args: Any) -> Any:
 
 def run_traced_once(traced: Any, *args: Any) -> Any:
     """:func:`run_once` of a function already traced (``jax.jit(f).trace(*args)``)."""
+    return compile_for_few_calls(traced)(*args)
+
+
+def compile_for_few_calls(traced: Any) -> Any:
+    """The executable :func:`run_traced_once` calls, for a program run once per seed."""
     options = RUN_ONCE_OPTIONS if jax.default_backend() == "cpu" else {}
-    return traced.lower().compile(options)(*args)
+    return traced.lower().compile(options)
 
 
 class BackgroundCompile:

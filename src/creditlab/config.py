@@ -331,8 +331,16 @@ def read_config_file(path: Path) -> dict:
 
     A run's own ``config.json`` (with ``config`` and ``versions``) is accepted too.
     """
-    text = path.read_text()
-    data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise ValueError(f"{path}: a config is a .json or .toml file, not {suffix or 'unnamed'}")
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (a config is JSON or TOML)") from None
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{path}: not valid {suffix[1:].upper()}: {error}") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold a table of fields, not {type(data).__name__}")
     return data.get("config", data) if "versions" in data else data

@@ -1,25 +1,33 @@
-"""Independent seeds of one configuration as one vmapped computation.
+"""Independent seeds of one configuration, trained together.
 
-``train_seeds(config, seeds)`` draws every seed's network and initial state with one
-``jax.vmap`` of :func:`creditlab.train.training_parts`'s ``initial``, and advances all
-seeds together with one compiled, vmapped training step: one compilation and one
-dispatch per iteration instead of one per seed.
+``train_seeds(config, seeds, batching=...)`` compiles a run's initialisation and training
+step once and advances every seed by one iteration before reading any seed's metrics.
+How the seeds share the work is a small object:
 
-Random numbers come from threefry keys, whose draws under ``jax.vmap`` equal those of
-a loop: a seed's numbers do not depend on which other seeds run beside it (to float
-rounding: batched and single matrix products may sum in a different order). They are
-not the numbers of ``creditlab train --seed s``, which uses XLA's faster-compiling RBG
-generator; RBG draws under ``vmap`` depend on the lane, so it cannot be used here.
+* :class:`Looped` (the default) runs each seed through the very program ``creditlab
+  train --seed s`` compiles (:attr:`creditlab.train.TrainingParts.step_at`), all seeds
+  dispatched together: a seed's numbers are ``train``'s, bitwise, in any precision, and
+  do not depend on which other seeds run beside it. One compilation serves every seed.
+* :class:`Vmapped` runs all seeds as one ``jax.vmap``-ped program: one dispatch per
+  iteration, the faster layout on a GPU for small networks. Its numbers equal
+  :class:`Looped`'s only to rounding: XLA simplifies a batched program differently from
+  a single one (for example it rewrites Adam's ``(m / b) / (√v + ε)`` as
+  ``m / (b (√v + ε))`` for one layout and not the other), so updates differ in the last
+  bit, and spiking networks amplify such differences over iterations (RESULTS §2, §14).
+
+Random numbers come from threefry keys (:func:`creditlab.train.run_key`), whose draws
+are the same whichever way a seed runs.
 
 A seed whose loss or weights become NaN or infinite stops contributing rows (it is
 listed in ``diverged``); the others go on.
 
 With several devices (GPUs, or CPU devices from
-``--xla_force_host_platform_device_count``), the seeds are split evenly over as many as
-divide them (:func:`device_shares`) and every device runs the one-device program on its
-share, all dispatched together: a seed's numbers are those one device gives for that
-share, bitwise. (XLA's own partitioning of one program over the devices, ``jax.sharding``,
-was tried: its updates differ from one device's in the last bit.)
+``--xla_force_host_platform_device_count``) the seeds are spread over them: :class:`Looped`
+puts seed ``i`` on device ``i mod D`` (same program, same numbers); :class:`Vmapped` splits
+the seeds evenly over as many devices as divide them (:func:`device_shares`) and each
+device runs the one-device program on its share, so a seed's numbers are those one device
+gives for that share, bitwise. (XLA's own partitioning of one program over the devices,
+``jax.sharding``, was tried: its updates differ from one device's in the last bit.)
 """
 
 from __future__ import annotations
@@ -27,16 +35,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from creditlab.compilation import run_once
+from creditlab.compilation import compile_for_few_calls, run_once
 from creditlab.config import TrainConfig
 from creditlab.network import Network
-from creditlab.train import TrainState, training_parts
+from creditlab.train import TrainingParts, TrainState, training_parts
 
 
 class SeedsResult(NamedTuple):
@@ -51,35 +60,62 @@ class SeedsResult(NamedTuple):
     states: TrainState
 
 
+class SeedRuns(Protocol):
+    """Seeds started by a :class:`Batching`: their networks and initial states (stacked
+    along a leading seed axis), and one iteration of all of them at a time."""
+
+    networks: Network
+    initial_states: TrainState
+
+    def advance(self, iteration: int) -> dict[str, np.ndarray]:
+        """Iteration ``iteration`` of every seed; each metric as a ``[K]`` array."""
+        ...
+
+    def states(self) -> TrainState:
+        """The current states, stacked."""
+        ...
+
+
+class Batching(Protocol):
+    def start(self, parts: TrainingParts, seeds: list[int]) -> SeedRuns: ...
+
+
+@dataclass(frozen=True)
+class Looped:
+    """Each seed through ``train``'s own compiled program (module docstring)."""
+
+    def start(self, parts: TrainingParts, seeds: list[int]) -> SeedRuns:
+        return _LoopedRuns(parts, seeds)
+
+
+@dataclass(frozen=True)
+class Vmapped:
+    """All seeds as one ``jax.vmap``-ped program (module docstring)."""
+
+    def start(self, parts: TrainingParts, seeds: list[int]) -> SeedRuns:
+        return _VmappedRuns(parts, seeds)
+
+
+BATCHINGS: dict[str, Batching] = {"looped": Looped(), "vmapped": Vmapped()}
+
+
 def train_seeds(
     config: TrainConfig,
     seeds: Sequence[int],
     *,
+    batching: Batching = Looped(),
     on_iteration: Callable[[int, list[dict[str, float]]], None] | None = None,
 ) -> SeedsResult:
-    """Train ``config`` once per seed, all seeds in one vmapped step (module docstring)."""
+    """Train ``config`` once per seed, all seeds together (module docstring)."""
     if not seeds:
         raise ValueError("train_seeds needs at least one seed")
-    parts = training_parts(config, key_impl="threefry2x32")
-    seed_array = jnp.asarray(list(seeds), jnp.uint32)
-    drawn = run_once(jax.vmap(parts.initial), seed_array)  # networks, states, keys
-    networks, initial_states, _ = drawn
-    step = jax.jit(jax.vmap(parts.step))
-    shares = [
-        jax.device_put(_take(drawn, part), device) for device, part in device_shares(len(seeds))
-    ]
-    states = [state for _, state, _ in shares]
-
+    seeds = [int(seed) for seed in seeds]
+    runs = batching.start(training_parts(config), seeds)
     metrics: list[list[dict[str, float]]] = [[] for _ in seeds]
     alive = np.ones(len(seeds), bool)
     start = time.perf_counter()
     for iteration in range(config.iterations):
-        stepped = [  # dispatched to every device before any result is read
-            step(network, state, share_keys[:, iteration])
-            for (network, _, share_keys), state in zip(shares, states, strict=True)
-        ]
-        states = [state for state, _ in stepped]
-        values = _join([jax.device_get(found) for _, found in stepped])
+        values = runs.advance(iteration)
         finite = np.asarray(values.pop("finite"), bool)
         elapsed = time.perf_counter() - start
         rows = []
@@ -96,8 +132,56 @@ def train_seeds(
             on_iteration(iteration, rows)
         if not alive.any():
             break
-    diverged = [int(seed) for seed, ok in zip(seeds, alive, strict=True) if not ok]
-    return SeedsResult(list(seeds), metrics, diverged, networks, initial_states, _join(states))
+    diverged = [seed for seed, ok in zip(seeds, alive, strict=True) if not ok]
+    return SeedsResult(seeds, metrics, diverged, runs.networks, runs.initial_states, runs.states())
+
+
+class _LoopedRuns:
+    def __init__(self, parts: TrainingParts, seeds: list[int]) -> None:
+        initial = compile_for_few_calls(jax.jit(parts.initial).trace(seeds[0]))
+        devices = jax.devices()
+        self._step = jax.jit(parts.step_at)
+        self._runs = [
+            jax.device_put(initial(seed), devices[i % len(devices)]) for i, seed in enumerate(seeds)
+        ]
+        self.networks = _stack([network for network, _, _ in self._runs])
+        self.initial_states = _stack([state for _, state, _ in self._runs])
+
+    def advance(self, iteration: int) -> dict[str, np.ndarray]:
+        stepped = [  # dispatched for every seed before any result is read
+            self._step(network, state, keys, iteration) for network, state, keys in self._runs
+        ]
+        self._runs = [
+            (network, state, keys)
+            for (network, _, keys), (state, _) in zip(self._runs, stepped, strict=True)
+        ]
+        found = jax.device_get([metrics for _, metrics in stepped])
+        return {name: np.stack([np.asarray(m[name]) for m in found]) for name in found[0]}
+
+    def states(self) -> TrainState:
+        return _stack([state for _, state, _ in self._runs])
+
+
+class _VmappedRuns:
+    def __init__(self, parts: TrainingParts, seeds: list[int]) -> None:
+        drawn = run_once(jax.vmap(parts.initial), jnp.asarray(seeds, jnp.uint32))
+        self.networks, self.initial_states, _ = drawn
+        self._step = jax.jit(jax.vmap(parts.step))
+        self._shares = [
+            jax.device_put(_take(drawn, part), device) for device, part in device_shares(len(seeds))
+        ]
+        self._states = [state for _, state, _ in self._shares]
+
+    def advance(self, iteration: int) -> dict[str, np.ndarray]:
+        stepped = [  # dispatched to every device before any result is read
+            self._step(network, state, share_keys[:, iteration])
+            for (network, _, share_keys), state in zip(self._shares, self._states, strict=True)
+        ]
+        self._states = [state for state, _ in stepped]
+        return _join([jax.device_get(found) for _, found in stepped])
+
+    def states(self) -> TrainState:
+        return _join(self._states)
 
 
 def device_shares(count: int, devices: Sequence | None = None) -> list[tuple[Any, slice]]:
@@ -112,6 +196,14 @@ def device_shares(count: int, devices: Sequence | None = None) -> list[tuple[Any
 
 def _take(tree: Any, share: slice) -> Any:
     return jax.tree.map(lambda leaf: leaf[share], tree)
+
+
+def _stack(trees: list[Any]) -> Any:
+    """Pytrees of one seed each, stacked along a new leading seed axis (default device)."""
+    default = jax.devices()[0]
+    return jax.tree.map(
+        lambda *leaves: jnp.stack([jax.device_put(x, default) for x in leaves]), *trees
+    )
 
 
 def _join(trees: list[Any]) -> Any:

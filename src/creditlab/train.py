@@ -86,7 +86,7 @@ def make_train_step(
     return train_step
 
 
-IndexedStep = Callable[[Network, TrainState, jax.Array, int], tuple[TrainState, dict]]
+IndexedStep = Callable[[Network, TrainState, jax.Array, Any], tuple[TrainState, dict]]
 
 
 class TrainingSetup(NamedTuple):
@@ -114,21 +114,23 @@ class TrainingParts(NamedTuple):
     """What a run is made of, before anything is drawn or compiled.
 
     ``initial(seed) -> (network, state, data_keys)`` draws a run's network (masks), its
-    initial state and one data key per iteration; ``step`` is :func:`make_train_step`.
-    Both are pure, so several seeds can be ``jax.vmap``-ped through them.
+    initial state and one data key per iteration; ``step`` is :func:`make_train_step`;
+    ``step_at(network, state, data_keys, iteration)`` is ``step`` with the key
+    ``data_keys[iteration]``, indexed inside the program: the one program every run of a
+    seed compiles, alone (:func:`train`) or beside others (:mod:`creditlab.seeds`). All are
+    pure, so several seeds can also be ``jax.vmap``-ped through them.
     """
 
     task: Task
     rule_for: Callable[[Network], Rule]
     initial: Callable[[jax.Array], tuple[Network, TrainState, jax.Array]]
     step: StepFunction
+    step_at: IndexedStep
 
 
-def training_parts(config: TrainConfig, *, key_impl: str = "rbg") -> TrainingParts:
-    """The task, rule, initialisation and training step of ``config``.
-
-    ``key_impl`` is the random generator of every key of the run (:func:`run_key`).
-    """
+def training_parts(config: TrainConfig) -> TrainingParts:
+    """The task, rule, initialisation and training step of ``config``; every key of the
+    run descends from :func:`run_key`."""
     dtype = set_precision(config.precision)
     task = build_task(config)
     objective = build_objective(config, task)
@@ -138,7 +140,7 @@ def training_parts(config: TrainConfig, *, key_impl: str = "rbg") -> TrainingPar
         return build_rule(config, network, objective, task)
 
     def initial(seed: jax.Array) -> tuple[Network, TrainState, jax.Array]:
-        root = run_key(seed, impl=key_impl)
+        root = run_key(seed)
         key_network, key_params, key_rule, key_data = jax.random.split(root, 4)
         network = build_network(config, task, key=key_network)
         params = init_params(network, key=key_params, dtype=dtype, gain=config.network.init_gain)
@@ -147,7 +149,11 @@ def training_parts(config: TrainConfig, *, key_impl: str = "rbg") -> TrainingPar
         return network, state, jax.random.split(key_data, config.iterations)
 
     step = make_train_step(task, rule_for, optimizer, config.batch)
-    return TrainingParts(task, rule_for, initial, step)
+
+    def step_at(network: Network, state: TrainState, keys: jax.Array, iteration: Any):
+        return step(network, state, keys[iteration])
+
+    return TrainingParts(task, rule_for, initial, step, step_at)
 
 
 def build_training(config: TrainConfig) -> TrainingSetup:
@@ -159,26 +165,23 @@ def build_training(config: TrainConfig) -> TrainingSetup:
     A state or step that cannot fit in memory is refused first (:mod:`creditlab.memory`).
     """
     parts = training_parts(config)
-
-    def indexed_step(network: Network, state: TrainState, keys: jax.Array, iteration: Any):
-        return parts.step(network, state, keys[iteration])
-
     initial = jax.jit(parts.initial).trace(config.seed)
     state_bytes = tree_bytes(initial.out_info)
     check_fits(state_bytes, f"the training state of {config.network.n_rec} neurons")
-    step = BackgroundCompile(jax.jit(indexed_step).lower(*initial.out_info, 0))
+    step = BackgroundCompile(jax.jit(parts.step_at).lower(*initial.out_info, 0))
     network, state, data_keys = run_traced_once(initial, config.seed)
     compiled = step.result()
     check_fits(compiled_bytes(compiled), "one training step (arguments, outputs, temporaries)")
     return TrainingSetup(parts.task, network, parts.rule_for(network), state, compiled, data_keys)
 
 
-def run_key(seed: jax.Array | int, impl: str = "rbg") -> jax.Array:
-    """The root key of a run. XLA's RngBitGenerator ("rbg") compiles several times faster
-    than threefry on the CPU; it is deterministic for a given seed, machine and JAX.
-    Under ``jax.vmap`` its draws depend on the other lanes, so vmapped seeds use
-    ``"threefry2x32"`` (:mod:`creditlab.seeds`)."""
-    return jax.random.key(seed, impl=impl)
+def run_key(seed: jax.Array | int) -> jax.Array:
+    """The root key of a run: threefry, whose draws are the same whether a seed runs alone
+    (``creditlab train``), beside others (:mod:`creditlab.seeds`) or in a ``jax.vmap``.
+    (XLA's RngBitGenerator, "rbg", compiles 0.2–1.7 s faster on the CPU, but under
+    ``vmap`` its draws depend on the other lanes, so a seed's numbers would depend on how
+    it was run.)"""
+    return jax.random.key(seed, impl="threefry2x32")
 
 
 def set_precision(precision: str) -> Any:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -45,7 +46,12 @@ class CompareSpec(Strict):
         0.5, gt=0, lt=1, description="iterations to reach this fraction of the initial loss"
     )
     alignment_draws: int = Field(8, ge=1, le=10_000)
-    vmap_seeds: bool = Field(True, description="K seeds as one vmapped computation")
+    seed_batching: Literal["looped", "vmapped", "separate"] = Field(
+        "looped",
+        description="the K final seeds in one trial, each through train's own program "
+        "(looped: train's numbers, bitwise) or as one vmapped program (vmapped: faster on a "
+        "GPU, equal to rounding); or one trial per seed (separate)",
+    )
 
     @field_validator("plugins")
     @classmethod
@@ -118,11 +124,14 @@ class TrialSpec(Strict):
     threshold: float = 0.5
     alignment_draws: int = 8
     plugins: tuple[str, ...] = ()
+    batching: Literal["looped", "vmapped"] = "looped"
 
     @property
     def trial_id(self) -> str:
         """A stable, file-name-safe name (same spec, same id, so a resume finds it)."""
-        fields = self.model_dump(exclude=set() if self.plugins else {"plugins"})
+        unstated = set() if self.plugins else {"plugins"}  # ids from before these fields
+        unstated |= {"batching"} if self.batching == "looped" else set()
+        fields = self.model_dump(exclude=unstated)
         digest = hashlib.sha1(json.dumps(fields, sort_keys=True).encode()).hexdigest()
         return f"{self.phase}-{self.task}-{self.rule}-lr{self.learning_rate:.3g}-{digest[:8]}"
 
@@ -160,9 +169,10 @@ def plan_tuning(spec: CompareSpec) -> list[TrialSpec]:
 
 
 def plan_final(spec: CompareSpec, task: str, rule: str, learning_rate: float) -> list[TrialSpec]:
-    """The final trials of one (task, rule): all K seeds in one trial when vmapped."""
+    """The final trials of one (task, rule): all K seeds in one trial unless separate."""
     seeds = tuple(range(spec.seeds))
-    groups = [seeds] if spec.vmap_seeds else [(seed,) for seed in seeds]
+    separate = spec.seed_batching == "separate"
+    groups = [(seed,) for seed in seeds] if separate else [seeds]
     return [
         TrialSpec(
             phase="final",
@@ -176,6 +186,7 @@ def plan_final(spec: CompareSpec, task: str, rule: str, learning_rate: float) ->
             threshold=spec.threshold,
             alignment_draws=spec.alignment_draws,
             plugins=spec.plugins,
+            batching="looped" if separate else spec.seed_batching,
         )
         for group in groups
     ]

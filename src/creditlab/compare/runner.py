@@ -163,5 +163,5 @@ def compare(
 
 def planned_trials(spec: CompareSpec) -> int:
     """How many trials ``spec`` runs if every (task, rule) can be tuned."""
-    finals = 1 if spec.vmap_seeds else spec.seeds
+    finals = spec.seeds if spec.seed_batching == "separate" else 1
     return len(plan_tuning(spec)) + len(spec.tasks) * len(spec.rules) * finals

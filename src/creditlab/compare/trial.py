@@ -27,7 +27,7 @@ from creditlab.build import build_objective
 from creditlab.compare.plan import TrialSpec
 from creditlab.config import make_config
 from creditlab.plugins import load_plugins
-from creditlab.seeds import train_seeds
+from creditlab.seeds import BATCHINGS, train_seeds
 from creditlab.train import training_parts
 
 
@@ -69,7 +69,7 @@ def alignment_with_bptt(config: Any, draws: int) -> Callable[..., np.ndarray]:
     seed's network and weights, compiled once."""
     if config.rule == "bptt":
         return lambda networks, states, seeds: np.ones(len(seeds))
-    parts = training_parts(config, key_impl="threefry2x32")
+    parts = training_parts(config)
     objective = build_objective(config, parts.task)
 
     def one(network: Any, state: Any, seed: Any) -> jax.Array:
@@ -102,7 +102,7 @@ def run_trial(spec_fields: dict) -> dict:
     config = trial_config(spec)
     start = time.perf_counter()
     seeds = list(spec.seeds)
-    result = train_seeds(config, seeds)
+    result = train_seeds(config, seeds, batching=BATCHINGS[spec.batching])
     train_s = time.perf_counter() - start
     cosines = alignment_with_bptt(config, spec.alignment_draws)
     cos_start = cosines(result.networks, result.initial_states, seeds)

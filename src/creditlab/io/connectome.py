@@ -32,6 +32,7 @@ CELL_TYPES = (
     "MICRO", "MIGR", "MSN", "OLIGO", "STN", "TAN", "unclassified",
 )  # fmt: skip
 COMPARTMENTS = {0: "spine_neck", 1: "spine_head", 2: "shaft", 3: "soma", 255: "unknown"}
+KNOWN_COMPARTMENTS = (*COMPARTMENTS.values(), "other")
 ALIASES = {
     "pre_id": ("pre_id", "pre_cell_id", "pre_ssv", "pre_ssv_id", "ssv1", "pre_pt_root_id"),
     "post_id": ("post_id", "post_cell_id", "post_ssv", "post_ssv_id", "ssv2", "post_pt_root_id"),
@@ -105,6 +106,13 @@ def normalise(raw: pd.DataFrame) -> pd.DataFrame:
     table["post_type"] = _names(table.post_type, types)
     compartment = _names(table.compartment, COMPARTMENTS)
     table["compartment"] = compartment.str.strip().str.lower().str.replace(" ", "_")
+    unnamed = ~table.compartment.isin(KNOWN_COMPARTMENTS)
+    if unnamed.any():
+        first = int(np.flatnonzero(unnamed)[0])
+        raise SynapseTableError(
+            f"row {first}: compartment {table.compartment.iloc[first]!r} is not one of "
+            f"{', '.join(KNOWN_COMPARTMENTS)} ({int(unnamed.sum())} such rows)"
+        )
     bad = ~np.isfinite(table.area_um2) | (table.area_um2 <= 0)
     if bad.any():
         raise SynapseTableError(
@@ -127,4 +135,7 @@ def read_synapse_table(path: str | Path) -> pd.DataFrame:
         raise SynapseTableError(f"{path}: cannot be read as a table ({error})") from None
     if raw.empty:
         raise SynapseTableError(f"{path}: the table has no rows")
-    return normalise(raw)
+    try:
+        return normalise(raw)
+    except SynapseTableError as error:
+        raise SynapseTableError(f"{path}: {error}") from None

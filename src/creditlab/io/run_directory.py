@@ -18,6 +18,7 @@ import fcntl
 import json
 import os
 import platform
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -61,8 +62,12 @@ def check_out(path: Path) -> None:
         if parent.exists() and not parent.is_dir():
             raise OutputExists(f"{path}: {parent} is a file, not a folder; choose another --out")
         if parent.exists():
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise OutputExists(f"{path}: {parent} cannot be written; choose another --out")
+            try:  # a real attempt: root passes os.access, not a read-only mount or /proc
+                os.rmdir(tempfile.mkdtemp(prefix=".creditlab-probe-", dir=parent))
+            except OSError as error:
+                raise OutputExists(
+                    f"{path}: {parent} cannot be written ({error.strerror}); choose another --out"
+                ) from None
             return
 
 

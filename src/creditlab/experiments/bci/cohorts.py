@@ -38,6 +38,9 @@ def combine(runs: list[Path]) -> pd.DataFrame:
     """One row per cohort, condition and finding (``signatures.parquet`` of each run, with
     its ``cohort`` seed); refuses runs that differ in conditions, findings or size, or
     that repeat a seed."""
+    missing = [str(run) for run in runs if not run.is_dir()]
+    if missing:
+        raise ValueError(f"no such folder: {', '.join(missing)}")
     if len(runs) < 2:
         raise ValueError("give at least two comparison runs (cohorts)")
     tables, sizes = [], []
