@@ -278,18 +278,30 @@ def test_one_mouse_says_not_testable_and_a_session_shorter_than_a_trial_is_refus
             BCIConfig(**minutes)
 
 
-def test_a_condition_on_ray_can_ask_for_a_share_of_a_gpu() -> None:
-    """bci-compare --gpus-per-condition: on a local Ray with one declared (fake) GPU, two
-    conditions asking for half each are scheduled and run."""
+def test_a_condition_on_ray_asks_for_its_cores_or_a_share_of_a_gpu(monkeypatch) -> None:
+    """bci-compare --address: on a local Ray with one declared (fake) GPU, two conditions
+    asking for half a GPU each are scheduled and run; a CPU condition asks for one core
+    and its worker computes on one XLA thread, on the CPU."""
     import ray
 
+    from creditlab.cluster import TaskResources
     from creditlab.experiments.bci.cluster import simulate_on_ray
 
+    asked: list[dict] = []
+    remote = ray.remote
+    monkeypatch.setattr(ray, "remote", lambda **options: asked.append(options) or remote(**options))
     ray.init(num_cpus=2, num_gpus=1, include_dashboard=False, log_to_driver=False)
     try:
         config = BCIConfig(**(SMALL | {"mice": 1, "days": 1}), probe_minutes=0.0)
         jobs = {"a": (config, None), "b": (config.model_copy(update={"seed": 1}), None)}
-        found = dict(simulate_on_ray(jobs, "local", gpus=0.5))
+        found = dict(simulate_on_ray(jobs, "local", resources=TaskResources(gpus=0.5)))
         assert set(found) == {"a", "b"} and all(len(r.daily) == 1 for r in found.values())
+        assert asked[-1]["num_gpus"] == 0.5
+        on_cpu = dict(simulate_on_ray({"c": (config, None)}, "local"))
+        assert len(on_cpu["c"].daily) == 1
+        environment = asked[-1]["runtime_env"]["env_vars"]
+        assert asked[-1]["num_cpus"] == 1 and asked[-1]["num_gpus"] == 0
+        assert environment["JAX_PLATFORMS"] == "cpu"
+        assert "xla_cpu_multi_thread_eigen=false" in environment["XLA_FLAGS"]
     finally:
         ray.shutdown()

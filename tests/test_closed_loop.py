@@ -15,6 +15,7 @@ from creditlab.config import make_config
 from creditlab.network import Params, Recording, init_params, make_network, simulate
 from creditlab.neurons import Rate
 from creditlab.rules import RULES
+from creditlab.seeds import train_seeds
 from creditlab.train import train
 
 
@@ -69,6 +70,25 @@ def test_every_rule_runs_the_closed_loop_with_a_late_binary_reward(rule: str) ->
     assert len(rows) == 2 and all(np.isfinite(row["loss"]) for row in rows)
 
 
+def closed_loop_ratios(rule: str, options: dict, seeds: int, learning_rate: float) -> list:
+    """Mean loss of the last 20 of 100 iterations over that of the first 20, per seed
+    (seeds 0 … seeds−1, trained together: each with ``train``'s own numbers)."""
+    config = make_config(
+        task="reach",
+        rule=rule,
+        iterations=100,
+        learning_rate=learning_rate,
+        neuron={"model": "rate", "tau_m": 20.0},
+        network={"n_rec": 50},
+        reward_rule={**options, "reward_delay_ms": 200.0},
+    )
+    ratios = []
+    for rows in train_seeds(config, range(seeds)).metrics:
+        losses = [row["loss"] for row in rows]
+        ratios.append(np.mean(losses[-20:]) / np.mean(losses[:20]))
+    return ratios
+
+
 @pytest.mark.parametrize(
     ("rule", "options"),
     [
@@ -76,17 +96,9 @@ def test_every_rule_runs_the_closed_loop_with_a_late_binary_reward(rule: str) ->
         ("three-factor", {"noise_std": 0.5, "trace_time_constant_ms": 1000.0}),
     ],
 )
-@pytest.mark.parametrize("seed", [0, 1])
-def test_reward_based_rules_learn_the_closed_loop_from_a_late_reward(rule, options, seed) -> None:
-    config = make_config(
-        task="reach",
-        rule=rule,
-        iterations=100,
-        seed=seed,
-        learning_rate=5e-3,
-        neuron={"model": "rate", "tau_m": 20.0},
-        network={"n_rec": 50},
-        reward_rule={**options, "reward_delay_ms": 200.0},
-    )
-    losses = [row["loss"] for row in train(config).metrics]
-    assert np.mean(losses[-20:]) < 0.8 * np.mean(losses[:20])
+def test_reward_based_rules_learn_the_closed_loop_from_a_late_reward(rule, options) -> None:
+    """Over 8 seeds the median run ends below 0.8 × its starting loss. (Per seed it does
+    not always: three-factor's seeds give 0.51–1.56, two of eight above 0.8.)"""
+    assert np.median(closed_loop_ratios(rule, options, 8, 5e-3)) < 0.8
+    # the case where it must fail: the same runs with a rate too small to learn
+    assert np.median(closed_loop_ratios(rule, options, 3, 1e-12)) > 0.9

@@ -69,7 +69,7 @@ def test_a_compare_trial_gives_trains_loss_curve_bitwise() -> None:
     assert record["seeds"][1]["loss_curve"] == losses(train(config).metrics)
 
 
-@pytest.mark.parametrize(("precision", "rtol"), [("float64", 1e-12), ("float32", 1e-4)])
+@pytest.mark.parametrize(("precision", "rtol"), [("float64", 1e-12), ("float32", 1e-6)])
 def test_the_vmapped_layout_equals_them_to_rounding(precision, rtol) -> None:
     config = config_of("sine-waves", "eprop", {}, precision)
     looped = train_seeds(config, [0, 1, 2])

@@ -911,6 +911,10 @@ def bci_compare(
         float,
         typer.Option(help="with --address: GPUs each condition asks Ray for (fractions share one)"),
     ] = 0.0,
+    cpus_per_condition: Annotated[
+        float,
+        typer.Option(help="with --address: CPU cores each condition asks Ray for (1: XLA on one)"),
+    ] = 1.0,
     tuning: TuningTable = None,
 ) -> None:
     """Run every rule with and without apical inhibition on the same mice (with the
@@ -918,6 +922,7 @@ def bci_compare(
     which rule reproduces which finding."""
     from pydantic import ValidationError
 
+    from creditlab.cluster import TaskResources
     from creditlab.config import describe_errors
     from creditlab.experiments.bci.comparison import (
         comparison_configs,
@@ -946,8 +951,10 @@ def bci_compare(
         _fail(str(error).strip("'\""))
     if not (math.isfinite(gpus_per_condition) and gpus_per_condition >= 0):
         _fail(f"--gpus-per-condition must be a finite number >= 0, got {gpus_per_condition}")
-    if gpus_per_condition and address is None:
-        _fail("--gpus-per-condition needs --address (the conditions run as Ray tasks)")
+    if not (math.isfinite(cpus_per_condition) and cpus_per_condition > 0):
+        _fail(f"--cpus-per-condition must be a finite number > 0, got {cpus_per_condition}")
+    if (gpus_per_condition or cpus_per_condition != 1) and address is None:
+        _fail("--gpus-per-condition and --cpus-per-condition need --address (Ray tasks)")
     _check_address(address)
     for name in names:
         rule, origin = parse_condition(name)
@@ -976,7 +983,7 @@ def bci_compare(
                 plugins=tuple(PLUGINS),
                 on_start=on_start,
                 on_done=on_done,
-                gpus=gpus_per_condition,
+                resources=TaskResources(cpus=cpus_per_condition, gpus=gpus_per_condition),
             )
         except OutputExists as error:
             _fail(str(error))

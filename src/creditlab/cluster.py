@@ -49,6 +49,9 @@ class TaskResources(NamedTuple):
         }
 
 
+ONE_CORE = TaskResources()  # a CPU task computing on one core
+
+
 class ClusterUnreachable(ConnectionError):
     """The Ray cluster at ``--address`` does not answer."""
 

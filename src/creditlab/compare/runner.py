@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from creditlab.cluster import TaskResources, connect
+from creditlab.cluster import ONE_CORE, TaskResources, connect
 from creditlab.compare.leaderboard import write_leaderboard
 from creditlab.compare.plan import (
     CompareSpec,
@@ -30,7 +30,6 @@ from creditlab.compare.trial import run_trial, tail_mean
 from creditlab.io.run_directory import OutputExists, RunDirectory, _atomic_write, _version
 
 Event = Callable[[str, dict], None]
-ONE_CPU = TaskResources(cpus=1.0, gpus=0.0)
 
 
 class ComparisonFolder:
@@ -95,7 +94,7 @@ def compare(
     address: str | None = None,
     on_event: Event | None = None,
     trial_function: Callable[[dict], dict] = run_trial,
-    resources: TaskResources = ONE_CPU,
+    resources: TaskResources = ONE_CORE,
 ) -> dict[str, Any]:
     """Run (or resume) ``spec`` into ``out``; returns the leaderboard's rows, the trial
     records and the folder. ``on_event(kind, record)`` hears of every trial ("ok",

@@ -11,11 +11,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator
 from pathlib import Path
 
+from creditlab.cluster import ONE_CORE, TaskResources
 from creditlab.experiments.bci.experiment import BCIConfig, Results
-
-# Each condition asks Ray for one CPU (so none is unschedulable on a small node); JAX
-# still spreads its vmapped mice over every core of the node it lands on.
-CPUS_PER_CONDITION = 1
 
 
 def _simulate(
@@ -35,22 +32,20 @@ def simulate_on_ray(
     jobs: dict[Hashable, tuple[BCIConfig, Path | None]],
     address: str,
     plugins: tuple[str, ...] = (),
-    gpus: float = 0.0,
+    resources: TaskResources = ONE_CORE,
 ) -> Iterator[tuple[Hashable, Results]]:
     """Submit every ``key: (config, nwb folder or None)`` and yield ``(key, results)`` in
-    the order they finish (``plugins``: users' rule files each task runs first; ``gpus``:
-    the share of a GPU each condition asks for, :class:`creditlab.cluster.TaskResources`).
+    the order they finish (``plugins``: users' rule files each task runs first;
+    ``resources``: what each condition asks Ray for, by default one core, on which XLA
+    then computes, so conditions side by side do not oversubscribe a node).
     A condition that fails raises its error here."""
     import jax
     import ray
 
-    from creditlab.cluster import TaskResources, connected
+    from creditlab.cluster import connected
 
-    options = {"num_cpus": CPUS_PER_CONDITION, "max_retries": 0}
-    if gpus > 0:
-        options = TaskResources(cpus=CPUS_PER_CONDITION, gpus=gpus).options()
     with connected(address):
-        remote = ray.remote(**options)(_simulate)
+        remote = ray.remote(**resources.options())(_simulate)
         x64 = jax.config.jax_enable_x64
         pending = {
             remote.remote(

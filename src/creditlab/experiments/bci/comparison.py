@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from creditlab.cluster import ONE_CORE, TaskResources
 from creditlab.experiments.bci.experiment import BCIConfig, Results
 from creditlab.experiments.bci.learning import rule_label
 from creditlab.experiments.bci.outputs import (
@@ -161,14 +162,15 @@ def run_comparison(
     plugins: tuple[str, ...] = (),
     on_start: Callable[[Condition], DayCallback | None] | None = None,
     on_done: Callable[[Condition], None] | None = None,
-    gpus: float = 0.0,
+    resources: TaskResources = ONE_CORE,
 ) -> Path:
     """Run every condition of ``configs`` (:func:`comparison_configs`) into ``out`` and
     return the path of ``signatures.md``. Run again into the same ``out`` with the same
     grid, it reads the finished conditions back and runs the rest (:func:`open_grid`).
     ``plugins`` are the users' rule files that Ray tasks run first. ``on_start(key)``
     may return a per-day callback for a local run; ``on_done(key)`` follows each write
-    (or each condition read back). ``gpus``: the share of a GPU each Ray task asks for."""
+    (or each condition read back). ``resources``: what each Ray task asks for (cores,
+    a share of a GPU) and the environment its worker gets."""
     directory = open_grid(out, configs)
     with directory:  # its lock is held until the grid ends
         folders = {
@@ -195,7 +197,7 @@ def run_comparison(
             from creditlab.experiments.bci.cluster import simulate_on_ray
 
             jobs = {key: (config, folders[key] if nwb else None) for key, config in pending.items()}
-            yield from simulate_on_ray(jobs, address, plugins, gpus)
+            yield from simulate_on_ray(jobs, address, plugins, resources)
 
         for key, results in finished():
             outcomes[key] = results, finish_condition(configs[key], folders[key], results)
