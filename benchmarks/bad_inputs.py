@@ -350,8 +350,81 @@ def cases() -> list[Case]:
         )
         for name, text, names in tables
     ]
+    conn = str(FIXTURES / "synapses.conn_mat.txt")
     found += [
         Case("synapse table", ["connectome-stats", "{d}/none.csv", *out], "refused", ("none.csv",)),
+        Case(
+            "synapse table",
+            ["connectome-stats", conn, *out],
+            "refused",
+            ("--cell-type-codes",),
+            label="connectome-stats conn_mat without its code table",
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", conn, *out, "--cell-type-codes", "v9"],
+            "refused",
+            ("v9",),
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", conn, *out, "--format", "xlsx"],
+            "refused",
+            ("xlsx",),
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", conn, *out, "--min-area-um2", "nan"],
+            "refused",
+            ("--min-area-um2",),
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", "{d}/c.csv", *out],
+            "refused",
+            ("--format conn-mat",),
+            setup=write("c.csv", Path(conn).read_text().replace("\t", ",")),
+            label="connectome-stats on a conn_mat export made comma-separated",
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", "{d}/t.csv", *out],
+            "refused",
+            ("'msn'",),
+            setup=write("t.csv", header + "HVC,msn,spine_head,0.2,0,1\n"),
+            label="connectome-stats: cell type 'msn' (wrong case)",
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", "{d}/t.csv", *out],
+            "refused",
+            ("'dendrite'",),
+            setup=write("t.csv", header + "HVC,MSN,dendrite,0.2,0,1\n"),
+            label="connectome-stats: compartment 'dendrite'",
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", "{d}/t.csv", *out],
+            "refused",
+            ("cell id",),
+            setup=write("t.csv", header + "HVC,MSN,spine_head,0.2,,\nHVC,MSN,shaft,0.3,,\n"),
+            label="connectome-stats: synapses without ids",
+        ),
+        Case(
+            "synapse table",
+            ["connectome-stats", "{d}/deep.json", *out],
+            "refused",
+            ("deep.json",),
+            setup=write("deep.json", "[" * 100_000 + "]" * 100_000),
+            label="connectome-stats: JSON nested 100 000 deep",
+        ),
+        Case(
+            "accepted",
+            ["connectome-stats", conn, *out, "--cell-type-codes", "ctgt_j0251_v2"],
+            "accepted",
+            ("read as conn-mat",),
+            timeout_s=120,
+        ),
     ]
     tuning_bad = [
         ("tuned.csv", "", ("tuned.csv",)),

@@ -1067,23 +1067,79 @@ def song(
 
 @app.command("connectome-stats")
 def connectome_stats(
-    table: Annotated[Path, typer.Argument(help="synapse table: .csv, .parquet or .json")],
+    table: Annotated[
+        Path,
+        typer.Argument(
+            help="synapse table: SyConn's conn_mat export, JSON (array or one record per "
+            "line), Parquet or CSV with columns pre_id, post_id, pre_type, post_type, "
+            "compartment, area_um2 [and synapse_probability] (or SyConn's names)"
+        ),
+    ],
     out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    format: Annotated[
+        str | None,
+        typer.Option(help="conn-mat, ndjson, json, parquet or csv [default: from the content]"),
+    ] = None,
+    cell_type_codes: Annotated[
+        str | None,
+        typer.Option(
+            help="the table of numeric cell types: ctgt_j0251_v2, j0251-v6 or web-release "
+            "(conn_mat files need it) [default for JSON and Parquet: web-release]"
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="leave invalid rows out and count them per reason")
+    ] = False,
+    min_synapse_probability: Annotated[
+        float, typer.Option(help="keep synapses above this probability (the authors': 0.6)")
+    ] = 0.6,
+    min_area_um2: Annotated[
+        float, typer.Option(help="keep synapses above this area [µm²] (the authors': 0.1)")
+    ] = 0.1,
 ) -> None:
     """Compartment fractions, area per cell type and pair size similarity of a synapse
-    table (for example from the Area X connectome), as `creditlab song` reports them."""
+    table (for example the Area X connectome), as `creditlab song` reports them; writes
+    connectome_stats.md, connectome_stats.parquet and compartments.png."""
     from creditlab.experiments.song.outputs import write_connectome_stats
-    from creditlab.io.connectome import SynapseTableError, read_synapse_table
-    from creditlab.io.run_directory import OutputExists, RunDirectory
+    from creditlab.io.connectome import Filters, SynapseTableError, read_synapse_table
+    from creditlab.io.run_directory import OutputExists, RunDirectory, check_out
 
+    for name, value in (("--min-synapse-probability", min_synapse_probability),
+                        ("--min-area-um2", min_area_um2)):  # fmt: skip
+        if not (math.isfinite(value) and value >= 0):
+            _fail(f"{name} must be a finite number >= 0, got {value}")
     try:
-        synapses = read_synapse_table(table)
-    except SynapseTableError as error:
+        check_out(out)
+    except OutputExists as error:
         _fail(str(error))
+    filters = Filters(min_probability=min_synapse_probability, min_area_um2=min_area_um2)
+    try:
+        read = read_synapse_table(
+            table,
+            format=format,
+            cell_type_codes=cell_type_codes,
+            skip_invalid=skip_invalid,
+            filters=filters,
+        )
+    except (SynapseTableError, ValueError) as error:
+        _fail(str(error))
+    reading = [
+        f"read as {read.format} ({read.how}); {read.rows:,} rows",
+        f"filters: {read.filters}; {read.filtered:,} rows left out by them",
+        *(f"invalid, left out: {count:,} rows: {reason}" for reason, count in read.skipped.items()),
+    ]
+    if read.table.empty:
+        _fail(f"{table}: no synapse is left after the filters ({read.filters})")
     try:
         directory = RunDirectory(out)
     except OutputExists as error:
         _fail(str(error))
-    directory.write_config({"table": str(table.resolve()), "synapses": len(synapses)})
-    write_connectome_stats(directory.path, synapses, str(table))
-    console.print((directory.path / "connectome_stats.md").read_text())
+    directory.write_config(
+        {"table": str(table.resolve()), "synapses": len(read.table), "format": read.format}
+        | {"cell_type_codes": cell_type_codes, "skip_invalid": skip_invalid}
+        | {"min_synapse_probability": min_synapse_probability, "min_area_um2": min_area_um2}
+    )
+    for line in reading:
+        console.print(escape(line))
+    write_connectome_stats(directory.path, read.table, str(table), reading)
+    console.print(escape((directory.path / "connectome_stats.md").read_text()))

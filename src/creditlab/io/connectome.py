@@ -1,52 +1,226 @@
-"""Reading a synapse table: CSV, Parquet, or the JSON a connectome service returns.
+"""Reading a synapse table of the Area X connectome (or of a model) in its real formats.
 
-The result has the columns of :mod:`creditlab.analysis.connectome`: ``pre_id, post_id,
-pre_type, post_type, compartment, area_um2``. Column names are matched
-case-insensitively against the aliases below, which cover SyConn's exports and the
-public Area X release (Rother et al. 2025; https://syconn.esc.mpcdf.mpg.de):
+Formats (chosen by ``format=`` or detected from the content; :func:`detect_format` says
+how it decided):
 
-- numeric cell types use the release's order (0 ASTRO, 1 DA, 2 FRAG, 3 GPe, 4 GPi,
-  5 HVC, 6 INT1, 7 INT2, 8 INT3, 9 LMAN, 10 LTS, 11 MICRO, 12 MIGR, 13 MSN, 14 OLIGO,
-  15 STN, 16 TAN, 17 unclassified);
-- numeric compartments its post-morphology codes (0 spine_neck, 1 spine_head, 2 shaft,
-  3 soma, 255 unknown); names are lower-cased with spaces as underscores;
-- ``mesh_area`` (SyConn's area of the whole synaptic mesh, both faces) is halved, as the
-  Area X analysis does; ``size`` (SyConn's signed export) is taken in absolute value.
+- ``conn-mat``: SyConn's tab-separated export (:mod:`creditlab.io.conn_mat`); its cell
+  types need a code table (``cell_type_codes=``), which the file does not carry;
+- ``ndjson``: one JSON synapse record per line (for large files); ``json``: an array of
+  records, ``{"columns": [...], "data": [[...], ...]}``, a mapping column → list, or any
+  of these under one key; ``parquet``; ``csv``. Their columns are matched
+  case-insensitively against :data:`ALIASES` (SyConn's and the web release's names);
+  numeric cell types and compartments are the web release's codes unless
+  ``cell_type_codes`` names another table (a CSV with numeric cell types must name it).
 
-JSON may be a list of records, ``{"columns": [...], "data": [[...], ...]}``, a mapping
-of column → list, or any of these under one key such as ``"synapses"`` or ``"data"``.
-Files are parsed as data only (no pickle). Anything else is refused with a message that
-names what is missing.
+Every row is checked (:mod:`creditlab.io.synapse_checks`): an unknown or fractional code,
+a cell type in the wrong case, a missing or placeholder id, an area ≤ 0, a row whose
+partners are both dendrites or both axons is an error naming the row, column and value,
+or with ``skip_invalid`` is left out and counted. Files are parsed as data only (never
+unpickled). Large files are read in chunks of ``chunk_rows`` rows, each decoded to compact
+columns (ids as int64, names as categoricals, areas as float32) and filtered
+(:class:`Filters`) before the next is read, so the text of the file is never held whole.
+
+The result has ``pre_id, post_id, pre_type, post_type, compartment, area_um2`` (and
+``synapse_probability`` where the file has one), the table of
+:mod:`creditlab.analysis.connectome`.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
-CELL_TYPES = (
-    "ASTRO", "DA", "FRAG", "GPe", "GPi", "HVC", "INT1", "INT2", "INT3", "LMAN", "LTS",
-    "MICRO", "MIGR", "MSN", "OLIGO", "STN", "TAN", "unclassified",
-)  # fmt: skip
-COMPARTMENTS = {0: "spine_neck", 1: "spine_head", 2: "shaft", 3: "soma", 255: "unknown"}
-KNOWN_COMPARTMENTS = (*COMPARTMENTS.values(), "other")
+from creditlab.io import conn_mat
+from creditlab.io.connectome_codes import (
+    CELL_TYPES,
+    COMPARTMENTS,
+    WEB_POST_MORPHOLOGY,
+    cell_type_table,
+)
+from creditlab.io.synapse_checks import (
+    RowChecks,
+    SynapseTableError,
+    areas,
+    decode,
+    identifiers,
+    integer_codes,
+    named,
+)
+
+__all__ = [
+    "FORMATS",
+    "Filters",
+    "SynapseRead",
+    "SynapseTableError",
+    "detect_format",
+    "read_synapse_table",
+]
+
+FORMATS = ("conn-mat", "ndjson", "json", "parquet", "csv")
 ALIASES = {
-    "pre_id": ("pre_id", "pre_cell_id", "pre_ssv", "pre_ssv_id", "ssv1", "pre_pt_root_id"),
-    "post_id": ("post_id", "post_cell_id", "post_ssv", "post_ssv_id", "ssv2", "post_pt_root_id"),
-    "pre_type": ("pre_type", "pre_celltype", "pre_cell_type", "celltype1"),
-    "post_type": ("post_type", "post_celltype", "post_cell_type", "celltype2"),
-    "compartment": (
-        "compartment", "post_compartment", "post_morphology", "post_spiness", "spiness2",
-    ),
-    "area_um2": ("area_um2", "syn_area", "synapse_area", "area", "mesh_area", "size"),
-}  # fmt: skip
+    "pre_id": ("pre_id", "pre_cell_id", "pre_ssv", "pre_ssv_id", "pre_pt_root_id"),
+    "post_id": ("post_id", "post_cell_id", "post_ssv", "post_ssv_id", "post_pt_root_id"),
+    "pre_type": ("pre_type", "pre_celltype", "pre_cell_type"),
+    "post_type": ("post_type", "post_celltype", "post_cell_type"),
+    "compartment": ("compartment", "post_compartment", "post_morphology", "post_spiness"),
+    "area_um2": ("area_um2", "syn_area", "synapse_area", "area", "mesh_area"),
+    "synapse_probability": ("synapse_probability", "synprob", "syn_prob", "probability"),
+}
+OPTIONAL = ("synapse_probability",)
 
 
-class SynapseTableError(ValueError):
-    """The file is not a synapse table this module can read."""
+@dataclass(frozen=True)
+class Filters:
+    """Which synapses count: probability > ``min_probability`` (where the table has one)
+    and area > ``min_area_um2`` (both strict). :meth:`authors` are the connectome
+    authors' analysis defaults (areaX-connectomic-analysis, ``analysis_params.py``)."""
+
+    min_probability: float = 0.0
+    min_area_um2: float = 0.0
+
+    @classmethod
+    def authors(cls) -> Filters:
+        return cls(min_probability=0.6, min_area_um2=0.1)
+
+    def describe(self, has_probability: bool) -> str:
+        probability = (
+            f"synapse probability > {self.min_probability:g}"
+            if has_probability
+            else "no synapse-probability column: not filtered by probability"
+        )
+        return f"{probability}; area > {self.min_area_um2:g} µm²"
+
+
+class SynapseRead(NamedTuple):
+    table: pd.DataFrame
+    format: str
+    how: str  # "given" or what detection saw
+    rows: int  # data rows in the file
+    skipped: dict[str, int]  # invalid rows left out, per reason (with skip_invalid)
+    filtered: int  # valid rows the filters left out
+    filters: str  # the filters, in words
+
+
+def detect_format(path: Path) -> tuple[str, str]:
+    """``(format, why)`` from the first bytes of ``path``."""
+    with open(path, "rb") as handle:
+        start = handle.read(65536)
+    if start.startswith(b"PAR1"):
+        return "parquet", "Parquet magic bytes"
+    text = start.decode("utf-8", errors="replace")
+    first = text.split("\n", 1)[0]
+    if first.startswith("#") and "ssv1" in first.split():
+        return "conn-mat", "a '# x y z ssv1 …' header line"
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        return "json", "a JSON array"
+    if stripped.startswith("{"):
+        line = stripped.split("\n", 1)[0].strip()
+        try:
+            json.loads(line)
+            return "ndjson", "one JSON object per line"
+        except json.JSONDecodeError:
+            return "json", "a JSON object"
+    return "csv", "neither Parquet, JSON nor a conn_mat header"
+
+
+def read_synapse_table(
+    path: str | Path,
+    *,
+    format: str | None = None,
+    cell_type_codes: str | None = None,
+    skip_invalid: bool = False,
+    filters: Filters = Filters(),
+    chunk_rows: int = 500_000,
+) -> SynapseRead:
+    """Read, check, decode and filter the synapse table at ``path`` (module docstring)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SynapseTableError(f"{path}: no such file")
+    how = "given"
+    if format is None:
+        format, why = detect_format(path)
+        how = f"detected from the content: {why}"
+    if format not in FORMATS:
+        raise SynapseTableError(f"unknown format {format!r}; known: {', '.join(FORMATS)}")
+    if format == "conn-mat" and cell_type_codes is None:
+        raise SynapseTableError(
+            f"{path}: a conn_mat file does not say which cell-type codes it uses; name them "
+            "with --cell-type-codes (ctgt_j0251_v2, j0251-v6 or web-release)"
+        )
+    types = cell_type_table(cell_type_codes) if cell_type_codes else None
+    try:
+        return _read(path, format, types, skip_invalid, filters, chunk_rows, how, as_text=False)
+    except conn_mat.NotNumbers:  # read again as text, where the checks name the field
+        return _read(path, format, types, skip_invalid, filters, chunk_rows, how, as_text=True)
+
+
+def _read(path, format, types, skip_invalid, filters, chunk_rows, how, as_text) -> SynapseRead:
+    skipped: Counter = Counter()
+    kept, rows, filtered, has_probability = [], 0, 0, False
+    try:
+        for raw, line_offset in _chunks(path, format, chunk_rows, as_text):
+            checks = RowChecks(path, raw, rows + 1, line_offset, skip_invalid, skipped)
+            if format == "conn-mat":
+                table = conn_mat.decode_chunk(checks, raw, types)
+            else:
+                table = _decode_records(checks, raw, types, format)
+            rows += len(raw)
+            table = table[checks.keep()]
+            has_probability = "synapse_probability" in table
+            passes = table.area_um2.to_numpy() > filters.min_area_um2
+            if has_probability:
+                passes &= table.synapse_probability.to_numpy() > filters.min_probability
+            filtered += int((~passes).sum())
+            kept.append(table[passes])
+    except (UnicodeDecodeError, ValueError, TypeError, OSError, RecursionError) as error:
+        if isinstance(error, SynapseTableError | conn_mat.NotNumbers):
+            raise
+        raise SynapseTableError(f"{path}: cannot be read as {format} ({error})") from None
+    if rows == 0:
+        raise SynapseTableError(f"{path}: the table has no rows")
+    table = pd.DataFrame(
+        {
+            column: union_categoricals([part[column] for part in kept], ignore_order=True)
+            if isinstance(kept[0][column].dtype, pd.CategoricalDtype)
+            else np.concatenate([part[column].to_numpy() for part in kept])
+            for column in kept[0].columns
+        }
+    )
+    return SynapseRead(
+        table, format, how, rows, dict(skipped), filtered, filters.describe(has_probability)
+    )
+
+
+def _chunks(
+    path: Path, format: str, rows: int, as_text: bool
+) -> Iterator[tuple[pd.DataFrame, int | None]]:
+    """``(raw chunk, lines before the first data row)`` of each format."""
+    if format == "conn-mat":
+        for chunk in conn_mat.chunks(path, rows, as_text):
+            yield chunk, 1
+    elif format == "csv":
+        for chunk in pd.read_csv(path, chunksize=rows, dtype=str):
+            yield chunk, 1
+    elif format == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+            yield batch.to_pandas(), None
+    elif format == "ndjson":
+        reader = pd.read_json(path, lines=True, chunksize=rows, dtype=False, precise_float=True)
+        for chunk in reader:
+            yield chunk, 0
+    else:
+        yield _records(json.loads(path.read_text(encoding="utf-8"))), None
 
 
 def _records(payload) -> pd.DataFrame:
@@ -64,78 +238,73 @@ def _records(payload) -> pd.DataFrame:
     )
 
 
-def _load(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if suffix == ".json":
-        return _records(json.loads(path.read_text()))
-    raise SynapseTableError(f"{path}: unknown format {suffix!r}; use .csv, .parquet or .json")
-
-
-def _names(values: pd.Series, codes: dict[int, str]) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(values):
-        unknown = sorted(set(values.dropna().astype(int)) - set(codes))
-        if unknown:
-            raise SynapseTableError(f"unknown code(s) {unknown[:5]}; known: {codes}")
-        return values.astype(int).map(codes)
-    return values.astype(str)
-
-
-def normalise(raw: pd.DataFrame) -> pd.DataFrame:
-    """Rename, decode and check a raw table (module docstring)."""
-    lower = {column.lower(): column for column in raw.columns}
-    table = pd.DataFrame(index=raw.index)
+def _decode_records(
+    checks: RowChecks, raw: pd.DataFrame, types: dict[int, str] | None, format: str
+) -> pd.DataFrame:
+    lower = {str(column).lower(): column for column in raw.columns}
+    found = {}
     for name, aliases in ALIASES.items():
-        found = next((lower[a] for a in aliases if a in lower), None)
-        if found is None:
-            raise SynapseTableError(
-                f"no column for {name!r}; accepted names: {', '.join(aliases)} "
-                f"(the table has: {', '.join(map(str, raw.columns))})"
+        column = next((lower[a] for a in aliases if a in lower), None)
+        if column is None and name not in OPTIONAL:
+            hint = (
+                "; its ssv1, ssv2, comp1, comp2 columns are SyConn's conn_mat export, whose "
+                "partners are unordered: read the export as written (tab-separated, its '# ' "
+                "header) with --format conn-mat"
+                if {"ssv1", "comp1"} <= set(lower)
+                else ""
             )
-        column = raw[found]
-        if name == "area_um2":
-            column = pd.to_numeric(column, errors="coerce")
-            column = column.abs() if found.lower() == "size" else column
-            column = column / 2 if found.lower() == "mesh_area" else column
-        table[name] = column
-    types = dict(enumerate(CELL_TYPES))
-    table["pre_type"] = _names(table.pre_type, types)
-    table["post_type"] = _names(table.post_type, types)
-    compartment = _names(table.compartment, COMPARTMENTS)
-    table["compartment"] = compartment.str.strip().str.lower().str.replace(" ", "_")
-    unnamed = ~table.compartment.isin(KNOWN_COMPARTMENTS)
-    if unnamed.any():
-        first = int(np.flatnonzero(unnamed)[0])
-        raise SynapseTableError(
-            f"row {first}: compartment {table.compartment.iloc[first]!r} is not one of "
-            f"{', '.join(KNOWN_COMPARTMENTS)} ({int(unnamed.sum())} such rows)"
+            raise SynapseTableError(
+                f"{checks.path}: no column for {name!r}; accepted names: {', '.join(aliases)} "
+                f"(the table has: {', '.join(map(str, raw.columns))}){hint}"
+            )
+        if column is not None:
+            found[name] = column
+    for column in found.values():
+        if format in ("json", "ndjson") and raw[column].dtype == object:
+            nested = raw[column].map(lambda v: isinstance(v, dict | list)).to_numpy(dtype=bool)
+            checks.fail(nested, column, "a nested value where a number or name belongs")
+    table = {
+        "pre_id": identifiers(checks, raw[found["pre_id"]], found["pre_id"]),
+        "post_id": identifiers(checks, raw[found["post_id"]], found["post_id"]),
+    }
+    for side in ("pre_type", "post_type"):
+        values = raw[found[side]]
+        if _numeric(values):
+            if types is None and format == "csv":
+                raise SynapseTableError(
+                    f"{checks.path}: column {found[side]!r} holds numeric cell-type codes; "
+                    "name their table with --cell-type-codes (ctgt_j0251_v2, j0251-v6 or "
+                    "web-release)"
+                )
+            table_of = types or cell_type_table("web-release")
+            codes = integer_codes(checks, values, found[side], table_of, "cell type")
+            table[side] = decode(codes, table_of)
+        else:
+            table[side] = named(checks, values, found[side], CELL_TYPES, "cell type")
+    compartment = raw[found["compartment"]]
+    if _numeric(compartment):
+        codes = integer_codes(
+            checks, compartment, found["compartment"], WEB_POST_MORPHOLOGY, "compartment"
         )
-    bad = ~np.isfinite(table.area_um2) | (table.area_um2 <= 0)
-    if bad.any():
-        raise SynapseTableError(
-            f"{int(bad.sum())} synapse(s) have a missing, non-numeric or non-positive area "
-            f"(first at row {int(np.flatnonzero(bad)[0])})"
+        table["compartment"] = decode(codes, WEB_POST_MORPHOLOGY)
+    else:
+        table["compartment"] = named(
+            checks, compartment, found["compartment"], COMPARTMENTS, "compartment"
         )
-    return table.reset_index(drop=True)
+    area = found["area_um2"]
+    halved = str(area).lower() == "mesh_area"  # the whole mesh, both faces
+    table["area_um2"] = areas(checks, raw[area], area, 0.5 if halved else 1.0, absolute=False)
+    if "synapse_probability" in found:
+        column = found["synapse_probability"]
+        probability = pd.to_numeric(raw[column], errors="coerce").to_numpy(dtype=float)
+        checks.fail(~((probability >= 0) & (probability <= 1)), column, "probability not in [0, 1]")
+        table["synapse_probability"] = probability.astype(np.float32)
+    return pd.DataFrame(table)
 
 
-def read_synapse_table(path: str | Path) -> pd.DataFrame:
-    """Read and normalise the synapse table at ``path`` (.csv, .parquet or .json)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SynapseTableError(f"{path}: no such file")
-    try:
-        raw = _load(path)
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError) as error:
-        if isinstance(error, SynapseTableError):
-            raise
-        raise SynapseTableError(f"{path}: cannot be read as a table ({error})") from None
-    if raw.empty:
-        raise SynapseTableError(f"{path}: the table has no rows")
-    try:
-        return normalise(raw)
-    except SynapseTableError as error:
-        raise SynapseTableError(f"{path}: {error}") from None
+def _numeric(values: pd.Series) -> bool:
+    """Whether a column holds codes (numbers, or text that is all numbers)."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return True
+    present = values.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().all()

@@ -4,6 +4,7 @@ config.json            the validated config(s) and seed, with software versions
 learning.parquet       condition, bird, rendition, error, clean_error, relative_error, ...
 synapses.parquet       the synapse table the trained (first) condition predicts
 connectome_stats.md    compartment fractions, area percentages, pair similarity
+connectome_stats.parquet  one row per pre × post type: n and the fraction per compartment
 learning.png, song.png, compartments.png, report.html
 conditions/N.parquet   condition N's learning table, written as it finishes (a resumed
                        run reads the finished ones back); conditions/weights.npy, the
@@ -18,7 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from creditlab.analysis.connectome import area_percentages, compartment_fractions, pair_similarity
+from creditlab.analysis.connectome import (
+    area_percentages,
+    compartment_fractions,
+    compartment_table,
+    pair_similarity,
+)
 from creditlab.report import frame_markdown, html_page, html_table
 
 
@@ -31,18 +37,25 @@ def connectome_statistics(table: pd.DataFrame, shuffles: int = 1000) -> dict:
     }
 
 
-def write_connectome_stats(directory: Path, table: pd.DataFrame, source: str) -> dict:
-    """``connectome_stats.md`` (and ``compartments.png``) for ``table``; returns the stats."""
+def write_connectome_stats(
+    directory: Path, table: pd.DataFrame, source: str, reading: list[str] = ()
+) -> dict:
+    """``connectome_stats.md``, ``connectome_stats.parquet`` and ``compartments.png`` for
+    ``table``; ``reading``: lines saying how the table was read (format, filters, rows
+    left out). Returns the stats."""
     from creditlab.experiments.song.figures import plot_compartments
 
     stats = connectome_statistics(table)
     pairs = stats["pairs"]
+    compartment_table(table).to_parquet(directory / "connectome_stats.parquet", index=False)
     text = "\n".join(
         [
             "# Synapse statistics",
             "",
             f"Source: {source}. {len(table):,} synapses.",
             "",
+            *(f"- {line}" for line in reading),
+            *([""] if reading else []),
             "## HVC and LMAN synapses onto MSNs, by compartment (fractions)",
             "",
             frame_markdown(stats["fractions"]),
@@ -53,9 +66,10 @@ def write_connectome_stats(directory: Path, table: pd.DataFrame, source: str) ->
             "",
             "## Size similarity of synapse pairs sharing one HVC axon and one MSN dendrite",
             "",
-            f"{pairs.pairs} pairs; median |ln a₁ − ln a₂| = {pairs.median_log_difference:.3f} "
-            f"against {pairs.shuffled_median:.3f} with areas shuffled (1000 shuffles); "
-            f"p = {pairs.p:.3g} (one-sided: pairs more similar than shuffled).",
+            f"{pairs.pairs:,} pairs in {pairs.groups:,} same-axon same-dendrite groups; pooled "
+            f"s.d. of ln area within groups {pairs.within_sd:.3f} against {pairs.shuffled_sd:.3f}"
+            " with areas shuffled within each postsynaptic cell (1000 shuffles); "
+            f"p = {pairs.p:.3g} (one-sided: groups more similar than shuffled).",
             "",
         ]
     )
@@ -75,9 +89,9 @@ def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict
         + html_table(stats["fractions"])
         + "<h2>Synaptic area per type (% of all)</h2>"
         + html_table(stats["areas"], "{:.2f}", index=True)
-        + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: median "
-        f"|ln a₁ − ln a₂| {pairs.median_log_difference:.3f} vs {pairs.shuffled_median:.3f} "
-        f"shuffled (p = {pairs.p:.3g}).</p>",
+        + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: pooled "
+        f"s.d. of ln area {pairs.within_sd:.3f} vs {pairs.shuffled_sd:.3f} with areas "
+        f"shuffled within each MSN (p = {pairs.p:.3g}).</p>",
     )
     (directory / "report.html").write_text(page)
 
