@@ -140,9 +140,12 @@ def test_web_release_codes_and_bad_json(tmp_path) -> None:
     with pytest.raises(SynapseTableError, match=r"value 5\.7: fractional cell type code"):
         read_synapse_table(tmp_path / "frac.json")
     records[2]["pre_celltype"] = {"code": 5}
+    (tmp_path / "nested.json").write_text(json.dumps(records))
+    with pytest.raises(SynapseTableError, match=r"row 3, column 'pre_celltype'.*nested value"):
+        read_synapse_table(tmp_path / "nested.json")
     (tmp_path / "nested.ndjson").write_text("".join(json.dumps(r) + "\n" for r in records))
-    with pytest.raises(SynapseTableError, match="nested value"):
-        read_synapse_table(tmp_path / "nested.ndjson")
+    with pytest.raises(SynapseTableError, match=r"nested\.ndjson: .*Column\(/pre_celltype\)"):
+        read_synapse_table(tmp_path / "nested.ndjson")  # Arrow's message, its rows from 0
     (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(SynapseTableError, match=r"deep\.json: cannot be read"):
         read_synapse_table(tmp_path / "deep.json")

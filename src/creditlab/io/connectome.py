@@ -5,7 +5,8 @@ how it decided):
 
 - ``conn-mat``: SyConn's tab-separated export (:mod:`creditlab.io.conn_mat`); its cell
   types need a code table (``cell_type_codes=``), which the file does not carry;
-- ``ndjson``: one JSON synapse record per line (for large files); ``json``: an array of
+- ``ndjson``: one JSON synapse record per line (for large files; read by Arrow in
+  blocks, whose errors name a column and a row counted from 0); ``json``: an array of
   records, ``{"columns": [...], "data": [[...], ...]}``, a mapping column → list, or any
   of these under one key; ``parquet``; ``csv``. Their columns are matched
   case-insensitively against :data:`ALIASES` (SyConn's and the web release's names);
@@ -16,9 +17,10 @@ Every row is checked (:mod:`creditlab.io.synapse_checks`): an unknown or fractio
 a cell type in the wrong case, a missing or placeholder id, an area ≤ 0, a row whose
 partners are both dendrites or both axons is an error naming the row, column and value,
 or with ``skip_invalid`` is left out and counted. Files are parsed as data only (never
-unpickled). Large files are read in chunks of ``chunk_rows`` rows, each decoded to compact
-columns (ids as int64, names as categoricals, areas as float32) and filtered
-(:class:`Filters`) before the next is read, so the text of the file is never held whole.
+unpickled). Large files are read in chunks (``chunk_rows`` rows; Arrow's blocks for
+NDJSON), each decoded to compact columns (ids as int64, names as categoricals, areas as
+float32) and filtered (:class:`Filters`) before the next is read, so the text of the file
+is never held whole.
 
 The result has ``pre_id, post_id, pre_type, post_type, compartment, area_um2`` (and
 ``synapse_probability`` where the file has one), the table of
@@ -215,10 +217,11 @@ def _chunks(
 
         for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
             yield batch.to_pandas(), None
-    elif format == "ndjson":
-        reader = pd.read_json(path, lines=True, chunksize=rows, dtype=False, precise_float=True)
-        for chunk in reader:
-            yield chunk, 0
+    elif format == "ndjson":  # Arrow's streaming JSON reader: blocks, in parallel
+        import pyarrow.json as pj
+
+        for batch in pj.open_json(path, read_options=pj.ReadOptions(block_size=32 << 20)):
+            yield batch.to_pandas(), 0
     else:
         yield _records(json.loads(path.read_text(encoding="utf-8"))), None
 
