@@ -99,6 +99,13 @@ def test_the_checkpoint_holds_the_whole_state_and_refuses_another_config(tmp_pat
     result = runner.invoke(app, ["train", "--resume", str(folder)])
     assert result.exit_code == 2, result.output
     assert "this config's run needs" in flat(result.output)
+    # a checkpoint from before the run's generator was recorded (RBG keys) is refused
+    record["config"]["network"]["n_rec"] = 12
+    (folder / "config.json").write_text(json.dumps(record))
+    assert str(saved["random"]) == "threefry2x32"
+    np.savez(folder / "checkpoint.npz", **{k: v for k, v in saved.items() if k != "random"})
+    older = runner.invoke(app, ["train", "--resume", str(folder)])
+    assert older.exit_code == 2 and "keys came from rbg" in flat(older.output)
 
 
 def test_resume_refuses_what_it_cannot_continue(tmp_path) -> None:

@@ -163,6 +163,7 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True, resu
                 raise typer.Exit(code=3) from None
             return error.metrics
         except (CheckpointMismatch, FileNotFoundError, DoesNotFit) as error:
+            directory.release()  # refused before any work: the folder is free again
             _fail(str(error))
         except KeyboardInterrupt:
             console.print(

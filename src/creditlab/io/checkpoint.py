@@ -3,6 +3,8 @@
 Entries of ``checkpoint.npz``:
 
 - ``iteration``: the number of updates the state contains (the next iteration to run);
+- ``random``: the generator every key of the run descends from (``threefry2x32``;
+  checkpoints from before it was recorded came from another generator and are refused);
 - ``w_in``, ``w_rec``, … : each parameter array under its own name, readable alone;
 - ``state/NNNN``: leaf ``NNNN`` of the flattened training state (parameters, optimizer
   state, rule state, in :func:`jax.tree.leaves` order); random keys as their raw data;
@@ -25,6 +27,7 @@ import numpy as np
 
 STATE = "state/"
 METRICS = "metrics/"
+RANDOM = "threefry2x32"  # creditlab.train.run_key's generator
 
 
 class CheckpointMismatch(ValueError):
@@ -53,7 +56,7 @@ def checkpoint_arrays(
     metrics ``rows`` of those iterations (the rows beyond ``iteration`` are left out)."""
     import jax
 
-    arrays = {"iteration": np.asarray(iteration)}
+    arrays = {"iteration": np.asarray(iteration), "random": np.asarray(RANDOM)}
     arrays |= {name: np.asarray(value) for name, value in params.items()}
     for index, leaf in enumerate(jax.tree.leaves(state)):
         value = jax.random.key_data(leaf) if _is_key(leaf) else leaf
@@ -70,6 +73,13 @@ def restore(arrays: Mapping[str, np.ndarray], template: Any, source: Path | str)
     import jax
     import jax.numpy as jnp
 
+    random = str(arrays["random"]) if "random" in arrays else "rbg (before 2026-12-02)"
+    if random != RANDOM:
+        raise CheckpointMismatch(
+            f"{source}: written by a run whose keys came from {random}; this version draws "
+            f"them from {RANDOM}, so going on would not give the numbers either version "
+            "gives uninterrupted. Start the run again."
+        )
     leaves, structure = jax.tree.flatten(template)
     saved = sorted(name for name in arrays if name.startswith(STATE))
     if len(saved) != len(leaves):
