@@ -24,7 +24,7 @@ seeds = [int(s) for s in sys.argv[1].split(",")]
 result = train_seeds(config, seeds, batching=BATCHINGS[sys.argv[2]])
 from creditlab.train import training_parts
 runs = BATCHINGS["looped"].start(training_parts(config), seeds)
-placed = len({d for _, state, _ in runs._runs for d in state.params.w_rec.devices()})
+placed = len({d for state in runs._states for d in state.params.w_rec.devices()})
 w = result.states.params.w_rec
 print(json.dumps({"devices": len(device_shares(len(seeds))), "placed": placed,
                   "loss": [[row["loss"] for row in rows] for rows in result.metrics],

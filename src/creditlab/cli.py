@@ -1105,15 +1105,14 @@ def connectome_stats(
     from creditlab.io.connectome import Filters, SynapseTableError, read_synapse_table
     from creditlab.io.run_directory import OutputExists, RunDirectory, check_out
 
-    for name, value in (("--min-synapse-probability", min_synapse_probability),
-                        ("--min-area-um2", min_area_um2)):  # fmt: skip
-        if not (math.isfinite(value) and value >= 0):
-            _fail(f"{name} must be a finite number >= 0, got {value}")
     try:
-        check_out(out)
+        filters = Filters(min_probability=min_synapse_probability, min_area_um2=min_area_um2)
+    except ValueError as error:
+        _fail(f"--min-synapse-probability, --min-area-um2: {error}")
+    try:
+        check_out(out)  # before the table is read
     except OutputExists as error:
         _fail(str(error))
-    filters = Filters(min_probability=min_synapse_probability, min_area_um2=min_area_um2)
     try:
         read = read_synapse_table(
             table,
@@ -1140,7 +1139,5 @@ def connectome_stats(
         | {"cell_type_codes": cell_type_codes, "skip_invalid": skip_invalid}
         | {"min_synapse_probability": min_synapse_probability, "min_area_um2": min_area_um2}
     )
-    for line in reading:
-        console.print(escape(line))
     write_connectome_stats(directory.path, read.table, str(table), reading)
     console.print(escape((directory.path / "connectome_stats.md").read_text()))

@@ -140,26 +140,23 @@ class _LoopedRuns:
     def __init__(self, parts: TrainingParts, seeds: list[int]) -> None:
         initial = compile_for_few_calls(jax.jit(parts.initial).trace(seeds[0]))
         devices = jax.devices()
+        drawn = [jax.device_put(initial(s), devices[i % len(devices)]) for i, s in enumerate(seeds)]
+        self._networks, self._states, self._keys = (list(p) for p in zip(*drawn, strict=True))
         self._step = jax.jit(parts.step_at)
-        self._runs = [
-            jax.device_put(initial(seed), devices[i % len(devices)]) for i, seed in enumerate(seeds)
-        ]
-        self.networks = _stack([network for network, _, _ in self._runs])
-        self.initial_states = _stack([state for _, state, _ in self._runs])
+        self.networks = _stack(self._networks)
+        self.initial_states = _stack(self._states)
 
     def advance(self, iteration: int) -> dict[str, np.ndarray]:
         stepped = [  # dispatched for every seed before any result is read
-            self._step(network, state, keys, iteration) for network, state, keys in self._runs
+            self._step(network, state, keys, iteration)
+            for network, state, keys in zip(self._networks, self._states, self._keys, strict=True)
         ]
-        self._runs = [
-            (network, state, keys)
-            for (network, _, keys), (state, _) in zip(self._runs, stepped, strict=True)
-        ]
+        self._states = [state for state, _ in stepped]
         found = jax.device_get([metrics for _, metrics in stepped])
         return {name: np.stack([np.asarray(m[name]) for m in found]) for name in found[0]}
 
     def states(self) -> TrainState:
-        return _stack([state for _, state, _ in self._runs])
+        return _stack(self._states)
 
 
 class _VmappedRuns:

@@ -20,37 +20,18 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-SPINE = ("spine_head", "spine_neck")
+from creditlab.io.connectome_codes import COMPARTMENTS
 
-
-def compartment_fractions(
-    table: pd.DataFrame, post_type: str = "MSN", pre_types: tuple[str, ...] = ("HVC", "LMAN")
-) -> pd.DataFrame:
-    """Rows: pre type; columns: n, spine, spine_head, spine_neck, shaft, soma, other."""
-    onto = table[table.post_type == post_type]
-    rows = []
-    for pre in pre_types:
-        compartments = onto[onto.pre_type == pre].compartment
-        counts = compartments.value_counts()
-        n = len(compartments)
-        named = {"spine_head", "spine_neck", "shaft", "soma"}
-        row = {"pre_type": pre, "post_type": post_type, "n": n}
-        for part in ("spine_head", "spine_neck", "shaft", "soma"):
-            row[part] = counts.get(part, 0) / n if n else np.nan
-        row["spine"] = row["spine_head"] + row["spine_neck"] if n else np.nan
-        row["other"] = counts[~counts.index.isin(named)].sum() / n if n else np.nan
-        rows.append(row)
-    return pd.DataFrame(rows)
+NAMED = ("spine_head", "spine_neck", "shaft", "soma")
 
 
 def compartment_table(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (pre type, post type) with synapses: ``n`` and the fraction of them on
     each compartment (``frac_<compartment>``), with ``frac_spine`` = head + neck."""
-    from creditlab.io.connectome_codes import COMPARTMENTS
-
     counts = table.groupby(["pre_type", "post_type", "compartment"], observed=True).size()
-    counts = counts.unstack(fill_value=0).reindex(columns=list(COMPARTMENTS), fill_value=0)
-    n = counts.sum(axis=1)
+    counts = counts.unstack(fill_value=0)
+    n = counts.sum(axis=1)  # before reindexing: every compartment counts
+    counts = counts.reindex(columns=list(COMPARTMENTS), fill_value=0)
     fractions = counts.div(n, axis=0).add_prefix("frac_")
     fractions["frac_spine"] = fractions.frac_spine_head + fractions.frac_spine_neck
     out = fractions.assign(n=n).reset_index()
@@ -58,11 +39,36 @@ def compartment_table(table: pd.DataFrame) -> pd.DataFrame:
     return out[["pre_type", "post_type", "n", *fractions.columns]]
 
 
+def compartment_fractions(
+    table: pd.DataFrame, post_type: str = "MSN", pre_types: tuple[str, ...] = ("HVC", "LMAN")
+) -> pd.DataFrame:
+    """Rows: pre type (NaN fractions where it has no synapse onto ``post_type``); columns:
+    n, spine_head, spine_neck, shaft, soma, spine, other (the rest): the rows of
+    :func:`compartment_table` onto ``post_type``."""
+    by_type = compartment_table(table).set_index(["pre_type", "post_type"])
+    rows = []
+    for pre in pre_types:
+        row = {"pre_type": pre, "post_type": post_type, "n": 0}
+        found = by_type.loc[(pre, post_type)] if (pre, post_type) in by_type.index else None
+        for part in (*NAMED, "spine"):
+            row[part] = np.nan if found is None else float(found[f"frac_{part}"])
+        if found is not None:
+            row["n"] = int(found.n)
+        row["other"] = 1.0 - sum(row[part] for part in NAMED)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def area_percentages(table: pd.DataFrame) -> pd.DataFrame:
     """Percent of the total synaptic area per pre type (rows) and post type (columns)."""
     total = table.area_um2.sum()
     summed = table.pivot_table(
-        index="pre_type", columns="post_type", values="area_um2", aggfunc="sum", fill_value=0.0
+        index="pre_type",
+        columns="post_type",
+        values="area_um2",
+        aggfunc="sum",
+        fill_value=0.0,
+        observed=True,  # types a table's code list holds but no synapse has: no row
     )
     return 100.0 * summed / total
 

@@ -30,6 +30,7 @@ The result has ``pre_id, post_id, pre_type, post_type, compartment, area_um2`` (
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,6 +88,11 @@ class Filters:
 
     min_probability: float = 0.0
     min_area_um2: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name, value in (("probability", self.min_probability), ("area", self.min_area_um2)):
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"the minimum {name} must be a finite number >= 0, got {value}")
 
     @classmethod
     def authors(cls) -> Filters:

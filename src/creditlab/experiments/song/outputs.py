@@ -29,8 +29,9 @@ from creditlab.report import frame_markdown, html_page, html_table
 
 
 def connectome_statistics(table: pd.DataFrame, shuffles: int = 1000) -> dict:
-    """The three analyses of :mod:`creditlab.analysis.connectome` on one table."""
+    """The analyses of :mod:`creditlab.analysis.connectome` on one table."""
     return {
+        "by_type": compartment_table(table),
         "fractions": compartment_fractions(table),
         "areas": area_percentages(table),
         "pairs": pair_similarity(table, shuffles=shuffles, rng=np.random.default_rng(0)),
@@ -47,7 +48,7 @@ def write_connectome_stats(
 
     stats = connectome_statistics(table)
     pairs = stats["pairs"]
-    compartment_table(table).to_parquet(directory / "connectome_stats.parquet", index=False)
+    stats["by_type"].to_parquet(directory / "connectome_stats.parquet", index=False)
     text = "\n".join(
         [
             "# Synapse statistics",
