@@ -184,6 +184,14 @@ def cases() -> list[Case]:
     found += numeric(song, "--route", ["teleport"], ("route",))
     found += numeric(song, "--rule", ["no-such-rule"], ("rule",))
     found += numeric(song, "--seed", ["-1"], ("seed",))
+    placement = ["song-placement", *out]
+    found += numeric(placement, "--physics", ["huge", "", "mid,mid"], ("physics",))
+    found += numeric(placement, "--levels", ["1", "0"], ("levels",))
+    found += numeric(placement, "--birds", ["0"], ("birds",))
+    found += numeric(placement, "--renditions", ["0"], ("renditions",))
+    found += numeric(placement, "--msn-per-channel", ["0"], ("msn_per_channel",))
+    found += numeric(placement, "--learning-rate", ["-1", "nan"], ("learning-rate",))
+    found += numeric(placement, "--seed", ["1000000", "-1"], ("seed",))
     # -- argument lists --------------------------------------------------------------------
     found += [
         Case(

@@ -4,6 +4,7 @@ with the release's numeric codes) whose answers are known, and on model tables."
 import json
 from pathlib import Path
 
+import jax
 import numpy as np
 import pandas as pd
 import pytest
@@ -260,33 +261,42 @@ def test_pair_similarity_detects_shared_sizes_only() -> None:
     assert pair_similarity(independent, shuffles=200).p > 0.05
 
 
-def model_table(swap: bool, trained: bool) -> pd.DataFrame:
-    from creditlab.experiments.song.experiment import SongConfig, make_birds, one_bird, run_song
-    from creditlab.experiments.song.model import initial_weights
-    from creditlab.experiments.song.synapses import synapse_table
+def spiny_table(fractions: tuple[float, float], weights=None) -> pd.DataFrame:
+    """The synapse table of one spiny-MSN bird with its initial (or given) weights."""
+    from creditlab.experiments.song.placement import PlacementConfig, make_wired_birds
+    from creditlab.experiments.song.placement_grid import cell_config
+    from creditlab.experiments.song.placement_outputs import wired_synapse_table
 
-    config = SongConfig(birds=1, renditions=1500, swap_compartments=swap)
-    model = config.model_config_()
-    if trained:
-        results = run_song(config)
-        birds, weights = results.birds, np.asarray(results.weights[0])
-    else:
-        birds, weights = make_birds(config), np.asarray(initial_weights(model, swap))
-    return synapse_table(np.random.default_rng(0), one_bird(birds, 0), weights, model, swap=swap)
-
-
-def test_the_model_places_hvc_on_spines_and_lman_on_shafts_and_swapped_the_reverse() -> None:
-    normal = compartment_fractions(model_table(swap=False, trained=False)).set_index("pre_type")
-    assert normal.loc["HVC", "spine"] == 1.0 and normal.loc["LMAN", "shaft"] == 1.0
-    swapped = compartment_fractions(model_table(swap=True, trained=False)).set_index("pre_type")
-    assert swapped.loc["HVC", "shaft"] == 1.0 and swapped.loc["LMAN", "spine"] == 1.0
+    base = PlacementConfig(birds=1, renditions=1, seed=2, model={"hvc_neurons": 100})
+    config = cell_config(base, *fractions)
+    bird = jax.tree.map(lambda leaf: np.asarray(leaf[0]), make_wired_birds(config))
+    weights = bird.initial_weights if weights is None else weights(bird)
+    model = config.parts()[0]
+    return wired_synapse_table(np.random.default_rng(0), bird, weights, model)
 
 
-def test_learning_makes_same_axon_same_dendrite_pairs_similar() -> None:
-    trained = pair_similarity(model_table(swap=False, trained=True), shuffles=200)
-    naive = pair_similarity(model_table(swap=False, trained=False), shuffles=200)
-    assert trained.p < 0.01 and trained.within_sd < 0.8 * trained.shuffled_sd
-    assert naive.p > 0.05  # before learning every weight is w₀: nothing shared beyond noise
+def test_the_spiny_models_table_has_the_placement_it_was_drawn_with() -> None:
+    for hvc, lman in [(1.0, 0.0), (0.4, 0.8)]:
+        fractions = compartment_fractions(spiny_table((hvc, lman))).set_index("pre_type")
+        assert fractions.loc["HVC", "spine"] == pytest.approx(hvc, abs=0.02)
+        assert fractions.loc["LMAN", "spine"] == pytest.approx(lman, abs=0.06)
+
+
+def test_nothing_builds_pair_similarity_into_the_spiny_models_table() -> None:
+    # Untrained, the contacts of a pair start apart: no similarity. Must fail: give every
+    # contact of a pair the same weight (what the point-MSN model does) and it appears.
+    assert pair_similarity(spiny_table((1.0, 0.0)), shuffles=200).p > 0.05
+
+    def shared_per_pair(bird) -> np.ndarray:
+        weights = np.asarray(bird.initial_weights).copy()
+        source = np.asarray(bird.placement.source)
+        for first in range(0, weights.shape[1], 2):  # the pair's two contact columns
+            assert source[first] == source[first + 1]
+            weights[:, first + 1] = weights[:, first]
+        return weights * np.asarray(bird.placement.connected)
+
+    shared = pair_similarity(spiny_table((1.0, 0.0), shared_per_pair), shuffles=200)
+    assert shared.p < 0.01
 
 
 def test_connectome_stats_command(tmp_path) -> None:

@@ -1,5 +1,5 @@
-"""The songbird model: timing code, reward delay and eligibility, lesions, swapped
-compartments, and the command line."""
+"""The point-MSN songbird model: timing code, reward delay and eligibility, lesions,
+and the command line (placement is tested with spiny MSNs: test_song_placement.py)."""
 
 import json
 
@@ -80,7 +80,6 @@ def conditions() -> dict[str, float]:
         "intact": {},
         "lman": {"lesion": "lman"},
         "dopamine": {"lesion": "dopamine"},
-        "swapped": {"swap_compartments": True},
         "slow eligibility": {"model": {"eligibility_tau_ms": 20.0}},
     }
     return {
@@ -93,8 +92,8 @@ def test_the_intact_model_learns_the_tutor_song(conditions) -> None:
     assert conditions["intact"] < 0.4
 
 
-@pytest.mark.parametrize("condition", ["lman", "dopamine", "swapped"])
-def test_each_lesion_and_swapped_compartments_prevent_learning(conditions, condition) -> None:
+@pytest.mark.parametrize("condition", ["lman", "dopamine"])
+def test_each_lesion_prevents_learning(conditions, condition) -> None:
     assert conditions[condition] > 0.9
 
 
@@ -169,7 +168,7 @@ def test_lesioning_lman_after_learning_reverts_the_song_only_on_the_loop_route(r
         mine = one_bird(results.birds, bird)
         silent = jnp.zeros_like(mine.juvenile)
         weights = results.weights[bird]
-        song = sing(model, mine, weights, silent, swap=False, route=route, lman_intact=lman_intact)
+        song = sing(model, mine, weights, silent, route=route, lman_intact=lman_intact)
         return float(song_error(song.song, mine.tutor) / song_error(mine.juvenile, mine.tutor))
 
     for bird in range(config.birds):

@@ -34,7 +34,7 @@ def test_every_song_rule_gets_the_same_budget_on_calibration_birds_only() -> Non
     counts = table.groupby(["rule", "hyperparameter", "round"]).size()
     assert (counts == Budget().candidates).all() and set(table.rule) == set(rules) - {"none"}
     assert {c.seed for c in seen} == {CALIBRATION_SEED + 3} and not any(c.tuned for c in seen)
-    assert {c.lesion for c in seen} == {"none"} and not any(c.swap_compartments for c in seen)
+    assert {c.lesion for c in seen} == {"none"}
     assert set(tuned_hyperparameters("node-perturbation")) == {"learning_rate", "baseline_rate"}
     best = chosen[(chosen.rule == "eprop") & (chosen.hyperparameter == "learning_rate")]
     assert best.value.item() == pytest.approx(0.4, rel=0.01)  # on the 0.04-centred grid

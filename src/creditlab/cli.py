@@ -999,9 +999,6 @@ def song(
     lesion: Annotated[
         str | None, typer.Option(help="lman (no variability) or dopamine (no RPE)")
     ] = None,
-    swap_compartments: Annotated[
-        bool, typer.Option(help="HVC on MSN shafts and LMAN on spines")
-    ] = False,
     route: Annotated[
         str, typer.Option(help="how Area X's bias reaches the song: loop (via LMAN) or direct")
     ] = "loop",
@@ -1010,12 +1007,12 @@ def song(
         str, typer.Option(help="any rule with a closed-loop form (creditlab rules)")
     ] = "node-perturbation",
 ) -> None:
-    """Song learning in Area X (node perturbation by default), with lesions and swapped
-    compartments, and the synapse table the trained model predicts for the Area X connectome.
+    """Song learning in Area X (node perturbation by default) by point MSNs whose placement
+    is assumed (HVC on spines, LMAN on shafts), with lesions, and the synapse table the
+    trained model gives for the Area X connectome (to test placement: song-placement).
 
-    Without --lesion or --swap-compartments, runs the intact model and every
-    manipulation (LMAN lesion, dopamine lesion, swapped compartments); with one, runs
-    the intact model and that manipulation."""
+    Without --lesion, runs the intact model and both lesions (LMAN, dopamine); with one,
+    runs the intact model and that lesion."""
     import numpy as np
     from pydantic import ValidationError
 
@@ -1025,11 +1022,10 @@ def song(
     from creditlab.io.run_directory import OutputExists, RunDirectory
 
     common = dict(birds=birds, renditions=renditions, route=route, seed=seed, rule=rule)
-    if lesion in (None, "none") and not swap_compartments:
-        variants = [{}, {"lesion": "lman"}, {"lesion": "dopamine"}, {"swap_compartments": True}]
+    if lesion in (None, "none"):
+        variants = [{}, {"lesion": "lman"}, {"lesion": "dopamine"}]
     else:
-        chosen = {"lesion": lesion or "none", "swap_compartments": swap_compartments}
-        variants = [chosen, {}]
+        variants = [{"lesion": lesion}, {}]
     try:
         configs = [SongConfig(**common, **variant) for variant in variants]
     except ValidationError as error:
@@ -1063,6 +1059,92 @@ def song(
             f"({row.birds} birds, 95 % intervals); {learned}"
         )
     console.print((directory.path / "connectome_stats.md").read_text())
+    console.print(f"report: {escape(str(directory.path / 'report.html'))}")
+
+
+@app.command("song-placement")
+def song_placement(
+    out: Annotated[Path, typer.Option(help="output folder (must not already hold results)")],
+    physics: Annotated[
+        str, typer.Option(help="physics sets, comma-separated: weak, mid, strong")
+    ] = "weak,mid,strong",
+    levels: Annotated[int, typer.Option(help="spine fractions per input type, 0 to 1")] = 6,
+    birds: Annotated[int, typer.Option(help="birds per cell, the same in every cell")] = 4,
+    renditions: Annotated[int, typer.Option(help="song renditions per bird")] = 2000,
+    hvc_neurons: Annotated[int, typer.Option(help="HVC neurons per bird")] = 100,
+    msn_per_channel: Annotated[int, typer.Option(help="Area X MSNs per LMAN channel")] = 10,
+    learning_rate: Annotated[
+        float | None,
+        typer.Option(help="η of the local three-factor rule [default: the calibrated one]"),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random seed of the birds (evaluation: ≥ 1)")] = 1,
+) -> None:
+    """The placement prediction: song learning by spiny MSNs (spine heads behind a neck,
+    shafts, NMDA calcium) over a grid of the fractions of HVC and LMAN synapses on
+    spines, once per physics set, compared with the Area X connectome's placement.
+
+    Writes grid.parquet (one row per physics set and cell), placement_grid.png (heat
+    maps), placement.md and report.html, synapses.parquet (the trained model's table at
+    the first set's best cell) and its pair-size similarity. Cells are kept as they
+    finish: the same command on the same folder resumes."""
+    from pydantic import ValidationError
+
+    from creditlab.config import describe_errors
+    from creditlab.experiments.song.placement import (
+        LOCAL_RULE_DEFAULTS,
+        PHYSICS_SETS,
+        PlacementConfig,
+    )
+    from creditlab.experiments.song.placement_grid import run_grid
+    from creditlab.experiments.song.placement_outputs import write_placement_outputs
+    from creditlab.io.run_directory import OutputExists, RunDirectory
+    from creditlab.tuning import check_evaluation_seed
+
+    names = _names(physics, "--physics")
+    unknown = [name for name in names if name not in PHYSICS_SETS]
+    if unknown:
+        _fail(f"--physics: unknown set(s) {unknown}; known: {sorted(PHYSICS_SETS)}")
+    if levels < 2:
+        _fail(f"--levels must be ≥ 2, got {levels}")
+    if learning_rate is not None and not (math.isfinite(learning_rate) and learning_rate > 0):
+        _fail(f"--learning-rate must be a finite number > 0, got {learning_rate}")
+    rate = LOCAL_RULE_DEFAULTS["learning_rate"] if learning_rate is None else learning_rate
+    model = {"hvc_neurons": hvc_neurons, "msn_per_channel": msn_per_channel}
+    try:
+        check_evaluation_seed(seed, learning_rate is None)
+        bases = {
+            name: PlacementConfig(
+                birds=birds,
+                renditions=renditions,
+                seed=seed,
+                model=model,
+                physics=PHYSICS_SETS[name],
+                rule_options={"learning_rate": rate},
+            )
+            for name in names
+        }
+    except ValidationError as error:
+        _fail("invalid placement configuration\n" + describe_errors(error))
+    except ValueError as error:
+        _fail(str(error))
+    config = {"levels": levels, "physics": {n: b.model_dump(mode="json") for n, b in bases.items()}}
+    try:
+        directory = RunDirectory(out, resume=_same_run(out, config))
+    except OutputExists as error:
+        _fail(str(error))
+    directory.write_config(config)
+    directory.mark("running", 0)
+    _enable_compilation_cache()
+    grids = {}
+    with _progress() as progress:
+        for name, base in bases.items():
+            bar = progress.add_task(f"{name}: cells", total=levels**2, loss="")
+            grids[name] = run_grid(
+                base, levels, directory.path / "cells" / name,
+                lambda done, total, bar=bar: progress.update(bar, completed=done),
+            )  # fmt: skip
+    console.print(write_placement_outputs(directory.path, bases, grids))
+    directory.mark("complete", levels**2 * len(names))
     console.print(f"report: {escape(str(directory.path / 'report.html'))}")
 
 

@@ -299,6 +299,20 @@ TASK_DEFAULTS: dict[str, dict] = {
 }
 
 
+def dataclass_overrides(kind: type, values: dict, exclude: tuple[str, ...] = ()) -> dict:
+    """``values``, checked as overrides of the frozen dataclass ``kind``'s fields (not
+    those in ``exclude``): an unknown name or a value ``kind`` refuses raises
+    ``ValueError`` naming it."""
+    import dataclasses
+
+    allowed = {f.name for f in dataclasses.fields(kind)} - set(exclude)
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValueError(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
+    kind(**values)  # raises with the rule that a value breaks
+    return values
+
+
 def merge(base: dict, overrides: dict) -> dict:
     """``base`` updated by the non-None values of ``overrides``, one level of nesting deep."""
     merged = dict(base)

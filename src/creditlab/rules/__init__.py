@@ -8,6 +8,7 @@ from creditlab.rules.bptt import SurrogateGradient, bptt, closed_loop_bptt
 from creditlab.rules.dendritic import dendritic
 from creditlab.rules.eprop import eprop, online_eprop
 from creditlab.rules.feedback_alignment import direct_feedback_alignment, feedback_alignment
+from creditlab.rules.local_three_factor import local_three_factor
 from creditlab.rules.mdgl import mdgl
 from creditlab.rules.node_perturbation import node_perturbation, online_node_perturbation
 from creditlab.rules.online import Broadcast, Local, OnlineRule, no_plasticity
@@ -82,6 +83,11 @@ for _entry in (
         "reward-modulated Hebbian: pre × post fluctuation, gated by reward (Miconi 2017)",
         supervised=three_factor,
         closed_loop=online_three_factor,
+    ),
+    RuleEntry(
+        "local-three-factor",
+        "reward-gated pre × the depolarisation at the synapse's own site, minus its mean",
+        closed_loop=local_three_factor,
     ),
     RuleEntry(
         "mdgl",

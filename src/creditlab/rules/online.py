@@ -9,7 +9,9 @@ plastic synapses, post × pre (``W x``), and what the circuit broadcasts:
                 inputs (so z − ⟨z⟩ is the neuron's own noise); ψ^t = ∂⟨z^t⟩/∂u^t, the
                 pseudo-derivative of the output with respect to the summed input u;
                 the apical tuft's depolarisation above its spontaneous mean (0 without
-                a tuft); the neuron's recent rate [Hz].
+                a tuft); the neuron's recent rate [Hz]; and, where the neuron has
+                compartments, what each synapse sees where it sits ``[n_post, n_pre]``
+                (the NMDA unblock of a spine head or a shaft; None for a point neuron).
     Broadcast:  the reward R^t and an outcome flag o^t ∈ {0, 1} (R is read only where
                 o = 1); the learning signal L^t ``[n_post]`` = B e^t that the circuit's
                 feedback pathway delivers from the perceived error e^t (0 outside a
@@ -46,6 +48,7 @@ class Local(NamedTuple):
     psi: Array
     apical: Array
     rate: Array
+    synaptic: Array | None = None
 
 
 class Broadcast(NamedTuple):

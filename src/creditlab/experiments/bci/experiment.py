@@ -25,7 +25,6 @@ Identical config and seed give identical numbers on the same machine.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -38,7 +37,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from creditlab.analysis.events import detect_events, event_rate_per_minute
-from creditlab.config import Strict
+from creditlab.config import Strict, dataclass_overrides
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
 from creditlab.experiments.bci.chance import chance_accuracy
 from creditlab.experiments.bci.circuit import Circuit, CircuitConfig, make_circuit
@@ -67,15 +66,6 @@ from creditlab.tuning_table import existing_table, read_tuned, tuned_values
 Inhibition = Literal["none", "all", "alternate", "alternate-uniform"]
 TUNED_TABLE = Path(__file__).with_name("tuned.csv")  # written by creditlab tune, committed
 PROTOCOL = Protocol()  # the paper's trial timing, at 15 Hz
-
-
-def _overrides(kind: type, values: dict, exclude: tuple[str, ...] = ()) -> dict:
-    allowed = {f.name for f in dataclasses.fields(kind)} - set(exclude)
-    unknown = sorted(set(values) - allowed)
-    if unknown:
-        raise ValueError(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
-    kind(**values)  # raises with the rule that a value breaks
-    return values
 
 
 class BCIConfig(Strict):
@@ -139,13 +129,13 @@ class BCIConfig(Strict):
     @field_validator("circuit")
     @classmethod
     def _circuit_fields(cls, values: dict) -> dict:
-        return _overrides(CircuitConfig, values)
+        return dataclass_overrides(CircuitConfig, values)
 
     @field_validator("learning")
     @classmethod
     def _learning_fields(cls, values: dict) -> dict:
         excluded = ("rule", "options", "feedback", "feedback_site", "credit")
-        return _overrides(LearningConfig, values, exclude=excluded)
+        return dataclass_overrides(LearningConfig, values, exclude=excluded)
 
     def circuit_config(self) -> CircuitConfig:
         return CircuitConfig(**self.circuit)

@@ -1,5 +1,6 @@
 """The song-learning experiment as a pure function of its config: birds, renditions,
-and a condition (intact, LMAN lesion, dopamine lesion, swapped compartments).
+and a condition (intact, LMAN lesion, dopamine lesion). Placement is this point-MSN
+model's assumption; :mod:`.placement` tests it with spiny MSNs.
 
 Each bird is its own random circuit, tutor and juvenile song (numpy, seeded from
 ``seed`` and the bird's index, so bird k is the same bird in every condition); all birds
@@ -9,7 +10,6 @@ and seed give identical numbers on the same machine.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from creditlab.config import Strict
+from creditlab.config import Strict, dataclass_overrides
 from creditlab.experiments.song.learning import Condition, Learner, renditions, start
 from creditlab.experiments.song.model import (
     Bird,
@@ -79,7 +79,6 @@ class SongConfig(Strict):
     birds: int = Field(10, ge=1, le=10_000)
     renditions: int = Field(3000, ge=1, le=10_000_000)
     lesion: Lesion = "none"
-    swap_compartments: bool = False
     route: Route = "loop"
     seed: int = Field(0, ge=0)
     model: dict[str, float | int] = Field(default_factory=dict)
@@ -90,12 +89,7 @@ class SongConfig(Strict):
     @field_validator("model")
     @classmethod
     def _model_fields(cls, values: dict) -> dict:
-        allowed = {f.name for f in dataclasses.fields(SongModelConfig)}
-        unknown = sorted(set(values) - allowed)
-        if unknown:
-            raise ValueError(f"unknown field(s) {unknown}; allowed: {sorted(allowed)}")
-        SongModelConfig(**values)  # raises with the rule a value breaks
-        return values
+        return dataclass_overrides(SongModelConfig, values)
 
     @model_validator(mode="after")
     def _rule_and_options(self) -> SongConfig:
@@ -128,7 +122,6 @@ class SongConfig(Strict):
 
     def condition(self) -> Condition:
         return Condition(
-            swap=self.swap_compartments,
             route=self.route,
             lman_intact=self.lesion != "lman",
             dopamine=self.lesion != "dopamine",
@@ -139,8 +132,6 @@ class SongConfig(Strict):
         parts = [
             {"none": "intact", "lman": "LMAN lesion", "dopamine": "dopamine lesion"}[self.lesion]
         ]
-        if self.swap_compartments:
-            parts = ["swapped compartments"] + (parts if self.lesion != "none" else [])
         if self.rule != "node-perturbation":
             entry = get_rule(self.rule)
             name = self.rule
@@ -191,7 +182,7 @@ def run_song(config: SongConfig, on_progress: Callable[[int], None] | None = Non
     """Every bird's renditions under ``config``'s condition."""
     model, condition, rule = config.model_config_(), config.condition(), config.online_rule()
     birds = make_birds(config)
-    weights = initial_weights(model, condition.swap)
+    weights = initial_weights(model)
     feedback = learning_signal_weights(config, model)
     seed_key = jax.random.key(config.seed)
     rule_keys = jax.random.split(jax.random.fold_in(seed_key, 2**31 - 1), config.birds)
@@ -204,15 +195,24 @@ def run_song(config: SongConfig, on_progress: Callable[[int], None] | None = Non
     def chunk(learner: Learner, keys: jax.Array):
         return jax.vmap(partial(renditions, model, condition, rule))(birds, feedback, learner, keys)
 
-    records = []
-    for first in range(0, config.renditions, CHUNK):
+    learner, record = scan_in_chunks(chunk, learner, keys, on_progress)
+    juvenile = np.asarray(jax.vmap(lambda bird: song_error(bird.juvenile, bird.tutor))(birds))
+    return Results(learning_table(config, record, juvenile), birds, learner.weights)
+
+
+def scan_in_chunks(
+    chunk: Callable, learner, keys: jax.Array, on_progress: Callable[[int], None] | None
+) -> tuple:
+    """Run ``chunk(learner, keys[:, part]) -> (learner, record)`` over the renditions'
+    keys ``[birds, renditions]`` ``CHUNK`` at a time, reporting progress after each; the
+    records (numpy) joined along the rendition axis."""
+    renditions, records = keys.shape[1], []
+    for first in range(0, renditions, CHUNK):
         learner, record = chunk(learner, keys[:, first : first + CHUNK])
         records.append(jax.tree.map(np.asarray, record))
         if on_progress is not None:
-            on_progress(min(first + CHUNK, config.renditions))
-    record = jax.tree.map(lambda *parts: np.concatenate(parts, axis=1), *records)
-    juvenile = np.asarray(jax.vmap(lambda bird: song_error(bird.juvenile, bird.tutor))(birds))
-    return Results(learning_table(config, record, juvenile), birds, learner.weights)
+            on_progress(min(first + CHUNK, renditions))
+    return learner, jax.tree.map(lambda *parts: np.concatenate(parts, axis=1), *records)
 
 
 def learning_table(config: SongConfig, record, juvenile_error: np.ndarray) -> pd.DataFrame:

@@ -49,7 +49,6 @@ from creditlab.tasks.song_reward import Critic, judge, reward_time_ms
 class Condition(NamedTuple):
     """What differs between the experiment's conditions (static: one compile each)."""
 
-    swap: bool = False
     route: Route = "loop"
     lman_intact: bool = True
     dopamine: bool = True
@@ -101,7 +100,6 @@ def rendition(
             bird,
             weights,
             noise,
-            swap=condition.swap,
             route=condition.route,
             lman_intact=condition.lman_intact,
         )
@@ -128,27 +126,45 @@ def rendition(
         return Learner(weights, critic, learner.rule), Record(error, clean, reward, delta)
     drive = sung.spine_input @ learner.weights.T  # [bins, msns]
     signal = feedback * (bird.tutor - sung.song)[:, bird.channel]
-    zero = jnp.zeros((), error.dtype)
+    spine, shaft = sung.spine_input, sung.shaft_depolarisation
+    bins = Local(spine, drive + shaft, drive, jnp.ones_like(drive), signal, drive)
+    wait_ms = reward_ms - config.motif_ms - config.bin_ms
+    change, state = learn_through_rendition(
+        rule, learner.rule, learner.weights, bins, reward, condition.dopamine, wait_ms
+    )
+    weights = jnp.clip(learner.weights + change, 0.0, config.max_weight)
+    return Learner(weights, critic, state), Record(error, clean, reward, delta)
 
-    def one_bin(carry: tuple, now: tuple) -> tuple[tuple, None]:
+
+def learn_through_rendition(
+    rule: OnlineRule,
+    state: Any,
+    weights: Array,
+    bins: Local,
+    reward: Array,
+    dopamine: bool,
+    wait_ms: Array,
+) -> tuple[Array, Any]:
+    """The rule's steps through one rendition: one per time bin of ``bins`` (a
+    :class:`Local` with a leading bin axis; its ``apical`` field carries the learning
+    signal L), then the state ages by ``wait_ms`` and one more step with no activity
+    delivers the reward R (and the dopamine flag as the outcome o). Starts from traces
+    decayed to nothing (renditions are far apart). Returns the summed ΔW and the state."""
+    zero = jnp.zeros((), weights.dtype)
+
+    def one_bin(carry: tuple, now: Local) -> tuple[tuple, None]:
         state, change = carry
-        pre, spine, shaft, teaching = now
-        local = Local(pre, spine + shaft, spine, jnp.ones_like(spine), teaching, spine)
-        step, state = rule.step(state, learner.weights, local, Broadcast(zero, zero, teaching))
+        step, state = rule.step(state, weights, now, Broadcast(zero, zero, now.apical))
         return (state, change + step), None
 
-    bins = (sung.spine_input, drive, sung.shaft_depolarisation, signal)
-    start_change = jnp.zeros_like(learner.weights)
-    # Renditions are far apart: nothing of the last one's traces is left.
-    fresh = rule.elapse(learner.rule, jnp.asarray(jnp.inf, error.dtype))
-    (state, change), _ = jax.lax.scan(one_bin, (fresh, start_change), bins)
-    state = rule.elapse(state, reward_ms - config.motif_ms - config.bin_ms)
-    silent = jnp.zeros_like(drive[0])
-    quiet = Local(jnp.zeros_like(sung.spine_input[0]), silent, silent, silent, silent, silent)
-    delivered = Broadcast(reward, jnp.asarray(float(condition.dopamine), error.dtype), silent)
-    step, state = rule.step(state, learner.weights, quiet, delivered)
-    weights = jnp.clip(learner.weights + (change + step), 0.0, config.max_weight)
-    return Learner(weights, critic, state), Record(error, clean, reward, delta)
+    fresh = rule.elapse(state, jnp.asarray(jnp.inf, weights.dtype))
+    (state, change), _ = jax.lax.scan(one_bin, (fresh, jnp.zeros_like(weights)), bins)
+    state = rule.elapse(state, wait_ms)
+    quiet = jax.tree.map(lambda leaf: jnp.zeros_like(leaf[0]), bins)
+    silent = quiet.post
+    delivered = Broadcast(reward, jnp.asarray(float(dopamine), weights.dtype), silent)
+    step, state = rule.step(state, weights, quiet._replace(apical=silent), delivered)
+    return change + step, state
 
 
 def renditions(

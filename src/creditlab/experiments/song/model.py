@@ -15,11 +15,12 @@ drives motor feature c, e.g. pitch or amplitude of one RA pool):
 the initial weight (so the initial bias is 0). MSNs are split evenly over channels (the
 Area X → DLM → LMAN loop is topographic).
 
-**Anatomy.** Normally (``swap=False``) HVC synapses sit on spines (s = h, plastic) and
-the LMAN efference copy on shafts: the shaft depolarisation of MSN i is its channel's
-perturbation, d_i(t) = ξ_{c(i)}(t). Swapped, LMAN synapses sit on spines (s = σξ, the
-perturbation itself) and HVC on shafts (d_i(t) = Σ_j U_ij h_j(t)/κ_U, fixed random
-U); the bias x_c is then g·mean_{i∈c} m_i, zero on average.
+**Anatomy, assumed.** HVC synapses sit on spines (s = h, plastic) and the LMAN
+efference copy on shafts: the shaft depolarisation of MSN i is its channel's
+perturbation, d_i(t) = ξ_{c(i)}(t). The MSNs are point units, so "spine" and "shaft" are
+labels for "plastic" and "carries the perturbation" here; the spiny-MSN model
+(:mod:`.wiring`, ``creditlab song-placement``) places inputs as data and tests where
+they should sit.
 
 **Routes** (``route``). ``loop`` (Fee & Goldberg 2011): the bias reaches the song
 through LMAN, so an LMAN lesion removes both the variability and the learned bias.
@@ -60,7 +61,6 @@ class SongModelConfig:
     initial_weight: float = 0.5  # w₀
     max_weight: float = 1.0  # w_max
     song_difference: float = 0.25  # std of tutor − juvenile song
-    shaft_connection_probability: float = 0.3  # HVC → shaft, swapped anatomy only
     eligibility_tau_ms: float = 1000.0  # τ_e
     reward_delay_ms: float = 300.0  # mean delay after the motif ends
     reward_jitter_ms: float = 100.0  # s.d. of that delay (imprecise timing)
@@ -95,7 +95,6 @@ class Bird(NamedTuple):
     hvc: Array  # [bins, hvc_neurons] timing code
     hvc_onsets: Array  # [hvc_neurons] burst onset bin
     channel: Array  # [msns] LMAN channel of each MSN
-    shaft_hvc: Array  # [msns, hvc_neurons] U, HVC → shaft weights (swapped anatomy)
     juvenile: Array  # [bins, channels] y⁰
     tutor: Array  # [bins, channels] y*
 
@@ -119,22 +118,20 @@ def make_bird(rng: np.random.Generator, config: SongModelConfig) -> Bird:
         * min(config.initial_weight, config.max_weight - config.initial_weight)
     )
     difference = config.song_difference * _smooth_curves(rng, config.bins, config.channels, 3.0)
-    shaft = rng.random((config.msns, config.hvc_neurons)) < config.shaft_connection_probability
     real = jnp.result_type(float)  # float32, or float64 where x64 is enabled
     return Bird(
         hvc=jnp.asarray(timing_code(onsets, config.bins, config.burst_bins), real),
         hvc_onsets=jnp.asarray(onsets),
         channel=jnp.asarray(np.repeat(np.arange(config.channels), config.msn_per_channel)),
-        shaft_hvc=jnp.asarray(shaft, real),
         juvenile=jnp.asarray(juvenile, real),
         tutor=jnp.asarray(juvenile + np.clip(difference, -reach, reach), real),
     )
 
 
-def initial_weights(config: SongModelConfig, swap: bool) -> Array:
-    """W ``[msns, spine inputs]``: HVC neurons normally, LMAN channels when swapped."""
-    inputs = config.channels if swap else config.hvc_neurons
-    return jnp.full((config.msns, inputs), config.initial_weight, jnp.result_type(float))
+def initial_weights(config: SongModelConfig) -> Array:
+    """W ``[msns, hvc_neurons]``, every spine synapse at w₀."""
+    shape = (config.msns, config.hvc_neurons)
+    return jnp.full(shape, config.initial_weight, jnp.result_type(float))
 
 
 class Rendition(NamedTuple):
@@ -150,7 +147,6 @@ def sing(
     weights: Array,
     noise: Array,
     *,
-    swap: bool,
     route: Route,
     lman_intact: bool,
 ) -> Rendition:
@@ -160,15 +156,9 @@ def sing(
     motor_readout`) turns their drive into the song. An LMAN lesion
     (``lman_intact=False``) silences ξ and, on the loop route, the bias."""
     xi = noise * float(lman_intact)
-    if swap:
-        spine = config.noise_std * xi
-        shaft_count = jnp.maximum(bird.shaft_hvc.sum(1) * config.burst_bins / config.bins, 1.0)
-        shaft = bird.hvc @ bird.shaft_hvc.T / shaft_count
-        scale, offset = 1.0, 0.0  # zero-mean LMAN input on the spines
-    else:
-        spine, shaft = bird.hvc, xi[:, bird.channel]
-        scale = config.hvc_neurons * config.burst_bins / config.bins  # κ
-        offset = config.initial_weight
+    spine, shaft = bird.hvc, xi[:, bird.channel]
+    scale = config.hvc_neurons * config.burst_bins / config.bins  # κ
+    offset = config.initial_weight
     msns = MediumSpiny().respond(weights, spine, shaft)
     bias = motor_readout(
         msns.drive,

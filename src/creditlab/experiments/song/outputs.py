@@ -27,6 +27,12 @@ from creditlab.analysis.connectome import (
 )
 from creditlab.report import frame_markdown, html_page, html_table
 
+ASSUMED = (
+    "This model's placement and pair similarity are assumptions, not predictions: its MSNs "
+    "are point units with HVC on spines and LMAN on shafts by construction, and the contacts "
+    "of one pair share one weight. `creditlab song-placement` tests both with spiny MSNs."
+)
+
 
 def connectome_statistics(table: pd.DataFrame, shuffles: int = 1000) -> dict:
     """The analyses of :mod:`creditlab.analysis.connectome` on one table."""
@@ -92,7 +98,7 @@ def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict
         + html_table(stats["areas"], "{:.2f}", index=True)
         + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: pooled "
         f"s.d. of ln area {pairs.within_sd:.3f} vs {pairs.shuffled_sd:.3f} with areas "
-        f"shuffled within each MSN (p = {pairs.p:.3g}).</p>",
+        f"shuffled within each MSN (p = {pairs.p:.3g}).</p><p>{ASSUMED}</p>",
     )
     (directory / "report.html").write_text(page)
 
@@ -163,7 +169,6 @@ def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.
                 one_bird(results.birds, b),
                 np.asarray(results.weights[b]),
                 model,
-                swap=config.swap_compartments,
                 bird_index=b,
             )
             for b in range(config.birds)
@@ -171,7 +176,7 @@ def run_song_conditions(configs: list, directory: Path, on_progress=None) -> pd.
         ignore_index=True,
     )
     synapses.to_parquet(directory / "synapses.parquet", index=False)
-    stats = write_connectome_stats(directory, synapses, f"model, {config.label}")
+    stats = write_connectome_stats(directory, synapses, f"model, {config.label}", [ASSUMED])
     summary = learning_summary(learning)
     plot_learning(learning, directory / "learning.png")
     bird = one_bird(results.birds, 0)
@@ -213,7 +218,6 @@ def _learned_song(model, config, bird, weights) -> np.ndarray:
         bird,
         jnp.asarray(weights),
         silent,
-        swap=config.swap_compartments,
         route=config.route,
         lman_intact=config.lesion != "lman",
     )

@@ -2,20 +2,20 @@
 
 One row per synapse: ``bird, pre_id, post_id, pre_type, post_type, compartment,
 area_um2`` (cell ids unique across birds; types and compartments named as in the public
-release: HVC, LMAN, DA, MSN, GPi; spine_head, spine_neck, shaft, soma). What the model
-predicts is the placement by role: inputs that must hold an eligibility trace (plastic)
-on spine heads, inputs that carry the perturbation on shafts. Swapped anatomy swaps the
-two. Sizes:
+release: HVC, LMAN, DA, MSN, GPi; spine_head, spine_neck, shaft, soma). The placement
+is this point-MSN model's assumption, not a prediction: the plastic HVC inputs on spine
+heads, the LMAN inputs that carry the perturbation on shafts (the spiny-MSN model,
+:mod:`.placement_outputs`, predicts a table instead). Sizes:
 
 - a plastic synapse's area follows its weight: a = (a_min + (a_max − a_min) W_ij / w_max)
   · exp(s ζ), ζ ~ N(0, 1) per contact, so the contacts one axon makes on one dendrite
-  share W_ij (the Hebbian signature the pair analysis looks for);
+  share W_ij (so their similarity is built in here);
 - fixed synapses: a = a_fixed · exp(s ζ).
 
 Each (pre, post) pair that the model connects makes Poisson(λ) contacts (pairs with none
 are absent). Dopamine (DA) axons contact spine necks of every MSN; each channel's MSNs
 converge on one pallidal (GPi) neuron's soma. The sizes are illustrative constants, not
-fits to the release; the placement and the weight dependence are the prediction.
+fits to the release.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ def synapse_table(
     weights: np.ndarray,
     config: SongModelConfig,
     *,
-    swap: bool,
     bird_index: int = 0,
     anatomy: Anatomy = Anatomy(),
 ) -> pd.DataFrame:
@@ -99,18 +98,10 @@ def synapse_table(
         )
 
     msn_index, hvc_index = np.meshgrid(np.arange(msns), np.arange(n_hvc), indexing="ij")
-    if swap:  # HVC on shafts where U connects them, fixed; LMAN on spines, plastic
-        connected = np.asarray(bird.shaft_hvc) > 0
-        i, j = msn_index[connected], hvc_index[connected]
-        add("HVC", "MSN", "shaft", j, i, np.zeros(len(i)), False)
-        i, k = np.meshgrid(np.arange(msns), np.arange(n_lman), indexing="ij")
-        i, k = i.ravel(), k.ravel()
-        add("LMAN", "MSN", "spine_head", k, i, weights[i, lman_channel[k]], True)
-    else:  # HVC on spines, plastic; LMAN of the MSN's channel on shafts, fixed
-        i, j = msn_index.ravel(), hvc_index.ravel()
-        add("HVC", "MSN", "spine_head", j, i, weights[i, j], True)
-        i, k = np.nonzero(channel[:, None] == lman_channel[None, :])
-        add("LMAN", "MSN", "shaft", k, i, np.zeros(len(i)), False)
+    i, j = msn_index.ravel(), hvc_index.ravel()  # HVC on spines, plastic
+    add("HVC", "MSN", "spine_head", j, i, weights[i, j], True)
+    i, k = np.nonzero(channel[:, None] == lman_channel[None, :])  # LMAN on shafts, fixed
+    add("LMAN", "MSN", "shaft", k, i, np.zeros(len(i)), False)
     i, d = np.meshgrid(np.arange(msns), np.arange(anatomy.dopamine_axons), indexing="ij")
     add("DA", "MSN", "spine_neck", d.ravel(), i.ravel(), np.zeros(i.size), False, 0.1, 1.0)
     add("MSN", "GPi", "soma", np.arange(msns), channel, np.zeros(msns), False, 0.3, 2.0)
