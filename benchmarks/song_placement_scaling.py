@@ -4,7 +4,7 @@
 
 Declared before it was run: at the "mid" physics set's best cell of the placement grid
 (``benchmarks/song_placement/grid_mid.parquet``), η = 1, 4 birds × 2000 renditions of
-the reduced model (100 HVC neurons) at 5, 10, 20 and 40 MSNs per LMAN channel (every
+the reduced model (100 HVC neurons) at 5, 10 and 20 MSNs per LMAN channel (every
 MSN its own HVC inputs, branches and placement draws; evaluation seed 1). Per bird:
 learning speed (1 − mean relative error over the run, the grid's statistic) and the
 learning time (first rendition at which the 50-rendition mean of the relative error is
@@ -25,7 +25,7 @@ from creditlab.experiments.song.placement import PHYSICS_SETS, PlacementConfig, 
 from creditlab.experiments.song.placement_grid import cell_config, prediction
 
 HERE = Path(__file__).parent / "song_placement"
-SIZES = (5, 10, 20, 40)
+SIZES = (5, 10, 20)
 
 
 def slope_with_interval(table: pd.DataFrame, resamples: int = 2000) -> tuple[float, float, float]:
