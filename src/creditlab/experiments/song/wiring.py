@@ -121,7 +121,7 @@ def draw_wiring(
 
 def activity(bird_hvc: Array, lman_channel: Array, noise: Array, wiring: Wiring) -> Array:
     """Presynaptic activity ``[bins, inputs]``: HVC's code, then LMAN's rates from ξ
-    ``[bins, channels]`` (zeros for a lesioned LMAN: pass ``noise`` and a 0 factor)."""
+    ``[bins, channels]`` (:func:`sing_wired` silences them for an LMAN lesion)."""
     lman = jnp.maximum(1.0 + wiring.lman_rate_std * noise[:, lman_channel], 0.0)
     return jnp.concatenate([bird_hvc, lman], axis=1)
 
