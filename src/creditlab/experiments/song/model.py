@@ -108,23 +108,32 @@ def _smooth_curves(rng: np.random.Generator, bins: int, channels: int, width: fl
     return (curves - curves.mean(0)) / curves.std(0)
 
 
+def draw_songs(
+    rng: np.random.Generator, config: SongModelConfig, reach: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(juvenile, tutor) ``[bins, channels]``: smooth random curves, the tutor's
+    difference from the juvenile clipped to ±``reach`` (what Area X's bias can move)."""
+    juvenile = 0.5 * _smooth_curves(rng, config.bins, config.channels, 3.0)
+    difference = config.song_difference * _smooth_curves(rng, config.bins, config.channels, 3.0)
+    return juvenile, juvenile + np.clip(difference, -reach, reach)
+
+
 def make_bird(rng: np.random.Generator, config: SongModelConfig) -> Bird:
     """Draw one bird: HVC burst times, Area X wiring, its juvenile song and its tutor's."""
     onsets = burst_onsets(rng, config.hvc_neurons, config.bins, config.burst_bins)
-    juvenile = 0.5 * _smooth_curves(rng, config.bins, config.channels, 3.0)
     reach = (
         0.8
         * config.bias_gain
         * min(config.initial_weight, config.max_weight - config.initial_weight)
     )
-    difference = config.song_difference * _smooth_curves(rng, config.bins, config.channels, 3.0)
+    juvenile, tutor = draw_songs(rng, config, reach)
     real = jnp.result_type(float)  # float32, or float64 where x64 is enabled
     return Bird(
         hvc=jnp.asarray(timing_code(onsets, config.bins, config.burst_bins), real),
         hvc_onsets=jnp.asarray(onsets),
         channel=jnp.asarray(np.repeat(np.arange(config.channels), config.msn_per_channel)),
         juvenile=jnp.asarray(juvenile, real),
-        tutor=jnp.asarray(juvenile + np.clip(difference, -reach, reach), real),
+        tutor=jnp.asarray(tutor, real),
     )
 
 

@@ -33,9 +33,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 
-from creditlab.experiments.song.model import SongModelConfig, _smooth_curves
+from creditlab.experiments.song.model import SongModelConfig, draw_songs
 from creditlab.neurons.spiny_dendrite import Placement, SpinyDendrites
-from creditlab.tasks.song import Route, motor_readout
+from creditlab.tasks.song import Route, channel_mean, motor_readout
 from creditlab.tasks.song_hvc import burst_onsets, timing_code
 
 
@@ -135,8 +135,8 @@ def make_wired_bird(
     """Draw one bird (its HVC code, wiring, juvenile and tutor songs) and its MSNs'
     initial output without variability."""
     onsets = burst_onsets(rng, model.hvc_neurons, model.bins, model.burst_bins)
-    juvenile = 0.5 * _smooth_curves(rng, model.bins, model.channels, 3.0)
-    difference = model.song_difference * _smooth_curves(rng, model.bins, model.channels, 3.0)
+    reach = 0.8 * model.bias_gain * 0.5  # the bias can move by about half its mean drive
+    juvenile, tutor = draw_songs(rng, model, reach)
     placement, weights, lman_channel = draw_wiring(rng, model, wiring)
     real = jnp.result_type(float)
     hvc = jnp.asarray(timing_code(onsets, model.bins, model.burst_bins), real)
@@ -144,11 +144,7 @@ def make_wired_bird(
     weights = jnp.asarray(weights, real)
     quiet = jnp.zeros((model.bins, model.channels), real)
     soma = dendrites.respond(weights, activity(hvc, lman_channel, quiet, wiring), placement).soma
-    start = motor_readout(
-        soma, channel, model.channels, gain=1.0, scale=1.0, offset=0.0, route="direct",
-        lman_intact=True,
-    )  # fmt: skip
-    reach = 0.8 * model.bias_gain * 0.5  # the bias can move by about half its mean drive
+    start = channel_mean(soma, channel, model.channels)
     return WiredBird(
         hvc=hvc,
         channel=channel,
@@ -156,7 +152,7 @@ def make_wired_bird(
         placement=placement,
         initial_weights=weights,
         juvenile=jnp.asarray(juvenile, real),
-        tutor=jnp.asarray(juvenile + np.clip(difference, -reach, reach), real),
+        tutor=jnp.asarray(tutor, real),
         baseline=start / jnp.mean(start),
         output_scale=jnp.mean(start),
     )
