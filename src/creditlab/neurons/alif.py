@@ -33,6 +33,7 @@ from creditlab.neurons.eligibility import (
     EligibilityOperators,
     adaptive_threshold,
     adaptive_threshold_credit,
+    credit_with_reset,
 )
 from creditlab.neurons.surrogate import fire
 
@@ -105,8 +106,16 @@ class ALIF(LeakyMembrane):
         beta = jnp.asarray(self.beta, psi.dtype)
         return adaptive_threshold(psi, beta, self.adaptation_decay)
 
-    def eligibility_credit(self, psi: Array, weights: Array) -> Array:
+    def eligibility_credit(self, psi: Array, weights: Array, *, reset: bool = False) -> Array:
         """q with Σ_t w^t e^t = Σ_t z̄^t q^t over a whole trial (``psi``, ``weights
-        [T, post]``); see :func:`creditlab.neurons.eligibility.adaptive_threshold_credit`."""
+        [T, post]``); see :func:`creditlab.neurons.eligibility.adaptive_threshold_credit`,
+        or with the reset's derivative kept in the trace (``reset``; Liu et al. 2021's
+        code) :func:`creditlab.neurons.eligibility.credit_with_reset`."""
         beta = jnp.asarray(self.beta, psi.dtype)
-        return adaptive_threshold_credit(psi, weights, beta, self.adaptation_decay)
+        if not reset:
+            return adaptive_threshold_credit(psi, weights, beta, self.adaptation_decay)
+        if self.reset_by_adaptive_threshold:
+            raise ValueError("a trace with the reset kept assumes the reset subtracts v_th")
+        return credit_with_reset(
+            psi, weights, alpha=self.decay, v_th=self.v_th, beta=beta, rho=self.adaptation_decay
+        )

@@ -16,6 +16,9 @@ When a whole trial's per-step weights w^t of the traces are known in advance (of
 e-prop, MDGL), the same sums are taken backwards in time per neuron instead:
 Σ_t w_j^t e_ji^t = Σ_t z̄_i^t q_j^t, with q from :func:`membrane_only_credit` or
 :func:`adaptive_threshold_credit` — no per-synapse state at all.
+
+These traces drop the soft reset's derivative (Bellec et al. 2020; NEST). Liu et al.
+2021's released code keeps it; :func:`credit_with_reset` gives that trace's q.
 """
 
 from __future__ import annotations
@@ -114,3 +117,35 @@ def adaptive_threshold_credit(psi: Array, weights: Array, beta: Array, rho: floa
 
     _, pending = jax.lax.scan(back, jnp.zeros_like(psi[0]), (ahead, decay_ahead), reverse=True)
     return psi * (weights - beta * pending)
+
+
+def credit_with_reset(
+    psi: Array, weights: Array, *, alpha: float, v_th: float, beta: Array | float, rho: float
+) -> Array:
+    """q ``[T, post]`` with Σ_t w^t e^t = Σ_t z̄^t q^t for the eligibility trace that keeps
+    the soft reset's derivative (Liu et al. 2021's code; LIF is β = 0). Per synapse, with
+    p^t its presynaptic activity, g the input scale and z̄ the α-filter of g p:
+
+        ε_v^t = α ε_v^{t−1} + g p^t − v_th e^{t−1}        (the reset −v_th z^{t−1})
+        ε_a^t = ρ ε_a^{t−1} + e^{t−1}
+        e^t   = ψ^t (ε_v^t − β ε_a^t)
+
+    Without the −v_th e^{t−1} term this is :func:`adaptive_threshold`'s trace. Its adjoint
+    runs backwards per neuron with two numbers, λ_v and λ_a (0 after the last step):
+
+        q^t = ψ^t (w^t − v_th λ_v^{t+1} + λ_a^{t+1}),
+        λ_v^t = α λ_v^{t+1} + q^t,   λ_a^t = ρ λ_a^{t+1} − β q^t
+
+    and Σ_t w^t e^t = Σ_t g p^t λ_v^t = Σ_t z̄^t q^t (λ_v is q's α-filter run backwards).
+    Units: ψ [1/mV], v_th [mV]; ``psi``, ``weights [T, post]``.
+    """
+
+    def back(later: tuple[Array, Array], now: tuple[Array, Array]) -> tuple:
+        voltage, adaptation = later
+        psi_t, weight_t = now
+        q = psi_t * (weight_t - v_th * voltage + adaptation)
+        return (alpha * voltage + q, rho * adaptation - beta * q), q
+
+    zero = jnp.zeros_like(psi[0])
+    _, q = jax.lax.scan(back, (zero, zero), (psi, weights), reverse=True)
+    return q

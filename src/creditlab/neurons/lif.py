@@ -28,6 +28,7 @@ from jax import Array
 from creditlab.neurons.base import LeakyMembrane
 from creditlab.neurons.eligibility import (
     EligibilityOperators,
+    credit_with_reset,
     membrane_only,
     membrane_only_credit,
 )
@@ -88,6 +89,12 @@ class LIF(LeakyMembrane):
         """e_ji^k = ψ_j^k z̄_i^k over a chunk (``psi [K, post]``); no per-synapse state."""
         return membrane_only(psi)
 
-    def eligibility_credit(self, psi: Array, weights: Array) -> Array:
-        """q^t = ψ^t w^t: Σ_t w^t e^t = Σ_t z̄^t q^t (``psi``, ``weights [T, post]``)."""
+    def eligibility_credit(self, psi: Array, weights: Array, *, reset: bool = False) -> Array:
+        """q with Σ_t w^t e^t = Σ_t z̄^t q^t (``psi``, ``weights [T, post]``): ψ^t w^t, or
+        with the reset's derivative kept in the trace (``reset``; Liu et al. 2021's code)
+        :func:`creditlab.neurons.eligibility.credit_with_reset` at β = 0."""
+        if reset:
+            return credit_with_reset(
+                psi, weights, alpha=self.decay, v_th=self.v_th, beta=0.0, rho=0.0
+            )
         return membrane_only_credit(psi, weights)

@@ -255,12 +255,16 @@ def eprop(
     feedback: Feedback = "symmetric",
     longest_chunk: int | None = None,
     evaluation: Literal["online", "offline"] = "online",
+    eligibility_reset: bool = False,
 ) -> Rule:
     """The e-prop rule for ``network`` trained on ``objective``.
 
     ``evaluation="offline"`` computes the same update after each trial, backwards in time
     per neuron (:mod:`creditlab.rules.eprop_offline`): much faster on a CPU, with memory
     that grows with the trial length (O(T · neurons) per trial, never O(T · synapses)).
+    ``eligibility_reset`` keeps the soft reset's derivative in the eligibility traces, as
+    Liu et al. 2021's code does (:func:`creditlab.neurons.eligibility.credit_with_reset`;
+    offline only).
 
     ``longest_chunk`` bounds K, the steps processed per matrix product (the largest
     divisor of the trial length up to it is used). By default (:func:`default_longest_chunk`)
@@ -272,6 +276,11 @@ def eprop(
         raise ValueError(f"feedback must be 'symmetric' or 'random', got {feedback!r}")
     if evaluation not in ("online", "offline"):
         raise ValueError(f"evaluation must be 'online' or 'offline', got {evaluation!r}")
+    if eligibility_reset and evaluation == "online":
+        raise ValueError(
+            "eligibility_reset (the reset's derivative in the traces) is built for "
+            "evaluation='offline' only"
+        )
 
     def init(params: Params, *, key: Array | None = None) -> EpropState:
         if feedback == "symmetric":
@@ -290,9 +299,13 @@ def eprop(
             return eprop_update(network, objective, params, state, trials, longest_chunk)
         if state.withheld_last_signal is not None:
             raise ValueError("NEST's withheld last signal needs evaluation='online'")
-        # offline is the one-chunk case: the whole trial, evaluated backwards per neuron
-        whole_trial = trials.inputs.shape[1]
-        return eprop_update(network, objective, params, state, trials, whole_trial)
+        from creditlab.rules.eprop_offline import offline_update  # it builds on this module
+
+        matrix = feedback_matrix(params, state)
+        grads, metrics = offline_update(
+            network, objective, params, matrix, trials, eligibility_reset=eligibility_reset
+        )
+        return grads, state, metrics
 
     return Rule(init=init, update=update)
 

@@ -48,15 +48,22 @@ def offline_update(
     feedback: Array,
     trials: Trials,
     modulation: Modulation | None = None,
+    *,
+    eligibility_reset: bool = False,
 ) -> tuple[Params, Metrics]:
     """e-prop's update of one batch (module docstring) with feedback B ``[n_rec, n_out]``.
 
     ``modulation(psi, direct) -> M`` (each ``[T, n_rec]`` for one trial) adds an extra
     per-step signal on the unfiltered trace, computed from ψ and the direct credit Lf.
+    ``eligibility_reset`` keeps the soft reset's derivative in the traces (Liu et al.
+    2021's code; :func:`creditlab.neurons.eligibility.credit_with_reset`).
     """
     neuron = network.neuron
     if not hasattr(neuron, "eligibility_credit"):
         raise ValueError(f"{type(neuron).__name__} has no backward eligibility credit")
+    if eligibility_reset and not hasattr(neuron, "v_th"):
+        raise ValueError(f"{type(neuron).__name__} has no soft reset to keep in the traces")
+    reset = {"reset": True} if eligibility_reset else {}
     dtype = params.w_in.dtype
     batch, n_steps = trials.inputs.shape[:2]
     weights = Objective.step_weights(trials.mask).astype(dtype)
@@ -77,7 +84,7 @@ def offline_update(
         rate = jnp.mean(z, axis=0)
         if regularise:
             total = total + objective.rate_penalty_signal(rate) / (batch * n_steps)
-        credit = neuron.eligibility_credit(psi, total)
+        credit = neuron.eligibility_credit(psi, total, **reset)
         credit_ahead = leaky_filter(neuron.decay, credit, jnp.zeros_like(credit[0]), reverse=True)
         return z, credit_ahead, errors_ahead, trajectory.readout, rate
 

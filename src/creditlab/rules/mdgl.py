@@ -123,18 +123,28 @@ def mdgl(
     cell_types: ct.CellTypes | None = None,
     modulation: Variant = "type-averaged",
     evaluation: Literal["offline", "online"] = "offline",
+    types: Literal["cell-types", "sign"] = "cell-types",
+    eligibility_reset: bool = False,
 ) -> Rule:
     """The MDGL rule for ``network`` trained on ``objective``.
 
     ``cell_types`` gives the neurons' types (default: E/I from the network's signs);
-    ``modulation`` picks the variant or ablation; ``evaluation`` the exact form after
-    each trial or the online form (module docstring).
+    ``types="sign"`` averages over E and I only, whatever the cell types (Liu's released
+    code: two types where the ``liu-ei`` preset has three); ``modulation`` picks the
+    variant or ablation; ``evaluation`` the exact form after each trial or the online
+    form (module docstring); ``eligibility_reset`` keeps the soft reset's derivative in
+    the traces, as Liu's code does (offline only;
+    :func:`creditlab.neurons.eligibility.credit_with_reset`).
     """
     if modulation not in MODULATIONS:
         raise ValueError(f"modulation must be one of {MODULATIONS}, got {modulation!r}")
     if evaluation not in ("offline", "online"):
         raise ValueError(f"evaluation must be 'offline' or 'online', got {evaluation!r}")
-    receptors, labels = receptors_and_labels(network, cell_types)
+    if types not in ("cell-types", "sign"):
+        raise ValueError(f"types must be 'cell-types' or 'sign', got {types!r}")
+    if eligibility_reset and evaluation == "online":
+        raise ValueError("eligibility_reset is built for the exact (offline) MDGL only")
+    receptors, labels = receptors_and_labels(network, None if types == "sign" else cell_types)
     if modulation == "single-type":
         receptors, labels = np.ones((1, 1)), jnp.zeros(network.n_rec, jnp.int32)
     if modulation == "none":
@@ -163,7 +173,10 @@ def mdgl(
             )
             return grads, state, metrics
         credit = one_hop_credit(weights, network.neuron.input_scale)
-        grads, metrics = offline_update(network, objective, params, params.w_out, trials, credit)
+        grads, metrics = offline_update(
+            network, objective, params, params.w_out, trials, credit,
+            eligibility_reset=eligibility_reset,
+        )  # fmt: skip
         return grads, state, metrics
 
     return Rule(init=init, update=update)
