@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import jax
@@ -13,12 +14,31 @@ from creditlab.network import Network, make_network
 from creditlab.neurons import ALIF, LIF, Rate
 from creditlab.objective import Objective
 from creditlab.optimizers import adam_epsilon_hat
+from creditlab.rewiring import DeepR
 from creditlab.rules import MDGL_RULES, RULES, Rule
 from creditlab.tasks import TASKS, Task
 
 
 def build_task(config: TrainConfig) -> Task:
-    return TASKS[config.task]()
+    """The task, with ``config.task_options`` overriding its fields (each checked: an
+    unknown field or a value of the wrong kind raises ``ValueError`` naming it)."""
+    task = TASKS[config.task]()
+    if not config.task_options:
+        return task
+    fields = {f.name: f for f in dataclasses.fields(task)}
+    for name, value in config.task_options.items():
+        if name not in fields or name in ("name", "kind"):
+            allowed = sorted(set(fields) - {"name", "kind"})
+            raise ValueError(
+                f"task_options: {config.task} has no field {name!r}; fields: {allowed}"
+            )
+        current = getattr(task, name)
+        number = isinstance(current, int | float) and not isinstance(current, bool)
+        if (number and not isinstance(value, int | float)) or (
+            isinstance(current, str) and not isinstance(value, str)
+        ):
+            raise ValueError(f"task_options.{name}: {value!r} is not a {type(current).__name__}")
+    return dataclasses.replace(task, **config.task_options)
 
 
 def build_cell_types(config: TrainConfig) -> ct.CellTypes | None:
@@ -77,6 +97,9 @@ def build_network(config: TrainConfig, task: Task, *, key: jax.Array) -> Network
         output_connectivity=net.output_connectivity,
         sign=None if types is None else ct.signs(types, net.n_rec),
         readout_cells=None if types is None else ct.per_neuron(types, net.n_rec, "readout"),
+        input_excitatory_fraction=net.input_excitatory_fraction,
+        signed_readout=net.signed_readout,
+        readout_bias=net.readout_bias,
         key=key,
     )
 
@@ -98,10 +121,14 @@ def build_rule(config: TrainConfig, network: Network, objective: Objective, task
     reward baselines)."""
     if config.rule == "eprop":
         return RULES["eprop"](
-            network, objective, feedback=config.feedback, evaluation=config.evaluation
-        )
+            network, objective, feedback=config.feedback, evaluation=config.evaluation,
+            eligibility_reset=config.eligibility_reset,
+        )  # fmt: skip
     if config.rule in MDGL_RULES:
-        return RULES[config.rule](network, objective, cell_types=build_cell_types(config))
+        return RULES[config.rule](
+            network, objective, cell_types=build_cell_types(config),
+            types=config.modulation_types, eligibility_reset=config.eligibility_reset,
+        )  # fmt: skip
     if config.rule not in REWARD_RULES:
         return RULES[config.rule](network, objective)
     options = config.reward_rule
@@ -125,6 +152,20 @@ def build_rule(config: TrainConfig, network: Network, objective: Objective, task
         }
         return RULES[config.rule](network, objective, **chosen)
     return RULES[config.rule](network, objective, baseline=options.baseline, **chosen)
+
+
+def build_rewiring(config: TrainConfig) -> DeepR | None:
+    """DEEP R with the network's connectivities, or None without rewiring."""
+    if config.rewiring == "none":
+        return None
+    net = config.network
+    return DeepR(
+        learning_rate=config.learning_rate,
+        connectivity=(net.input_connectivity, net.connectivity, net.output_connectivity),
+        l1=config.rewiring.l1,
+        temperature=config.rewiring.temperature,
+        candidates=config.rewiring.candidates,
+    )
 
 
 def build_optimizer(config: TrainConfig) -> optax.GradientTransformation:

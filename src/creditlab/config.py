@@ -116,9 +116,30 @@ class NetworkConfig(Strict):
         1.0, gt=0, le=1, description="probability of a readout synapse"
     )
     cell_types: Literal["liu-ei", "six-types"] | tuple[CellTypeConfig, ...] | None = None
+    input_excitatory_fraction: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="input channels with a fixed positive sign (rest negative); "
+        "null: input weights of either sign (Liu et al. 2021: 0.825, 33 of 40)",
+    )
+    signed_readout: bool = Field(False, description="readout weights keep their neuron's sign")
+    readout_bias: bool = Field(False, description="a trained readout bias (Liu et al. 2021)")
+    initialisation: Literal["scaled-gaussian", "balanced-spectral"] = Field(
+        "scaled-gaussian",
+        description="initial weights (creditlab.initialisation): N(0,1)/√fan-in, or Liu et "
+        "al. 2021's balanced matrices at spectral radius 1",
+    )
 
     @model_validator(mode="after")
     def _cell_types_valid(self) -> NetworkConfig:
+        dale = self.cell_types is not None or self.excitatory_fraction is not None
+        if self.signed_readout and not dale:
+            raise ValueError(
+                "signed_readout needs Dale's law: set cell_types or excitatory_fraction"
+            )
+        if self.initialisation == "balanced-spectral" and not dale:
+            raise ValueError("initialisation 'balanced-spectral' needs Dale's law (cell_types)")
         if self.cell_types is None:
             return self
         if self.excitatory_fraction is not None:
@@ -155,6 +176,17 @@ class RewardRuleConfig(Strict):
     )
 
 
+class RewiringConfig(Strict):
+    """DEEP R (:mod:`creditlab.rewiring`): connections that cross zero die and are
+    replaced, holding the network's connectivity."""
+
+    l1: float = Field(1e-2, ge=0, description="L1 term: θ shrinks by learning_rate · l1 a step")
+    temperature: float = Field(0.0, ge=0, description="rewiring temperature T (noise √(2ηT))")
+    candidates: Literal["initial"] = Field(
+        "initial", description="where new connections may appear: the initial connections"
+    )
+
+
 class TrainConfig(Strict):
     """One training run: a task, a rule, a network and an optimizer."""
 
@@ -171,13 +203,34 @@ class TrainConfig(Strict):
     evaluation: Literal["online", "offline"] = Field(
         "online",
         description="e-prop's traces forward during the trial, or backwards after it "
-        "(faster on a CPU; memory grows with the trial)",
+        "(faster on a CPU; memory grows with the trial); MDGL's form is its rule's name, "
+        "other rules ignore it",
     )
     rate_coefficient: float = Field(0.0, ge=0, description="firing-rate regulariser c_reg")
     rate_target_hz: float = Field(
         10.0, ge=0, le=1000, description="target rate of the regulariser [Hz]; at most 1 per ms"
     )
     checkpoint_every: int = Field(100, ge=1)
+    eligibility_reset: bool = Field(
+        False,
+        description="keep the reset's derivative in e-prop's traces (Liu et al. 2021's "
+        "code; e-prop offline and MDGL; other rules ignore it)",
+    )
+    modulation_types: Literal["cell-types", "sign"] = Field(
+        "cell-types",
+        description="MDGL averages weights over the cell types, or over E and I (other "
+        "rules ignore it)",
+    )
+    task_options: dict[str, float | int | str] = Field(
+        default_factory=dict, description="overrides of the task's fields (creditlab.tasks)"
+    )
+    evaluate_every: int = Field(
+        0, ge=0, description="every N iterations, loss and accuracy on fresh trials; 0: never"
+    )
+    evaluation_batch: int = Field(64, ge=1, le=100_000, description="trials per evaluation")
+    rewiring: RewiringConfig | Literal["none"] = Field(
+        "none", description="DEEP R (creditlab.rewiring), or 'none' for fixed connections"
+    )
     neuron: NeuronConfig = NeuronConfig()
     network: NetworkConfig = NetworkConfig()
     reward_rule: RewardRuleConfig = RewardRuleConfig()
@@ -201,11 +254,42 @@ class TrainConfig(Strict):
         return rule
 
     @model_validator(mode="after")
+    def _task_options_valid(self) -> TrainConfig:
+        if self.task_options:
+            from creditlab.build import build_task
+
+            build_task(self)  # raises naming the field
+        return self
+
+    @model_validator(mode="after")
+    def _options_fit_rule(self) -> TrainConfig:
+        """Options of e-prop's family are ignored by rules that have no such choice (BPTT
+        differentiates the reset anyway; only MDGL averages over types); a combination
+        the rule cannot do is refused."""
+        from creditlab.rules import MDGL_RULES
+
+        exact = [r for r in MDGL_RULES if r != "mdgl-online"]
+        offline_eprop = self.rule == "eprop" and self.evaluation == "offline"
+        if self.rule == "mdgl-online" and self.evaluation == "offline":
+            raise ValueError("mdgl-online is MDGL's online form: set evaluation to 'online'")
+        if self.eligibility_reset and self.rule in ("eprop", "mdgl-online") and not offline_eprop:
+            raise ValueError(
+                "eligibility_reset (the reset in e-prop's traces) is built for the offline "
+                "forms only: set evaluation to 'offline' (e-prop) or use mdgl"
+            )
+        if self.network.readout_bias and not (
+            self.rule == "bptt" or offline_eprop or self.rule in exact
+        ):
+            raise ValueError(
+                "a readout bias is trained by bptt, e-prop with evaluation='offline' and the "
+                f"exact MDGL rules, not by {self.rule}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _rule_fits_network(self) -> TrainConfig:
         if self.feedback == "random" and self.rule != "eprop":
             raise ValueError("feedback='random' is an e-prop option; use rule='eprop'")
-        if self.evaluation == "offline" and self.rule != "eprop":
-            raise ValueError("evaluation='offline' is an e-prop option (MDGL is always offline)")
         typeless = self.network.cell_types is None and self.network.excitatory_fraction is None
         if self.rule in ct.NEEDS_TYPES and typeless:
             raise ValueError(
@@ -243,7 +327,7 @@ _CUE_TASK = {
 # Liu et al. 2021 (their released code): 50 LIF + 50 ALIF, 19 % inhibitory (all LIF), 10 %
 # input, recurrent and readout connectivity, thr 0.01, β 1.8 in Bellec's units
 # (a_Bellec = (1 − ρ) a here, so β here = 1.8 (1 − e^{−dt/τ_a})), v ← αv + (1 − α)I,
-# Adam 0.0025, batch 64, no rate regulariser. Weights are drawn at 1/√(p·fan-in).
+# Adam 0.0025, batch 64, no rate regulariser.
 _LIU = {
     "neuron": {
         "model": "alif",
@@ -267,6 +351,27 @@ _LIU = {
     "batch": 64,
     "learning_rate": 2.5e-3,
     "rate_coefficient": 0.0,
+}
+# ... and the rest of that code's configuration (issue 23; RESULTS §9 lists each
+# difference): signed input (33 E of 40) and readout weights, a readout bias, Liu's
+# balanced initial weights, DEEP R as that code runs it, the reset in the traces, MDGL
+# over E and I, TF 1's Adam, 64 fresh evaluation trials every 10 iterations. The task's
+# own choices (cue first, distinct cue patterns, Poisson counts) are the task's defaults.
+_LIU["network"] |= {
+    "input_excitatory_fraction": 0.825,
+    "signed_readout": True,
+    "readout_bias": True,
+    "initialisation": "balanced-spectral",
+    "init_gain": 1.0,
+}
+_LIU |= {
+    "rewiring": {"l1": 1e-2, "temperature": 0.0, "candidates": "initial"},
+    "eligibility_reset": True,
+    "modulation_types": "sign",
+    "evaluation": "offline",
+    "optimizer": "adam-epsilon-hat",
+    "evaluate_every": 10,
+    "evaluation_batch": 64,
 }
 TASK_DEFAULTS: dict[str, dict] = {
     "sine-waves": {

@@ -7,6 +7,7 @@ by ``n_in`` inputs, read out by ``n_out`` leaky readout units (Bellec et al. 202
             (+ b_j − Σ_k r_k^{t−1} W^soma_kj)                      current [mV]
     (neuron step)                                                  z^t, ψ^t
     y_k^t = κ y_k^{t−1} + g_out Σ_j z_j^t W^out_jk                 κ = exp(−dt/τ_out)
+    ŷ_k^t = y_k^t (+ b_k)                                          the readout (bias: Liu)
 
 Weights are stored pre × post (``x @ w_in``). Optional cell types: each recurrent neuron
 is excitatory or inhibitory (``sign`` +1/−1) and its outgoing recurrent weights keep
@@ -42,12 +43,14 @@ from creditlab.neurons.base import Tuft, leak_factor, scale_of_input
 class Params(NamedTuple):
     """Trainable weights [mV], pre × post.
 
-    ``w_in [n_in, n_rec]``, ``w_rec [n_rec, n_rec]``, ``w_out [n_rec, n_out]``.
+    ``w_in [n_in, n_rec]``, ``w_rec [n_rec, n_rec]``, ``w_out [n_rec, n_out]``, and the
+    readout's bias ``b_out [n_out]`` where the network has one (else None).
     """
 
     w_in: Array
     w_rec: Array
     w_out: Array
+    b_out: Array | None = None
 
 
 class Feedback(NamedTuple):
@@ -230,6 +233,11 @@ class Network:
         bias: b ``[n_rec]``, a fixed current [mV], or ``None``.
         interneurons: populations of other cell types inhibiting the somata or tufts.
         input_bounds: (low, high) that :func:`constrain` keeps ``w_in`` within, or None.
+        input_sign: ``[n_in]`` +1/−1, the fixed sign of each input channel's weights
+            (Liu et al. 2021's code), or None for free signs.
+        signed_readout: readout weights keep their presynaptic neuron's sign (needs
+            ``sign``).
+        readout_bias: the readout has a trained bias b (``Params.b_out``).
     """
 
     neuron: Any = field(metadata={"static": True})
@@ -246,6 +254,9 @@ class Network:
     bias: Array | None = None
     interneurons: tuple[InterneuronPopulation, ...] = ()
     input_bounds: tuple[float, float] | None = field(default=None, metadata={"static": True})
+    input_sign: Array | None = None
+    signed_readout: bool = field(default=False, metadata={"static": True})
+    readout_bias: bool = field(default=False, metadata={"static": True})
 
     @property
     def readout_decay(self) -> float:
@@ -297,6 +308,9 @@ def make_network(
     bias: Array | None = None,
     interneurons: tuple[InterneuronPopulation, ...] = (),
     input_bounds: tuple[float, float] | None = None,
+    input_excitatory_fraction: float | None = None,
+    signed_readout: bool = False,
+    readout_bias: bool = False,
     key: Array | None = None,
 ) -> Network:
     """Build a network, drawing a sparse mask when ``connectivity < 1``.
@@ -308,6 +322,10 @@ def make_network(
     mask's draw does not change). ``input_connectivity`` and ``output_connectivity`` < 1
     draw masks for ``w_in`` and ``w_out`` from ``fold_in(key, 2)`` and ``fold_in(key, 3)``;
     ``readout_cells`` (``[n_rec]`` bool) keeps only those neurons' readout weights.
+    ``input_excitatory_fraction`` gives each input channel a fixed sign: that fraction of
+    the channels (rounded) excitatory, placed at random from ``fold_in(key, 4)``;
+    ``signed_readout`` gives readout weights their neuron's sign; ``readout_bias`` a
+    trained readout bias (all three as in Liu et al. 2021's code).
     A circuit drawn elsewhere (e.g. from data) gives its ``recurrent_mask`` and
     ``input_mask`` (pre × post, 0/1) instead of connectivities. ``bias``,
     ``interneurons`` and ``input_bounds`` are stored as given (:class:`Network`).
@@ -318,6 +336,10 @@ def make_network(
         raise ValueError("give connectivity or recurrent_mask, not both")
     if input_mask is not None and input_connectivity < 1.0:
         raise ValueError("give input_connectivity or input_mask, not both")
+    if signed_readout and sign is None and excitatory_fraction is None:
+        raise ValueError(
+            "signed_readout gives readout weights their neuron's sign: needs Dale's law"
+        )
     mask = _sparse_mask(key, None, connectivity, (n_rec, n_rec), "connectivity")
     if recurrent_mask is not None:
         mask = jnp.asarray(recurrent_mask, jnp.float32)
@@ -341,6 +363,13 @@ def make_network(
     else:
         input_mask = jnp.asarray(input_mask, jnp.float32)
     output_mask = _sparse_mask(key, 3, output_connectivity, (n_rec, n_out), "output_connectivity")
+    input_sign = None
+    if input_excitatory_fraction is not None:
+        if key is None:
+            raise ValueError("input_excitatory_fraction needs a key to place the signs")
+        excitatory = round(input_excitatory_fraction * n_in)
+        ordered = jnp.where(jnp.arange(n_in) < excitatory, 1.0, -1.0)
+        input_sign = jax.random.permutation(jax.random.fold_in(key, 4), ordered)
     if readout_cells is not None:
         cells = jnp.asarray(readout_cells, jnp.float32)[:, None]
         output_mask = cells * (jnp.ones((n_rec, n_out)) if output_mask is None else output_mask)
@@ -359,6 +388,9 @@ def make_network(
         bias=None if bias is None else jnp.asarray(bias),
         interneurons=tuple(interneurons),
         input_bounds=input_bounds,
+        input_sign=input_sign,
+        signed_readout=signed_readout,
+        readout_bias=readout_bias,
     )
 
 
@@ -405,31 +437,51 @@ def init_params(
         n_inh = jnp.maximum(jnp.sum(sign < 0), 1)
         balance = jnp.where(sign > 0, 1.0, n_exc / n_inh).astype(dtype)
         w_rec = jnp.abs(w_rec) * (sign * balance)[:, None]
-    return constrain(network, Params(w_in, w_rec, w_out))
+    return signed_and_constrained(network, w_in, w_rec, w_out)
+
+
+def signed_and_constrained(network: Network, w_in: Array, w_rec: Array, w_out: Array) -> Params:
+    """Initial weights with the network's fixed input and readout signs applied to their
+    magnitudes (where it has them), a zero readout bias (where it has one), constrained."""
+    if network.input_sign is not None:
+        w_in = jnp.abs(w_in) * network.input_sign.astype(w_in.dtype)[:, None]
+    if network.signed_readout:
+        w_out = jnp.abs(w_out) * network.sign.astype(w_out.dtype)[:, None]
+    bias = jnp.zeros(network.n_out, w_out.dtype) if network.readout_bias else None
+    return constrain(network, Params(w_in, w_rec, w_out, bias))
 
 
 def constrain(network: Network, params: Params) -> Params:
-    """Project weights onto the allowed set: absent synapses are 0, Dale's signs hold,
-    input weights lie within ``input_bounds``.
+    """Project weights onto the allowed set: absent synapses are 0, Dale's signs hold
+    (and the fixed signs of input and readout weights, where the network has them), input
+    weights lie within ``input_bounds``.
 
-    A weight that would change its neuron's sign is set to 0 (as in Liu et al. 2021).
+    A weight that would change its sign is set to 0 (as in Liu et al. 2021).
     """
     if network.input_bounds is not None:
         params = params._replace(w_in=jnp.clip(params.w_in, *network.input_bounds))
     params = zero_absent_synapses(network, params)
-    if network.sign is None:
-        return params
-    sign = network.sign.astype(params.w_rec.dtype)[:, None]
-    return params._replace(w_rec=jnp.where(params.w_rec * sign < 0, 0.0, params.w_rec))
+    signs = {"w_rec": network.sign}
+    if network.input_sign is not None:
+        signs["w_in"] = network.input_sign
+    if network.signed_readout:
+        signs["w_out"] = network.sign
+    for name, sign in signs.items():
+        if sign is not None:
+            weights = getattr(params, name)
+            flipped = weights * sign.astype(weights.dtype)[:, None] < 0
+            params = params._replace(**{name: jnp.where(flipped, 0.0, weights)})
+    return params
 
 
 def zero_absent_synapses(network: Network, weights: Params) -> Params:
     """``weights`` (or a gradient) with the entries of absent synapses set to 0: applied
     to every update, so optimizer state never sees them."""
     masks = (network.input_mask, network.recurrent_mask, network.output_mask)
-    return Params(
-        *(w if m is None else w * m.astype(w.dtype) for w, m in zip(weights, masks, strict=True))
+    kept = (
+        w if m is None else w * m.astype(w.dtype) for w, m in zip(weights[:3], masks, strict=True)
     )
+    return Params(*kept, weights.b_out)
 
 
 def chunk_length(n_steps: int, longest: int = 32) -> int:
@@ -543,7 +595,8 @@ def simulate(
             readout_input = readout_input + drive.readout
         readout = kappa * net_state.readout + g_out * readout_input
         driven = tuple(p.rates(z) if p.kind.driven else None for p in network.interneurons)
-        return NetworkState(neurons, readout, driven), (z, psi, readout, neurons)
+        shown = readout if weights.b_out is None else readout + weights.b_out
+        return NetworkState(neurons, readout, driven), (z, psi, shown, neurons)
 
     def drive(weights: Params, x: Array, noise, out_noise, own_noise, top_down) -> _Drive:
         """One step's drive (``x [n_in]``), or every step's (``x [T, n_in]``)."""

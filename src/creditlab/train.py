@@ -2,7 +2,10 @@
 
 Each iteration samples a batch (from the run's seed), asks the rule for its update,
 masks it, passes it through the optax optimizer, and projects the weights back onto the
-allowed set (masks, Dale's law). The whole iteration is one jit-compiled function.
+allowed set (masks, Dale's law; DEEP R rewires here if configured). The whole iteration
+is one jit-compiled function. With ``evaluate_every`` N, every N-th iteration's weights
+are also scored on fresh trials (:mod:`creditlab.evaluation`): ``validation_loss`` and
+``validation_accuracy`` in that iteration's metrics.
 
 A run whose loss becomes NaN or infinite, or whose weights do (NaN voltages never spike,
 so a spiking network's loss can stay finite), stops with :class:`Diverged`, keeping the
@@ -21,13 +24,23 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from creditlab.build import build_network, build_objective, build_optimizer, build_rule, build_task
+from creditlab.build import (
+    build_network,
+    build_objective,
+    build_optimizer,
+    build_rewiring,
+    build_rule,
+    build_task,
+)
 from creditlab.compilation import BackgroundCompile, run_traced_once
 from creditlab.config import TrainConfig
+from creditlab.evaluation import evaluation_key, make_evaluation
+from creditlab.initialisation import initialise
 from creditlab.io.checkpoint import METRICS, checkpoint_arrays, restore
 from creditlab.io.run_directory import RunDirectory, load_checkpoint
 from creditlab.memory import check_fits, compiled_bytes, tree_bytes
-from creditlab.network import Network, Params, constrain, init_params, zero_absent_synapses
+from creditlab.network import Network, Params, constrain, zero_absent_synapses
+from creditlab.rewiring import DeepR
 from creditlab.rules.base import Rule
 from creditlab.tasks.base import Task
 
@@ -41,9 +54,12 @@ class Diverged(RuntimeError):
 
 
 class TrainState(NamedTuple):
+    """The weights, the optimizer's and the rule's state, and DEEP R's (or None)."""
+
     params: Params
     optimizer_state: Any
     rule_state: Any
+    rewiring_state: Any = None
 
 
 class TrainResult(NamedTuple):
@@ -60,12 +76,14 @@ def make_train_step(
     rule_for: Callable[[Network], Rule],
     optimizer: optax.GradientTransformation,
     batch: int,
+    rewiring: DeepR | None = None,
 ) -> StepFunction:
     """One jit-compiled training iteration: ``(network, state, key) -> (state, metrics)``.
 
     ``rule_for(network)`` builds the rule. The network is an argument rather than a
     constant of the program, so one compiled step serves every network of the same
-    shapes (for example seeds with different sparse masks).
+    shapes (for example seeds with different sparse masks). ``rewiring`` (DEEP R) acts
+    after the optimizer step, with its own key (``fold_in(key, 2)``).
     """
 
     @jax.jit
@@ -78,10 +96,14 @@ def make_train_step(
         updates = zero_absent_synapses(network, updates)
         steps, optimizer_state = optimizer.update(updates, state.optimizer_state, state.params)
         params = constrain(network, optax.apply_updates(state.params, steps))
+        if rewiring is not None:
+            rewire_key = jax.random.fold_in(key, 2)
+            params = rewiring.update(state.params, params, state.rewiring_state, rewire_key)
         # a NaN or infinite weight makes the sum NaN or infinite (so do weights whose sum
         # overflows, diverged by any measure): one reduction per array, cheap to compile
         finite = jnp.isfinite(sum(jnp.sum(w) for w in jax.tree.leaves(params)))
-        return TrainState(params, optimizer_state, rule_state), {**metrics, "finite": finite}
+        new_state = TrainState(params, optimizer_state, rule_state, state.rewiring_state)
+        return new_state, {**metrics, "finite": finite}
 
     return train_step
 
@@ -135,6 +157,7 @@ def training_parts(config: TrainConfig) -> TrainingParts:
     task = build_task(config)
     objective = build_objective(config, task)
     optimizer = build_optimizer(config)
+    rewiring = build_rewiring(config)
 
     def rule_for(network: Network) -> Rule:
         return build_rule(config, network, objective, task)
@@ -143,12 +166,16 @@ def training_parts(config: TrainConfig) -> TrainingParts:
         root = run_key(seed)
         key_network, key_params, key_rule, key_data = jax.random.split(root, 4)
         network = build_network(config, task, key=key_network)
-        params = init_params(network, key=key_params, dtype=dtype, gain=config.network.init_gain)
+        params = initialise(
+            config.network.initialisation, network, key=key_params, dtype=dtype,
+            gain=config.network.init_gain,
+        )  # fmt: skip
         rule_state = rule_for(network).init(params, key=key_rule)
-        state = TrainState(params, optimizer.init(params), rule_state)
+        rewiring_state = None if rewiring is None else rewiring.init(params)
+        state = TrainState(params, optimizer.init(params), rule_state, rewiring_state)
         return network, state, jax.random.split(key_data, config.iterations)
 
-    step = make_train_step(task, rule_for, optimizer, config.batch)
+    step = make_train_step(task, rule_for, optimizer, config.batch, rewiring)
 
     def step_at(network: Network, state: TrainState, keys: jax.Array, iteration: Any):
         return step(network, state, keys[iteration])
@@ -204,6 +231,10 @@ def train(
     :mod:`creditlab.io.checkpoint`), giving the numbers an uninterrupted run gives."""
     setup = build_training(config)
     network, state, train_step = setup.network, setup.state, setup.train_step
+    evaluate = None
+    if config.evaluate_every > 0:
+        objective = build_objective(config, setup.task)
+        evaluate = make_evaluation(setup.task, objective, config.evaluation_batch)
     rows: list[dict[str, float]] = []
     first = 0
     if resume:
@@ -267,6 +298,10 @@ def train(
                     + ". Try a smaller learning_rate.",
                     rows,
                 )
+            if evaluate is not None and (iteration + 1) % config.evaluate_every == 0:
+                key = evaluation_key(setup.data_keys[iteration])
+                scores = jax.device_get(evaluate(network, new_state.params, key))
+                row |= {f"validation_{name}": float(value) for name, value in scores.items()}
             last_good, state, applied = state, new_state, applied + 1
             if on_iteration is not None:
                 on_iteration(iteration, row)

@@ -57,13 +57,14 @@ def checkpoint_arrays(
     import jax
 
     arrays = {"iteration": np.asarray(iteration), "random": np.asarray(RANDOM)}
-    arrays |= {name: np.asarray(value) for name, value in params.items()}
+    arrays |= {name: np.asarray(value) for name, value in params.items() if value is not None}
     for index, leaf in enumerate(jax.tree.leaves(state)):
         value = jax.random.key_data(leaf) if _is_key(leaf) else leaf
         arrays[f"{STATE}{index:04d}"] = np.asarray(value)
     kept = [row for row in rows if row["iteration"] < iteration]
     for column in dict.fromkeys(name for row in kept for name in row):
-        arrays[METRICS + column] = np.asarray([row[column] for row in kept], dtype=np.float64)
+        values = [row.get(column, np.nan) for row in kept]  # evaluations: every N-th row
+        arrays[METRICS + column] = np.asarray(values, dtype=np.float64)
     return arrays
 
 

@@ -352,6 +352,8 @@ def eprop_update(
     matrix product where the chunk needs three (Lf, the ē carried to a next chunk and the
     regulariser's Σe), and memory bounded by the same budget.
     """
+    if params.b_out is not None:
+        raise ValueError("a readout bias is trained by e-prop with evaluation='offline' only")
     dtype = params.w_in.dtype
     matrix = feedback_matrix(params, state)
     batch, n_steps = trials.inputs.shape[:2]

@@ -18,6 +18,7 @@ g_in · pre and L = g_out B ∂E/∂y,
     Lf   = g_out (κ-filter of ∂E/∂y, backwards) Bᵀ           n_out numbers a step, not n_rec
     ΔW   = g_in Σ_t pre^t q̃^t,  q̃ = α-filter of q, backwards   n_rec a step, not n_in + n_rec
     ΔW_out = g_out Σ_t z^t (κ-filter of ∂E/∂y, backwards)
+    Δb_out = Σ_t ∂E/∂y^t                                        (a readout bias, if any)
 
 Over a batch each is one matrix product over all (trial, step) pairs: far faster on a
 CPU than per-trial synapse-sized traces, with memory O(B · T · (inputs + neurons)) that
@@ -86,9 +87,9 @@ def offline_update(
             total = total + objective.rate_penalty_signal(rate) / (batch * n_steps)
         credit = neuron.eligibility_credit(psi, total, **reset)
         credit_ahead = leaky_filter(neuron.decay, credit, jnp.zeros_like(credit[0]), reverse=True)
-        return z, credit_ahead, errors_ahead, trajectory.readout, rate
+        return z, credit_ahead, errors_ahead, trajectory.readout, rate, jnp.sum(errors, axis=0)
 
-    z, credit_ahead, errors_ahead, readout, rate = jax.vmap(one)(
+    z, credit_ahead, errors_ahead, readout, rate, error_sums = jax.vmap(one)(
         trials.inputs, trials.targets.astype(dtype), weights
     )
 
@@ -102,6 +103,7 @@ def offline_update(
         w_in=scale * product(trials.inputs.astype(dtype), credit_ahead),
         w_rec=scale * product(z[:, :-1], credit_ahead[:, 1:]),  # pre^t = z^{t−1}
         w_out=g_out * product(z, errors_ahead),
+        b_out=None if params.b_out is None else jnp.sum(error_sums, axis=0),  # ∂E/∂b = Σ ∂E/∂ŷ
     )
     metrics = trial_metrics(objective, readout, trials, rate if neuron.is_spiking else None)
     return grads, metrics

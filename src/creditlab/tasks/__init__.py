@@ -15,7 +15,7 @@ TASKS: dict[str, Callable[[], Task]] = {
     "evidence-accumulation": EvidenceAccumulation,
     "evidence-accumulation-liu": liu_evidence_accumulation,
     "delayed-match": DelayedMatch,
-    "delayed-match-liu": lambda: DelayedMatch(name="delayed-match-liu"),
+    "delayed-match-liu": lambda: DelayedMatch(name="delayed-match-liu", input_counts="poisson"),
     "dnms": DelayedNonMatch,
     "teacher-student": TeacherStudent,
     "reach": Reach,

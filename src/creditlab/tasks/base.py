@@ -2,7 +2,8 @@
 
 Every task is a frozen dataclass of its timing and rates with a pure ``sample``; the
 same key gives the same trials. Inputs are spike trains (0/1 per step of ``dt`` ms)
-drawn as Bernoulli(rate · dt) — a Poisson process on the grid.
+drawn as Bernoulli(rate · dt) — a Poisson process on the grid — or, where a task asks
+for them, Poisson counts per step.
 """
 
 from __future__ import annotations
@@ -58,6 +59,18 @@ def poisson_spikes(key: Array, rates_hz: Array, dt_ms: float) -> Array:
     return jax.random.bernoulli(key, probability).astype(jnp.float32)
 
 
+def poisson_counts(key: Array, rates_hz: Array, dt_ms: float) -> Array:
+    """Spike counts per step, Poisson(``rate · dt``): more than one a step is possible
+    (Liu et al. 2021's inputs); ``rates_hz`` any shape."""
+    return jax.random.poisson(key, rates_hz * dt_ms * 1e-3).astype(jnp.float32)
+
+
+def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` naming the field unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+
 def steps(duration_ms: float, dt_ms: float) -> int:
     """Number of ``dt`` steps in ``duration_ms``."""
     return round(duration_ms / dt_ms)
@@ -68,8 +81,12 @@ def cue_trials(key: Array, groups_on: Array, targets: Array, mask: Array, task: 
 
     ``groups_on [B, T, 3]`` says when the first cue, second cue and recall groups fire at
     ``task.input_rate_hz``; the fourth group is background noise at ``task.noise_rate_hz``.
+    Spikes are 0/1 (:func:`poisson_spikes`) or counts where ``task.input_counts`` is
+    "poisson" (:func:`poisson_counts`).
     """
     noise = jnp.full((*groups_on.shape[:-1], 1), task.noise_rate_hz)
     group_rates = jnp.concatenate([jnp.where(groups_on, task.input_rate_hz, 0.0), noise], axis=-1)
     rates = jnp.repeat(group_rates, task.group_size, axis=-1)
-    return Trials(poisson_spikes(key, rates, task.dt), targets, mask)
+    counts = getattr(task, "input_counts", "bernoulli") == "poisson"
+    draw = poisson_counts if counts else poisson_spikes
+    return Trials(draw(key, rates, task.dt), targets, mask)

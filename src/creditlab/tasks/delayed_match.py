@@ -7,7 +7,9 @@ which the recall group fires. The network must report during recall whether the 
 cues were the same (class 1, "match") or different (class 0). Default timing:
 200 + 500 + 200 + 300 + 150 = 1350 ms at dt = 1 ms; background at ``noise_rate_hz``.
 ``delayed-match-liu`` is the same task for the network of Liu et al. 2021 (the
-configuration of ``evidence-accumulation-liu``).
+configuration of ``evidence-accumulation-liu``), with its inputs as Poisson counts
+(``input_counts="poisson"``; Liu's released code has no delayed-match task, so this is
+the evidence-accumulation choice carried over).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.tasks.base import Trials, cue_trials, steps
+from creditlab.tasks.base import Trials, check_choice, cue_trials, steps
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class DelayedMatch:
     group_size: int = 10
     input_rate_hz: float = 40.0
     noise_rate_hz: float = 10.0
+    input_counts: Literal["bernoulli", "poisson"] = "bernoulli"
+
+    def __post_init__(self) -> None:
+        check_choice("input_counts", self.input_counts, ("bernoulli", "poisson"))
 
     @property
     def n_in(self) -> int:

@@ -14,8 +14,13 @@ the whole recall period, or over its last ``scored_ms`` only.
 
 ``evidence-accumulation-liu`` (:func:`liu_evidence_accumulation`) is the version of
 Liu et al. 2021's code: 2000 ms trials (7 × 150 ms of cues, 800 ms delay, 150 ms
-recall), every cue an independent fair coin (``minority_probability`` 0.5), scored at
-the last step only.
+recall), scored at the last step only, each cue first and its gap after
+(``cue_order="cue-first"``: the recall starts 850 ms after the last cue ends), input
+spikes as Poisson counts (``input_counts="poisson"``: more than one a step possible),
+and the B trials of a batch B distinct cue patterns drawn without replacement from the
+2^n_cues (``cue_patterns="distinct"``: each cue then a fair coin, as with
+``minority_probability`` 0.5). The defaults of :class:`EvidenceAccumulation` are the
+earlier choices (gap first, Bernoulli spikes, independent cues).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.tasks.base import Trials, cue_trials, steps
+from creditlab.tasks.base import Trials, check_choice, cue_trials, steps
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,19 @@ class EvidenceAccumulation:
     noise_rate_hz: float = 10.0
     minority_probability: float = 0.3
     scored_ms: float | None = None
+    cue_order: Literal["gap-first", "cue-first"] = "gap-first"
+    cue_patterns: Literal["independent", "distinct"] = "independent"
+    input_counts: Literal["bernoulli", "poisson"] = "bernoulli"
+
+    def __post_init__(self) -> None:
+        check_choice("cue_order", self.cue_order, ("gap-first", "cue-first"))
+        check_choice("cue_patterns", self.cue_patterns, ("independent", "distinct"))
+        check_choice("input_counts", self.input_counts, ("bernoulli", "poisson"))
+        if self.cue_patterns == "distinct" and self.minority_probability != 0.5:
+            raise ValueError(
+                "cue_patterns='distinct' draws every pattern equally often, so each cue is a "
+                f"fair coin: set minority_probability to 0.5 (got {self.minority_probability})"
+            )
 
     @property
     def n_in(self) -> int:
@@ -71,7 +89,11 @@ class EvidenceAccumulation:
         t = jnp.arange(self.n_steps)
         per_cue = steps(self.cue_ms + self.spacing_ms, self.dt)
         cue_index = t // per_cue
-        in_cue = (cue_index < self.n_cues) & (t % per_cue >= steps(self.spacing_ms, self.dt))
+        within = t % per_cue
+        if self.cue_order == "gap-first":
+            in_cue = (cue_index < self.n_cues) & (within >= steps(self.spacing_ms, self.dt))
+        else:
+            in_cue = (cue_index < self.n_cues) & (within < steps(self.cue_ms, self.dt))
         side_now = cue_sides[jnp.minimum(cue_index, self.n_cues - 1)]
         recall = t >= self.n_steps - steps(self.recall_ms, self.dt)
         scored = recall
@@ -84,16 +106,34 @@ class EvidenceAccumulation:
 
     def sample(self, key: Array, batch: int) -> Trials:
         k_side, k_cues, k_spikes = jax.random.split(key, 3)
-        majority = jax.random.bernoulli(k_side, 0.5, (batch,)).astype(jnp.int32)
-        with_majority = jax.random.bernoulli(
-            k_cues, 1.0 - self.minority_probability, (batch, self.n_cues)
-        )
+        if self.cue_patterns == "distinct":
+            with_majority = self._distinct_patterns(k_cues, batch)
+            majority = jnp.zeros(batch, jnp.int32)  # the pattern itself gives each side
+        else:
+            majority = jax.random.bernoulli(k_side, 0.5, (batch,)).astype(jnp.int32)
+            with_majority = jax.random.bernoulli(
+                k_cues, 1.0 - self.minority_probability, (batch, self.n_cues)
+            )
         groups_on, targets, mask = jax.vmap(self._one_trial)(majority, with_majority)
         return cue_trials(k_spikes, groups_on, targets, mask, self)
+
+    def _distinct_patterns(self, key: Array, batch: int) -> Array:
+        """``[batch, n_cues]`` bools: the binary digits of ``batch`` distinct numbers drawn
+        without replacement from 0 … 2^n_cues − 1 (True: the cue is on side 0)."""
+        patterns = 2**self.n_cues
+        if batch > patterns:
+            raise ValueError(
+                f"cue_patterns='distinct' needs a batch of at most 2^n_cues = {patterns} "
+                f"trials, got {batch}"
+            )
+        numbers = jax.random.permutation(key, patterns)[:batch]
+        bits = (numbers[:, None] >> jnp.arange(self.n_cues)[None, :]) & 1
+        return bits == 0
 
 
 def liu_evidence_accumulation() -> EvidenceAccumulation:
     """The task of Liu et al. 2021's released code (module docstring)."""
     return EvidenceAccumulation(
-        name="evidence-accumulation-liu", delay_ms=800.0, minority_probability=0.5, scored_ms=1.0
-    )
+        name="evidence-accumulation-liu", delay_ms=800.0, minority_probability=0.5, scored_ms=1.0,
+        cue_order="cue-first", cue_patterns="distinct", input_counts="poisson",
+    )  # fmt: skip

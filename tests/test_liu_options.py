@@ -1,0 +1,168 @@
+"""Liu et al. 2021's configuration as options (issue 23 §1): at their old values the
+numbers are those of the code before the options existed; DEEP R keeps each weight's
+sign and the connection budget and replaces a connection that crosses zero; the task's
+new choices draw what they say."""
+
+import json
+import math
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from creditlab.config import make_config
+from creditlab.network import Params
+from creditlab.rewiring import DeepR, connections
+from creditlab.tasks import TASKS, EvidenceAccumulation
+from creditlab.train import train
+
+BEFORE = Path(__file__).parent / "fixtures" / "before_issue23"
+OLD_VALUES = {
+    "network": {
+        "input_excitatory_fraction": None,
+        "signed_readout": False,
+        "readout_bias": False,
+        "initialisation": "scaled-gaussian",
+        "init_gain": 1.0 / math.sqrt(0.1),
+    },
+    "rewiring": "none",
+    "eligibility_reset": False,
+    "modulation_types": "cell-types",
+    "optimizer": "adam",
+    "evaluate_every": 0,
+    "task_options": {
+        "cue_order": "gap-first",
+        "cue_patterns": "independent",
+        "input_counts": "bernoulli",
+    },
+}
+
+
+@pytest.mark.parametrize("rule", ["mdgl", "bptt", "eprop"])
+def test_at_their_old_values_the_options_give_the_numbers_from_before_them(rule) -> None:
+    before = json.loads((BEFORE / f"liu_{rule}.json").read_text())
+    evaluation = "offline" if rule == "eprop" else "online"
+    config = make_config(task="evidence-accumulation-liu", rule=rule, iterations=2, batch=4,
+                         seed=3, evaluation=evaluation, **OLD_VALUES)  # fmt: skip
+    result = train(config)
+    assert [row["loss"] for row in result.metrics] == before["losses"]
+    for name, values in before["params"].items():
+        np.testing.assert_array_equal(np.asarray(getattr(result.params, name)), values, name)
+    assert result.params.b_out is None
+    # must fail: Liu's values (the task's defaults now) give other numbers
+    liu = train(make_config(task="evidence-accumulation-liu", rule=rule, iterations=2, batch=4,
+                            seed=3))  # fmt: skip
+    assert [row["loss"] for row in liu.metrics] != before["losses"]
+
+
+def test_the_liu_defaults_are_liu_s_values() -> None:
+    config = make_config(task="evidence-accumulation-liu", rule="mdgl")
+    assert config.rewiring != "none" and config.rewiring.l1 == 1e-2
+    assert config.rewiring.temperature == 0.0
+    assert config.network.signed_readout and config.network.readout_bias
+    assert config.network.input_excitatory_fraction == 0.825
+    assert config.eligibility_reset and config.modulation_types == "sign"
+    assert config.evaluate_every == 10 and config.evaluation_batch == 64
+    task = TASKS["evidence-accumulation-liu"]()
+    assert (task.cue_order, task.cue_patterns, task.input_counts) == (
+        "cue-first", "distinct", "poisson"
+    )  # fmt: skip
+
+
+def small_signed() -> tuple[Params, DeepR]:
+    """Weights with signs fixed per presynaptic row, about half of them connections."""
+    rng = np.random.default_rng(0)
+    shapes = {"w_in": (6, 8), "w_rec": (8, 8), "w_out": (8, 2)}
+    arrays = {}
+    for name, shape in shapes.items():
+        sign = np.where(rng.random(shape[0]) < 0.7, 1.0, -1.0)[:, None]
+        mask = rng.random(shape) < 0.5
+        arrays[name] = jnp.asarray(sign * rng.uniform(0.1, 1.0, shape) * mask)
+    rule = DeepR(learning_rate=0.1, connectivity=(0.5, 0.5, 0.5), l1=0.0)
+    return Params(**arrays), rule
+
+
+def test_deep_r_keeps_signs_and_budget_and_replaces_a_connection_that_crosses_zero() -> None:
+    params, rule = small_signed()
+    state = rule.init(params)
+    budget = rule.budget(state)
+    assert connections(params) <= budget  # room for newborns
+    # push one connection of w_rec across zero and one of w_in to exactly zero
+    rows, cols = np.nonzero(np.asarray(params.w_rec))
+    r, c = int(rows[0]), int(cols[0])
+    after = params._replace(w_rec=params.w_rec.at[r, c].set(-params.w_rec[r, c]))
+    new = rule.update(params, after, state, jax.random.key(1))
+    assert float(new.w_rec[r, c]) == 0.0 or float(new.w_rec[r, c]) == pytest.approx(
+        float(state.w_rec[r, c]) * rule.newborn
+    )  # dead, or reborn at 1e-12 with its own sign
+    for name in ("w_in", "w_rec", "w_out"):
+        sign, value = np.asarray(getattr(state, name)), np.asarray(getattr(new, name))
+        assert (value * sign >= 0).all(), name  # no weight changed its sign
+        assert ((value != 0) <= (sign != 0)).all(), name  # only at initial positions
+    # the budget: every missing connection is drawn again (here the initial count is below
+    # it, so after the death the count is the budget's, or every candidate is used)
+    candidates = sum(
+        int(np.sum(np.asarray(getattr(state, m)) != 0)) for m in ("w_in", "w_rec", "w_out")
+    )
+    assert connections(new) == min(budget, candidates)
+    # a connection that did not cross zero keeps its weight
+    untouched = np.asarray(params.w_out) != 0
+    np.testing.assert_array_equal(
+        np.asarray(new.w_out)[untouched], np.asarray(params.w_out)[untouched]
+    )
+
+
+def test_deep_r_never_revives_through_momentum_and_its_l1_term_shrinks() -> None:
+    params, rule = small_signed()
+    rule = rule._replace(l1=0.5, connectivity=(0.01, 0.01, 0.01))  # budget below the count
+    state = rule.init(params)
+    dead = params._replace(w_in=params.w_in.at[0].set(0.0))  # row 0 dead before the step
+    revived = dead._replace(w_in=dead.w_in.at[0].set(jnp.abs(params.w_in[0]) + 1.0))
+    new = rule.update(dead, revived, state, jax.random.key(2))
+    assert float(jnp.abs(new.w_in[0]).sum()) == 0.0  # Adam's momentum cannot revive them
+    shrink = rule.learning_rate * rule.l1
+    alive = np.asarray(dead.w_out) != 0
+    expected = np.sign(dead.w_out) * np.maximum(np.abs(dead.w_out) - shrink, 0.0)
+    np.testing.assert_allclose(np.asarray(new.w_out)[alive], np.asarray(expected)[alive])
+
+
+def test_the_liu_task_draws_distinct_patterns_counts_and_cues_first() -> None:
+    task = TASKS["evidence-accumulation-liu"]()
+    trials = task.sample(jax.random.key(0), 64)
+    left = trials.inputs[:, :, :10].sum(-1) > 0
+    right = trials.inputs[:, :, 10:20].sum(-1) > 0
+    per_cue = 150
+    patterns = np.asarray(jnp.stack([left[:, k * per_cue : k * per_cue + 100].any(-1)
+                                     for k in range(7)], 1))  # fmt: skip
+    assert len({tuple(p) for p in patterns}) == 64  # 64 distinct cue patterns
+    # cue first: the 50 ms after each cue are silent on both sides
+    gaps = np.concatenate([np.arange(k * per_cue + 100, (k + 1) * per_cue) for k in range(7)])
+    assert not bool((left | right)[:, gaps].any())
+    assert float(trials.inputs.max()) >= 2  # Poisson counts: two spikes in a step occur
+    # the label is the side with more cues (class 1: the second group, channels 10–19)
+    labels = np.asarray(trials.targets[:, -1, 1]).astype(bool)
+    np.testing.assert_array_equal(labels, patterns.sum(1) < 3.5)
+    # must fail: the old defaults draw 0/1 spikes with the gap first
+    old = EvidenceAccumulation(delay_ms=800.0, minority_probability=0.5, scored_ms=1.0)
+    old_trials = old.sample(jax.random.key(0), 64)
+    assert float(old_trials.inputs.max()) == 1.0
+    assert bool(old_trials.inputs[:, :50, :20].sum() == 0)
+    with pytest.raises(ValueError, match="at most 2\\^n_cues = 128"):
+        task.sample(jax.random.key(0), 129)
+
+
+def test_bad_options_are_refused_naming_them() -> None:
+    with pytest.raises(ValidationError, match="no field 'cue_ordr'"):
+        make_config(task="evidence-accumulation-liu", rule="mdgl", task_options={"cue_ordr": "x"})
+    with pytest.raises(ValidationError, match="cue_order must be one of"):
+        make_config(task="evidence-accumulation-liu", rule="mdgl",
+                    task_options={"cue_order": "sideways"})  # fmt: skip
+    with pytest.raises(ValidationError, match="offline forms only"):
+        make_config(task="evidence-accumulation-liu", rule="eprop", evaluation="online")
+    with pytest.raises(ValidationError, match="readout bias"):
+        make_config(task="evidence-accumulation-liu", rule="node-perturbation")
+    with pytest.raises(ValidationError, match="needs Dale"):
+        make_config(task="evidence-accumulation", rule="bptt", network={"signed_readout": True})
