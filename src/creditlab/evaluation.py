@@ -25,15 +25,19 @@ Evaluation = Callable[[Network, Params, Array], Metrics]
 
 def make_evaluation(task: Task, objective: Objective, batch: int) -> Evaluation:
     """``evaluate(network, params, key) -> {"loss", "accuracy" (classification)}`` on
-    ``batch`` fresh trials drawn from ``key``; jit-compiled."""
+    ``batch`` fresh trials drawn from ``key`` (pure: jit or vmap it)."""
 
-    @jax.jit
     def evaluate(network: Network, params: Params, key: Array) -> Metrics:
         trials = task.sample(key, batch)
         readout = jax.vmap(lambda x: simulate(network, params, x)[0].readout)(trials.inputs)
         return trial_metrics(objective, readout, trials, None)
 
     return evaluate
+
+
+def validation_row(scores: Metrics) -> dict[str, float]:
+    """Scores as metric columns: ``validation_loss``, ``validation_accuracy``."""
+    return {f"validation_{name}": float(value) for name, value in scores.items()}
 
 
 def evaluation_key(data_key: Array) -> Array:

@@ -42,8 +42,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from creditlab.build import build_objective
 from creditlab.compilation import compile_for_few_calls, run_once
 from creditlab.config import TrainConfig
+from creditlab.evaluation import Evaluation, evaluation_key, make_evaluation, validation_row
 from creditlab.network import Network
 from creditlab.train import TrainingParts, TrainState, training_parts
 
@@ -66,6 +68,10 @@ class SeedRuns(Protocol):
 
     networks: Network
     initial_states: TrainState
+
+    def evaluate(self, evaluation: Evaluation, iteration: int) -> dict[str, np.ndarray]:
+        """Each seed's ``validation_*`` scores after ``iteration`` ``[K]``."""
+        ...
 
     def advance(self, iteration: int) -> dict[str, np.ndarray]:
         """Iteration ``iteration`` of every seed; each metric as a ``[K]`` array."""
@@ -110,7 +116,12 @@ def train_seeds(
     if not seeds:
         raise ValueError("train_seeds needs at least one seed")
     seeds = [int(seed) for seed in seeds]
-    runs = batching.start(training_parts(config), seeds)
+    parts = training_parts(config)
+    runs = batching.start(parts, seeds)
+    evaluation = None
+    if config.evaluate_every > 0:
+        objective = build_objective(config, parts.task)
+        evaluation = make_evaluation(parts.task, objective, config.evaluation_batch)
     metrics: list[list[dict[str, float]]] = [[] for _ in seeds]
     alive = np.ones(len(seeds), bool)
     start = time.perf_counter()
@@ -119,6 +130,8 @@ def train_seeds(
         finite = np.asarray(values.pop("finite"), bool)
         elapsed = time.perf_counter() - start
         rows = []
+        if evaluation is not None and (iteration + 1) % config.evaluate_every == 0:
+            values |= runs.evaluate(evaluation, iteration)
         for i in np.flatnonzero(alive):
             row = {"iteration": iteration, **{k: float(v[i]) for k, v in values.items()}}
             row["wall_time_s"] = elapsed
@@ -143,6 +156,7 @@ class _LoopedRuns:
         drawn = [jax.device_put(initial(s), devices[i % len(devices)]) for i, s in enumerate(seeds)]
         self._networks, self._states, self._keys = (list(p) for p in zip(*drawn, strict=True))
         self._step = jax.jit(parts.step_at)
+        self._evaluate: Callable | None = None
         self.networks = _stack(self._networks)
         self.initial_states = _stack(self._states)
 
@@ -155,6 +169,18 @@ class _LoopedRuns:
         found = jax.device_get([metrics for _, metrics in stepped])
         return {name: np.stack([np.asarray(m[name]) for m in found]) for name in found[0]}
 
+    def evaluate(self, evaluation: Evaluation, iteration: int) -> dict[str, np.ndarray]:
+        """Each seed's held-out scores after ``iteration`` (``validation_*`` columns), by
+        the program ``train`` runs for one seed."""
+        if self._evaluate is None:
+            self._evaluate = jax.jit(evaluation)
+        found = jax.device_get([
+            self._evaluate(network, state.params, evaluation_key(keys[iteration]))
+            for network, state, keys in zip(self._networks, self._states, self._keys, strict=True)
+        ])  # fmt: skip
+        rows = [validation_row(scores) for scores in found]
+        return {name: np.asarray([row[name] for row in rows]) for name in rows[0]}
+
     def states(self) -> TrainState:
         return _stack(self._states)
 
@@ -164,6 +190,7 @@ class _VmappedRuns:
         drawn = run_once(jax.vmap(parts.initial), jnp.asarray(seeds, jnp.uint32))
         self.networks, self.initial_states, _ = drawn
         self._step = jax.jit(jax.vmap(parts.step))
+        self._evaluate: Callable | None = None
         self._shares = [
             jax.device_put(_take(drawn, part), device) for device, part in device_shares(len(seeds))
         ]
@@ -179,6 +206,19 @@ class _VmappedRuns:
 
     def states(self) -> TrainState:
         return _join(self._states)
+
+    def evaluate(self, evaluation: Evaluation, iteration: int) -> dict[str, np.ndarray]:
+        """Each seed's held-out scores after ``iteration``, all seeds in one vmap."""
+        if self._evaluate is None:
+            self._evaluate = jax.jit(jax.vmap(
+                lambda network, params, keys: evaluation(network, params, evaluation_key(keys))
+            ))  # fmt: skip
+        found = [
+            jax.device_get(self._evaluate(network, state.params, share_keys[:, iteration]))
+            for (network, _, share_keys), state in zip(self._shares, self._states, strict=True)
+        ]
+        joined = _join(found)
+        return {f"validation_{name}": np.asarray(value) for name, value in joined.items()}
 
 
 def device_shares(count: int, devices: Sequence | None = None) -> list[tuple[Any, slice]]:

@@ -34,7 +34,7 @@ from creditlab.build import (
 )
 from creditlab.compilation import BackgroundCompile, run_traced_once
 from creditlab.config import TrainConfig
-from creditlab.evaluation import evaluation_key, make_evaluation
+from creditlab.evaluation import evaluation_key, make_evaluation, validation_row
 from creditlab.initialisation import initialise
 from creditlab.io.checkpoint import METRICS, checkpoint_arrays, restore
 from creditlab.io.run_directory import RunDirectory, load_checkpoint
@@ -234,7 +234,7 @@ def train(
     evaluate = None
     if config.evaluate_every > 0:
         objective = build_objective(config, setup.task)
-        evaluate = make_evaluation(setup.task, objective, config.evaluation_batch)
+        evaluate = jax.jit(make_evaluation(setup.task, objective, config.evaluation_batch))
     rows: list[dict[str, float]] = []
     first = 0
     if resume:
@@ -300,8 +300,7 @@ def train(
                 )
             if evaluate is not None and (iteration + 1) % config.evaluate_every == 0:
                 key = evaluation_key(setup.data_keys[iteration])
-                scores = jax.device_get(evaluate(network, new_state.params, key))
-                row |= {f"validation_{name}": float(value) for name, value in scores.items()}
+                row |= validation_row(jax.device_get(evaluate(network, new_state.params, key)))
             last_good, state, applied = state, new_state, applied + 1
             if on_iteration is not None:
                 on_iteration(iteration, row)

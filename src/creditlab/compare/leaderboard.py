@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from creditlab.compare.plan import CompareSpec
-from creditlab.compare.trial import tail_mean
+from creditlab.compare.trial import TRAINING, tail_mean
 
 MEASURES = (
     ("final_loss", "final loss"),
@@ -64,6 +64,13 @@ def leaderboard_rows(spec: CompareSpec, records: list[dict]) -> list[dict[str, A
     return rows
 
 
+def _measured_on(records: list[dict]) -> str:
+    """How the final numbers were measured (held-out evaluations or training batches)."""
+    found = {seed.get("final_measured_on", TRAINING) for r in records if r["status"] == "ok"
+             for seed in r["seeds"]}  # fmt: skip
+    return " or ".join(sorted(found)) or TRAINING
+
+
 def _cell(row: dict, key: str) -> str:
     mean, sem = row.get(f"{key}_mean", math.nan), row.get(f"{key}_sem", math.nan)
     if not math.isfinite(mean):
@@ -92,7 +99,8 @@ def markdown(spec: CompareSpec, rows: list[dict], records: list[dict]) -> str:
     lines = [
         "# Leaderboard",
         "",
-        f"{spec.seeds} seeds × {spec.iterations} iterations per rule, {rates}. Mean ± s.e.m. over "
+        f"{spec.seeds} seeds × {spec.iterations} iterations per rule, {rates}. Final loss and "
+        f"accuracy: the mean over {_measured_on(records)}. Mean ± s.e.m. over "
         f"seeds; (n/K) when only n seeds reached a value. Iterations to threshold: until the "
         f"10-iteration mean loss ≤ {spec.threshold} × the initial loss. cos(Δ, ∇): the rule's "
         "expected update against BPTT's exact gradient on one batch.",

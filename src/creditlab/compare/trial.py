@@ -1,7 +1,9 @@
 """One trial of a comparison: a pure ``spec -> record`` function, run by a Ray worker.
 
 The record (JSON-ready) holds, per seed, the loss and accuracy curves, the final loss and
-accuracy (means over the last 10 % of iterations), the iterations needed to bring the
+accuracy (the mean of the last 10 held-out evaluations where the config evaluates,
+``evaluate_every``, as Liu et al. 2021 measure; else of the training batches' over the
+last 10 % of iterations; ``final_measured_on`` says which), the iterations needed to bring the
 loss (averaged over a 10-iteration window) below ``threshold`` × its initial value, and
 the cosine between the rule's expected update and BPTT's exact gradient
 (:func:`creditlab.analysis.gradient_alignment`, ``alignment_draws`` noise draws on one
@@ -26,6 +28,7 @@ from creditlab.analysis import gradient_alignment
 from creditlab.build import build_objective
 from creditlab.compare.plan import TrialSpec
 from creditlab.config import make_config
+from creditlab.evaluation import last_evaluations
 from creditlab.plugins import load_plugins
 from creditlab.seeds import BATCHINGS, train_seeds
 from creditlab.train import training_parts
@@ -44,6 +47,10 @@ def trial_config(spec: TrialSpec) -> Any:
     if spec.n_rec is not None:
         fields["network"] = {"n_rec": spec.n_rec}
     return make_config(**fields)
+
+
+HELD_OUT = "the last 10 evaluations on fresh trials"
+TRAINING = "the training batches of the last 10 % of iterations"
 
 
 def tail_mean(values: list[float]) -> float:
@@ -113,13 +120,16 @@ def run_trial(spec_fields: dict) -> dict:
         rows = result.metrics[i]
         losses = [row["loss"] for row in rows]
         accuracy = [row["accuracy"] for row in rows if "accuracy" in row]
+        held_out = last_evaluations(rows)
+        final_accuracy = tail_mean(accuracy) if accuracy else None
         per_seed.append(
             {
                 "seed": seed,
                 "diverged": seed in result.diverged,
                 "iterations_run": len(rows),
-                "final_loss": tail_mean(losses),
-                "final_accuracy": tail_mean(accuracy) if accuracy else None,
+                "final_loss": held_out.get("validation_loss", tail_mean(losses)),
+                "final_accuracy": held_out.get("validation_accuracy", final_accuracy),
+                "final_measured_on": HELD_OUT if held_out else TRAINING,
                 "iterations_to_threshold": iterations_to_threshold(losses, spec.threshold),
                 "cosine_initial": float(cos_start[i]),
                 "cosine_final": float(cos_end[i]),
