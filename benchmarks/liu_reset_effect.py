@@ -49,8 +49,8 @@ def main() -> None:
         kept = np.array([cosine(rule, True, s) for s in seeds])
         dropped = np.array([cosine(rule, False, s) for s in seeds])
         difference = mean_with_interval(kept - dropped)
-        results[rule] = {"kept": kept.tolist(), "dropped": dropped.tolist(),
-                         "difference": [difference.mean, difference.low, difference.high]}  # fmt: skip
+        interval = [difference.mean, difference.low, difference.high]
+        results[rule] = {"kept": kept.tolist(), "dropped": dropped.tolist(), "difference": interval}
         print(f"{rule}: cos kept {kept.mean():.3f}, dropped {dropped.mean():.3f}, "
               f"kept − dropped {difference.mean:+.3f} [{difference.low:+.3f}, "
               f"{difference.high:+.3f}]", flush=True)  # fmt: skip
