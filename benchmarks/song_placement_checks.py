@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from creditlab.analysis.statistics import mean_with_interval
+from creditlab.analysis.statistics import mean_with_interval, slope_with_interval
 from creditlab.experiments.song.experiment import final_error, learning_time
 from creditlab.experiments.song.placement import PHYSICS_SETS, PlacementConfig, run_placements
 from creditlab.experiments.song.placement_grid import cell_config, prediction, run_grid
@@ -141,20 +141,12 @@ def scaling() -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True)
 
 
-def scaling_slope(table: pd.DataFrame, resamples: int = 2000) -> tuple[float, float, float]:
-    table = table.assign(time=table.learning_time.fillna(SCALING_RENDITIONS))
-
-    def slope(rows: pd.DataFrame) -> float:
-        return float(np.polyfit(np.log2(rows.msn_per_channel), np.log2(rows.time), 1)[0])
-
-    rng = np.random.default_rng(0)
-    groups = [rows for _, rows in table.groupby("msn_per_channel")]
-    draws = [
-        slope(pd.concat([g.iloc[rng.integers(0, len(g), len(g))] for g in groups]))
-        for _ in range(resamples)
-    ]
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return slope(table), float(low), float(high)
+def scaling_slope(table: pd.DataFrame) -> tuple[float, float, float]:
+    """The declared slope of log2(learning time) on log2(MSNs per channel), censored birds
+    at the horizon, with its bootstrap interval (birds resampled within each size)."""
+    time = table.learning_time.fillna(SCALING_RENDITIONS)
+    size = table.msn_per_channel
+    return slope_with_interval(np.log2(size), np.log2(time), size)
 
 
 def summary() -> None:

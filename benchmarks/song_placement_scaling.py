@@ -20,26 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from creditlab.analysis.statistics import slope_with_interval
 from creditlab.experiments.song.experiment import learning_time
 from creditlab.experiments.song.placement import PHYSICS_SETS, PlacementConfig, run_placement
 from creditlab.experiments.song.placement_grid import cell_config, prediction
 
 HERE = Path(__file__).parent / "song_placement"
 SIZES = (5, 10, 20)
-
-
-def slope_with_interval(table: pd.DataFrame, resamples: int = 2000) -> tuple[float, float, float]:
-    def slope(rows: pd.DataFrame) -> float:
-        return float(np.polyfit(np.log2(rows.msn_per_channel), rows.learning_speed, 1)[0])
-
-    rng = np.random.default_rng(0)
-    groups = [rows for _, rows in table.groupby("msn_per_channel")]
-    draws = [
-        slope(pd.concat([g.iloc[rng.integers(0, len(g), len(g))] for g in groups]))
-        for _ in range(resamples)
-    ]
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return slope(table), float(low), float(high)
 
 
 def main() -> None:
@@ -69,8 +56,10 @@ def main() -> None:
     )
     print(f"placement: HVC {best['hvc_spine_fraction']}, LMAN {best['lman_spine_fraction']}")
     print(summary.to_string())
+    size = table.msn_per_channel
+    slope = slope_with_interval(np.log2(size), table.learning_speed, size)
     print("slope of learning speed per doubling of MSNs per channel: "
-          "{:.4f} [{:.4f}, {:.4f}]".format(*slope_with_interval(table)))  # fmt: skip
+          "{:.4f} [{:.4f}, {:.4f}]".format(*slope))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -197,3 +197,24 @@ def spearman_with_interval(x, y) -> Estimate:
     rho, p = stats.spearmanr(x, y)
     z, half = np.arctanh(np.clip(rho, -0.999999, 0.999999)), 1.96 * 1.03 / np.sqrt(n - 3)
     return Estimate(float(rho), float(np.tanh(z - half)), float(np.tanh(z + half)), float(p))
+
+
+def slope_with_interval(
+    x, y, groups, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """The least-squares slope of ``y`` on ``x`` with its 95 % bootstrap interval, the
+    points resampled with replacement within each group (a group per design level, e.g.
+    the birds of one network size): (slope, low, high)."""
+    x, y, groups = np.asarray(x, float), np.asarray(y, float), np.asarray(groups)
+    members = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+
+    def slope(index: np.ndarray) -> float:
+        return float(np.polyfit(x[index], y[index], 1)[0])
+
+    rng = np.random.default_rng(seed)
+    draws = [
+        slope(np.concatenate([m[rng.integers(0, len(m), len(m))] for m in members]))
+        for _ in range(resamples)
+    ]
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return slope(np.concatenate(members)), float(low), float(high)
