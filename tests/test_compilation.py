@@ -28,7 +28,7 @@ def test_run_once_is_deterministic_and_matches_an_optimised_compile() -> None:
     optimised = jax.jit(draws)(3)
     np.testing.assert_array_equal(first["uniform"], optimised["uniform"])
     np.testing.assert_array_equal(first["mask"], optimised["mask"])
-    for a, b in zip(first["params"], optimised["params"], strict=True):
+    for a, b in zip(jax.tree.leaves(first["params"]), jax.tree.leaves(optimised["params"]), strict=True):
         # Gaussian draws may differ in the last bit (documented in creditlab.compilation)
         np.testing.assert_allclose(a, b, rtol=4 * float(jnp.finfo(a.dtype).eps), atol=1e-7)
 
@@ -47,7 +47,7 @@ def test_one_compiled_step_serves_networks_with_different_masks() -> None:
     assert not np.array_equal(zero.network.recurrent_mask, one.network.recurrent_mask)
     borrowed, _ = zero.step(one.network, one.state, one.data_keys, 0)
     own, _ = one.train_step(one.state, 0)
-    for a, b in zip(borrowed.params, own.params, strict=True):
+    for a, b in zip(jax.tree.leaves(borrowed.params), jax.tree.leaves(own.params), strict=True):
         np.testing.assert_array_equal(a, b)
     assert np.all(
         np.asarray(borrowed.params.w_rec)[np.asarray(one.network.recurrent_mask) == 0] == 0

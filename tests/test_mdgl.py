@@ -133,7 +133,7 @@ def test_single_type_without_modulation_is_eprop(name) -> None:
         plain = eprop(network, objective)
         expected, _, expected_metrics = plain.update(params, plain.init(params), trials)
         assert float(metrics["loss"]) == float(expected_metrics["loss"])
-        for a, b in zip(online, expected, strict=True):
+        for a, b in zip(jax.tree.leaves(online), jax.tree.leaves(expected), strict=True):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-15)
 
 
@@ -175,7 +175,7 @@ def test_online_mdgl_without_modulation_is_online_eprop() -> None:
     online, _, _ = rule.update(params, rule.init(params), trials)
     plain = eprop(network, objective)
     expected, _, _ = plain.update(params, plain.init(params), trials)
-    for a, b in zip(online, expected, strict=True):
+    for a, b in zip(jax.tree.leaves(online), jax.tree.leaves(expected), strict=True):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12, atol=1e-15)
 
 

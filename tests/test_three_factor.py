@@ -76,7 +76,7 @@ def test_trace_decay_discounts_a_delayed_reward() -> None:
     later = three_factor(network, objective, trace_time_constant_ms=50.0, reward_delay_ms=100.0)
     updates_now, _, _ = now.update(params, now.init(params), trials, key=key)
     updates_later, _, _ = later.update(params, later.init(params), trials, key=key)
-    for a, b in zip(updates_now, updates_later, strict=True):
+    for a, b in zip(jax.tree.leaves(updates_now), jax.tree.leaves(updates_later), strict=True):
         assert jnp.allclose(b, a * jnp.exp(-100.0 / 50.0), rtol=1e-6, atol=1e-12)
 
 
