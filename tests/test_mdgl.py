@@ -222,7 +222,9 @@ def test_mdgl_errors_name_the_problem() -> None:
         ct.validate((ct.CellType("a", 1.0, receptors=("dopamine",)),))
 
 
-def test_offline_evaluation_is_an_eprop_option_only() -> None:
+def test_offline_evaluation_is_an_eprop_choice_that_mdgl_online_refuses() -> None:
+    """``evaluation`` chooses e-prop's form; MDGL's form is its rule's name, so
+    ``mdgl-online`` refuses "offline"; rules without the choice ignore it."""
     from pydantic import ValidationError
 
     from creditlab.config import make_config
@@ -230,8 +232,8 @@ def test_offline_evaluation_is_an_eprop_option_only() -> None:
     assert (
         make_config(task="sine-waves", rule="eprop", evaluation="offline").evaluation == "offline"
     )
-    with pytest.raises(ValidationError, match="e-prop option"):
-        make_config(task="sine-waves", rule="bptt", evaluation="offline")
+    with pytest.raises(ValidationError, match="mdgl-online is MDGL's online form"):
+        make_config(task="evidence-accumulation-liu", rule="mdgl-online", evaluation="offline")
 
 
 @pytest.mark.parametrize("preset", ["liu-ei", "six-types"])
