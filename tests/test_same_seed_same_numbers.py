@@ -47,7 +47,8 @@ def test_train_and_a_seed_set_give_the_same_bits(task, rule, network, precision)
     beside = train_seeds(config, [0, 1, 7])
     assert losses(beside.metrics[1]) == losses(alone.metrics)
     for name, value in alone.params._asdict().items():
-        np.testing.assert_array_equal(getattr(beside.states.params, name)[1], value)
+        if value is not None:  # the readout bias where the network has one
+            np.testing.assert_array_equal(getattr(beside.states.params, name)[1], value)
     # a case where it must fail: another seed gives other numbers
     assert losses(beside.metrics[0]) != losses(alone.metrics)
 
