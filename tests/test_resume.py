@@ -227,3 +227,27 @@ def test_a_network_unstable_from_the_start_says_so_and_keeps_no_infinite_checkpo
     if (folder / "checkpoint.npz").exists():
         saved = load_checkpoint(folder / "checkpoint.npz")
         assert all(np.isfinite(a).all() for a in saved.values() if a.dtype.kind == "f")
+
+
+def test_liu_s_configuration_resumes_with_its_rewiring_bias_and_evaluations(tmp_path) -> None:
+    """DEEP R's signs, the readout bias and the held-out evaluations are part of what a
+    checkpoint keeps: stopped after iteration 4 and resumed, the run equals an
+    uninterrupted one (metrics with their evaluation columns, and the weights)."""
+    short = {"n_cues": 3, "cue_ms": 20.0, "spacing_ms": 10.0, "delay_ms": 30.0, "recall_ms": 20.0}
+    config = make_config(
+        task="evidence-accumulation-liu", rule="mdgl", iterations=8, batch=4, precision="float64",
+        checkpoint_every=2, evaluate_every=3, evaluation_batch=8, network={"n_rec": 20},
+        task_options=short,
+    )  # fmt: skip
+    whole = train(config)
+    assert whole.params.b_out is not None and config.rewiring != "none"
+    folder = tmp_path / "run"
+    with pytest.raises(RuntimeError):
+        train(config, run_directory=RunDirectory(folder), on_iteration=stop_at(4, RuntimeError))
+    resumed = train(config, run_directory=RunDirectory(folder, resume=True), resume=True)
+    pd.testing.assert_frame_equal(
+        without_wall_time(resumed.metrics), without_wall_time(whole.metrics)
+    )
+    assert without_wall_time(whole.metrics)["validation_loss"].notna().sum() == 2
+    for a, b in zip(jax.tree.leaves(resumed.params), jax.tree.leaves(whole.params), strict=True):
+        np.testing.assert_array_equal(a, b)
