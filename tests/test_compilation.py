@@ -28,7 +28,8 @@ def test_run_once_is_deterministic_and_matches_an_optimised_compile() -> None:
     optimised = jax.jit(draws)(3)
     np.testing.assert_array_equal(first["uniform"], optimised["uniform"])
     np.testing.assert_array_equal(first["mask"], optimised["mask"])
-    for a, b in zip(jax.tree.leaves(first["params"]), jax.tree.leaves(optimised["params"]), strict=True):
+    pairs = zip(jax.tree.leaves(first["params"]), jax.tree.leaves(optimised["params"]), strict=True)
+    for a, b in pairs:
         # Gaussian draws may differ in the last bit (documented in creditlab.compilation)
         np.testing.assert_allclose(a, b, rtol=4 * float(jnp.finfo(a.dtype).eps), atol=1e-7)
 
