@@ -1,4 +1,5 @@
-"""BPTT is the exact gradient: it matches central finite differences on a rate network."""
+"""BPTT is the exact gradient: it matches central finite differences on a rate network
+(its readout bias included)."""
 
 import jax
 import jax.numpy as jnp
@@ -14,8 +15,11 @@ from creditlab.tasks import SineWaves
 
 def test_bptt_matches_finite_differences_on_a_rate_network() -> None:
     task = SineWaves(duration_ms=60.0, inputs=6, input_rate_hz=200.0)
-    network = make_network(Rate(tau_m=5.0), task.n_in, 8, 1, tau_out=10.0, readout_scale=None)
+    network = make_network(
+        Rate(tau_m=5.0), task.n_in, 8, 1, tau_out=10.0, readout_scale=None, readout_bias=True
+    )
     params = init_params(network, key=jax.random.key(3), dtype=jnp.float64, gain=1.5)
+    params = params._replace(b_out=jnp.asarray([0.3]))
     objective = Objective(loss="mse")
     trials = task.sample(jax.random.key(0), 2)
     grads, _, _ = bptt(network, objective).update(params, (), trials)
