@@ -60,10 +60,13 @@ class DeepR(NamedTuple):
             raise ValueError("DEEP R with candidates other than 'initial' is not built")
         return RewiringState(*(jnp.sign(getattr(params, m)) for m in MATRICES))
 
+    def shares(self, state: RewiringState) -> list[float]:
+        """p_m · size_m per matrix: its expected connections."""
+        return [p * sign.size for p, sign in zip(self.connectivity, state, strict=True)]
+
     def budget(self, state: RewiringState) -> int:
         """N = ⌊Σ_m p_m · size_m⌋ connections."""
-        sizes = [getattr(state, m).size for m in MATRICES]
-        return int(sum(p * n for p, n in zip(self.connectivity, sizes, strict=True)))
+        return int(sum(self.shares(state)))
 
     def update(self, before: Params, after: Params, state: RewiringState, key: Array) -> Params:
         """The weights after steps 1–4, from the weights ``before`` and ``after`` the
@@ -83,9 +86,10 @@ class DeepR(NamedTuple):
             theta = jnp.where(connected, theta + step, 0.0)
             thetas.append(jnp.maximum(theta, 0.0))
         alive = sum(jnp.sum(theta > 0) for theta in thetas)
-        missing = jnp.maximum(self.budget(state) - alive, 0)
-        weights = jnp.array([p * s.size for p, s in zip(self.connectivity, signs, strict=True)])
-        draws = jax.random.categorical(k_split, jnp.log(weights), shape=(self.budget(state),))
+        budget = self.budget(state)
+        missing = jnp.maximum(budget - alive, 0)
+        shares = jnp.log(jnp.asarray(self.shares(state)))
+        draws = jax.random.categorical(k_split, shares, shape=(budget,))
         counts = [jnp.sum((draws == m) & (jnp.arange(draws.size) < missing)) for m in range(3)]
         rewired = {}
         for index, (name, sign, theta, count) in enumerate(
