@@ -9,7 +9,7 @@ import pytest
 
 from creditlab.network import Params, Recording, init_params, make_network, simulate
 from creditlab.neurons import ALIF, LIF
-from creditlab.neurons.eligibility import credit_with_reset
+from creditlab.neurons.eligibility import adaptive_threshold_credit, credit_with_reset
 from creditlab.objective import Objective
 from creditlab.rules import eprop, mdgl
 from creditlab.rules.base import trial_metrics
@@ -36,20 +36,38 @@ def test_the_backward_credit_is_the_forward_recursion_by_hand(beta) -> None:
     psi = rng.uniform(0, 0.6, steps) * (rng.random(steps) < 0.6)
     pre = (rng.random(steps) < 0.3).astype(float)
     weights = rng.standard_normal(steps)
-    q = np.asarray(
+    filtered = np.asarray(
         credit_with_reset(
             jnp.asarray(psi)[:, None], jnp.asarray(weights)[:, None],
             alpha=alpha, v_th=v_th, beta=beta, rho=rho,
         )
     )[:, 0]  # fmt: skip
-    trace = np.zeros(steps)  # z̄ = α-filter of g p
-    for t in range(steps):
-        trace[t] = (alpha * trace[t - 1] if t else 0.0) + g * pre[t]
     expected = forward_sum(psi, pre, weights, alpha=alpha, g=g, v_th=v_th, beta=beta, rho=rho)
-    assert abs(np.dot(trace, q) - expected) <= 1e-12 * max(abs(expected), 1.0)
+    assert abs(np.dot(g * pre, filtered) - expected) <= 1e-12 * max(abs(expected), 1.0)
     # the reset term is there: at v_th = 0 the sum is a different number
     without = forward_sum(psi, pre, weights, alpha=alpha, g=g, v_th=0.0, beta=beta, rho=rho)
     assert abs(without - expected) > 1e-3 * abs(expected)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.7])
+def test_without_the_reset_the_credit_is_the_recursion_at_v_th_zero(beta) -> None:
+    """The trace without the reset term (Bellec et al. 2020) is the same recursion with
+    the −v_th e^{t−1} term removed; its fused backward scan gives that sum."""
+    rng = np.random.default_rng(4)
+    steps, alpha, g, rho = 40, 0.9, 0.1, 0.97
+    psi = rng.uniform(0, 0.6, steps) * (rng.random(steps) < 0.6)
+    pre = (rng.random(steps) < 0.3).astype(float)
+    weights = rng.standard_normal(steps)
+    filtered = np.asarray(
+        adaptive_threshold_credit(
+            jnp.asarray(psi)[:, None], jnp.asarray(weights)[:, None], jnp.asarray(beta), rho,
+            alpha,
+        )
+    )[:, 0]  # fmt: skip
+    expected = forward_sum(psi, pre, weights, alpha=alpha, g=g, v_th=0.0, beta=beta, rho=rho)
+    assert abs(np.dot(g * pre, filtered) - expected) <= 1e-12 * max(abs(expected), 1.0)
+    with_reset = forward_sum(psi, pre, weights, alpha=alpha, g=g, v_th=0.5, beta=beta, rho=rho)
+    assert abs(np.dot(g * pre, filtered) - with_reset) > 1e-3 * abs(with_reset)  # must fail
 
 
 NEURONS = {

@@ -1,5 +1,6 @@
 """Liu et al. 2021's configuration as options (issue 23 §1): at their old values the
-numbers are those of the code before the options existed; DEEP R keeps each weight's
+numbers are those of the code before the options existed (the losses bit for bit, the
+weights to their last bits); DEEP R keeps each weight's
 sign and the connection budget and replaces a connection that crosses zero; the task's
 new choices draw what they say."""
 
@@ -50,7 +51,12 @@ def test_at_their_old_values_the_options_give_the_numbers_from_before_them(rule)
     result = train(config)
     assert [row["loss"] for row in result.metrics] == before["losses"]
     for name, values in before["params"].items():
-        np.testing.assert_array_equal(np.asarray(getattr(result.params, name)), values, name)
+        # Bit for bit until the batch ran time-major (issue 23 §3): that reorders the sums
+        # over trials, so a few weights now differ in their last bits (float32; ≤ 2 ulp).
+        weights = np.asarray(getattr(result.params, name))
+        expected = np.asarray(values, weights.dtype)
+        np.testing.assert_array_max_ulp(weights, expected, maxulp=2)
+        assert np.count_nonzero(weights != expected) <= 0.01 * weights.size, name
     assert result.params.b_out is None
     # must fail: Liu's values (the task's defaults now) give other numbers
     liu = train(make_config(task="evidence-accumulation-liu", rule=rule, iterations=2, batch=4,

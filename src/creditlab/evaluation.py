@@ -13,9 +13,10 @@ import math
 from collections.abc import Callable
 
 import jax
+import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, simulate
+from creditlab.network import Network, Params, over_trials, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, trial_metrics
 from creditlab.tasks.base import Task
@@ -29,7 +30,8 @@ def make_evaluation(task: Task, objective: Objective, batch: int) -> Evaluation:
 
     def evaluate(network: Network, params: Params, key: Array) -> Metrics:
         trials = task.sample(key, batch)
-        readout = jax.vmap(lambda x: simulate(network, params, x)[0].readout)(trials.inputs)
+        run = over_trials(lambda x: simulate(network, params, x)[0].readout)
+        readout = jnp.swapaxes(run(jnp.swapaxes(trials.inputs, 0, 1)), 0, 1)
         return trial_metrics(objective, readout, trials, None)
 
     return evaluate

@@ -107,13 +107,13 @@ class ALIF(LeakyMembrane):
         return adaptive_threshold(psi, beta, self.adaptation_decay)
 
     def eligibility_credit(self, psi: Array, weights: Array, *, reset: bool = False) -> Array:
-        """q with Σ_t w^t e^t = Σ_t z̄^t q^t over a whole trial (``psi``, ``weights
+        """q̃ with Σ_t w^t e^t = Σ_t g pre^t q̃^t over a whole trial (``psi``, ``weights
         [T, post]``); see :func:`creditlab.neurons.eligibility.adaptive_threshold_credit`,
         or with the reset's derivative kept in the trace (``reset``; Liu et al. 2021's
         code) :func:`creditlab.neurons.eligibility.credit_with_reset`."""
         beta = jnp.asarray(self.beta, psi.dtype)
         if not reset:
-            return adaptive_threshold_credit(psi, weights, beta, self.adaptation_decay)
+            return adaptive_threshold_credit(psi, weights, beta, self.adaptation_decay, self.decay)
         if self.reset_by_adaptive_threshold:
             raise ValueError("a trace with the reset kept assumes the reset subtracts v_th")
         return credit_with_reset(

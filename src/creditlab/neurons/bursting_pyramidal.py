@@ -168,5 +168,6 @@ class BurstingPyramidal:
         return membrane_only(psi)
 
     def eligibility_credit(self, psi: Array, weights: Array) -> Array:
-        """q^t = ψ^t w^t: Σ_t w^t e^t = Σ_t x^t q^t (``psi``, ``weights [T, post]``)."""
-        return membrane_only_credit(psi, weights)
+        """q̃^t = ψ^t w^t (α = 0, so no filter): Σ_t w^t e^t = Σ_t x^t q̃^t (``psi``,
+        ``weights [T, post]``)."""
+        return membrane_only_credit(psi, weights, self.decay)

@@ -14,8 +14,11 @@ Models without per-synapse state (rate, LIF) have ``u = N = v = None``.
 
 When a whole trial's per-step weights w^t of the traces are known in advance (offline
 e-prop, MDGL), the same sums are taken backwards in time per neuron instead:
-Σ_t w_j^t e_ji^t = Σ_t z̄_i^t q_j^t, with q from :func:`membrane_only_credit` or
-:func:`adaptive_threshold_credit` — no per-synapse state at all.
+Σ_t w_j^t e_ji^t = Σ_t z̄_i^t q_j^t = Σ_t g pre_i^t q̃_j^t, with z̄ the α-filter of
+g · pre, q the neuron's credit and q̃ its α-filter run backwards (the credit of the
+presynaptic drive itself) — no per-synapse state at all. :func:`membrane_only_credit`,
+:func:`adaptive_threshold_credit` and :func:`credit_with_reset` return q̃, the last two
+from the same backward scan that forms q.
 
 These traces drop the soft reset's derivative (Bellec et al. 2020; NEST). Liu et al.
 2021's released code keeps it; :func:`credit_with_reset` gives that trace's q.
@@ -28,6 +31,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 from jax import Array
+
+from creditlab.filters import leaky_filter
 
 
 class EligibilityOperators(NamedTuple):
@@ -92,37 +97,46 @@ def adaptive_threshold(psi: Array, beta: Array, rho: float) -> EligibilityOperat
     )
 
 
-def membrane_only_credit(psi: Array, weights: Array) -> Array:
-    """q^t = ψ^t w^t ``[T, post]`` for e^t = ψ^t z̄^t (rate units and LIF)."""
-    return psi * weights
+def membrane_only_credit(psi: Array, weights: Array, alpha: float) -> Array:
+    """q̃ ``[T, post]`` for e^t = ψ^t z̄^t (rate units and LIF): the α-filter of
+    q^t = ψ^t w^t run backwards, q̃^t = q^t + α q̃^{t+1} (``psi``, ``weights [T, post]``)."""
+    credit = psi * weights
+    return leaky_filter(alpha, credit, jnp.zeros_like(credit[0]), reverse=True)
 
 
-def adaptive_threshold_credit(psi: Array, weights: Array, beta: Array, rho: float) -> Array:
-    """q ``[T, post]`` with Σ_t w^t e^t = Σ_t z̄^t q^t for ALIF (``psi``, ``weights [T, post]``).
+def adaptive_threshold_credit(
+    psi: Array, weights: Array, beta: Array, rho: float, alpha: float
+) -> Array:
+    """q̃ ``[T, post]`` with Σ_t w^t e^t = Σ_t g p^t q̃^t for ALIF (``psi``, ``weights
+    [T, post]``).
 
     From e^t = ψ^t (z̄^t − β ε^t) and ε^{t+1} = c^t ε^t + ψ^t z̄^t (c^t = ρ − β ψ^t, ε^0 = 0):
 
         q^s = ψ^s (w^s − β A^s),   A^s = ψ^{s+1} w^{s+1} + c^{s+1} A^{s+1},   A^{T−1} = 0
+        q̃^s = q^s + α q̃^{s+1}
 
-    one backward scan over time per neuron.
+    one backward scan over time per neuron, carrying A and q̃.
     """
     decay = rho - beta * psi
     ahead = jnp.concatenate([psi[1:] * weights[1:], jnp.zeros_like(psi[:1])])
     decay_ahead = jnp.concatenate([decay[1:], jnp.zeros_like(psi[:1])])
 
-    def back(later: Array, now: tuple[Array, Array]) -> tuple[Array, Array]:
-        drive, factor = now
-        current = drive + factor * later
-        return current, current
+    def back(later: tuple[Array, Array], now: tuple) -> tuple[tuple[Array, Array], Array]:
+        pending, filtered = later
+        drive, factor, psi_t, weight_t = now
+        pending = drive + factor * pending
+        filtered = psi_t * (weight_t - beta * pending) + alpha * filtered
+        return (pending, filtered), filtered
 
-    _, pending = jax.lax.scan(back, jnp.zeros_like(psi[0]), (ahead, decay_ahead), reverse=True)
-    return psi * (weights - beta * pending)
+    zero = jnp.zeros_like(psi[0])
+    _, filtered = jax.lax.scan(back, (zero, zero), (ahead, decay_ahead, psi, weights), reverse=True)
+    return filtered
 
 
 def credit_with_reset(
     psi: Array, weights: Array, *, alpha: float, v_th: float, beta: Array | float, rho: float
 ) -> Array:
-    """q ``[T, post]`` with Σ_t w^t e^t = Σ_t z̄^t q^t for the eligibility trace that keeps
+    """q̃ ``[T, post]`` with Σ_t w^t e^t = Σ_t g p^t q̃^t for the eligibility trace that keeps
     the soft reset's derivative (Liu et al. 2021's code; LIF is β = 0). Per synapse, with
     p^t its presynaptic activity, g the input scale and z̄ the α-filter of g p:
 
@@ -136,16 +150,17 @@ def credit_with_reset(
         q^t = ψ^t (w^t − v_th λ_v^{t+1} + λ_a^{t+1}),
         λ_v^t = α λ_v^{t+1} + q^t,   λ_a^t = ρ λ_a^{t+1} − β q^t
 
-    and Σ_t w^t e^t = Σ_t g p^t λ_v^t = Σ_t z̄^t q^t (λ_v is q's α-filter run backwards).
-    Units: ψ [1/mV], v_th [mV]; ``psi``, ``weights [T, post]``.
+    and Σ_t w^t e^t = Σ_t g p^t λ_v^t = Σ_t z̄^t q^t: λ_v is q's α-filter run backwards,
+    q̃, which is returned. Units: ψ [1/mV], v_th [mV]; ``psi``, ``weights [T, post]``.
     """
 
     def back(later: tuple[Array, Array], now: tuple[Array, Array]) -> tuple:
         voltage, adaptation = later
         psi_t, weight_t = now
         q = psi_t * (weight_t - v_th * voltage + adaptation)
-        return (alpha * voltage + q, rho * adaptation - beta * q), q
+        voltage = q + alpha * voltage
+        return (voltage, rho * adaptation - beta * q), voltage
 
     zero = jnp.zeros_like(psi[0])
-    _, q = jax.lax.scan(back, (zero, zero), (psi, weights), reverse=True)
-    return q
+    _, filtered = jax.lax.scan(back, (zero, zero), (psi, weights), reverse=True)
+    return filtered

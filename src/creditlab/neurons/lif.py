@@ -90,11 +90,12 @@ class LIF(LeakyMembrane):
         return membrane_only(psi)
 
     def eligibility_credit(self, psi: Array, weights: Array, *, reset: bool = False) -> Array:
-        """q with Σ_t w^t e^t = Σ_t z̄^t q^t (``psi``, ``weights [T, post]``): ψ^t w^t, or
-        with the reset's derivative kept in the trace (``reset``; Liu et al. 2021's code)
+        """q̃ with Σ_t w^t e^t = Σ_t g pre^t q̃^t (``psi``, ``weights [T, post]``): the
+        backward α-filter of ψ^t w^t, or with the reset's derivative kept in the trace
+        (``reset``; Liu et al. 2021's code)
         :func:`creditlab.neurons.eligibility.credit_with_reset` at β = 0."""
         if reset:
             return credit_with_reset(
                 psi, weights, alpha=self.decay, v_th=self.v_th, beta=0.0, rho=0.0
             )
-        return membrane_only_credit(psi, weights)
+        return membrane_only_credit(psi, weights, self.decay)

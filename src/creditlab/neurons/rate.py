@@ -75,5 +75,6 @@ class Rate(LeakyMembrane):
         return membrane_only(psi)
 
     def eligibility_credit(self, psi: Array, weights: Array) -> Array:
-        """q^t = ψ^t w^t: Σ_t w^t e^t = Σ_t z̄^t q^t (``psi``, ``weights [T, post]``)."""
-        return membrane_only_credit(psi, weights)
+        """q̃, the backward α-filter of ψ^t w^t: Σ_t w^t e^t = Σ_t g pre^t q̃^t (``psi``,
+        ``weights [T, post]``)."""
+        return membrane_only_credit(psi, weights, self.decay)

@@ -21,7 +21,15 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Backward, Feedback, Network, Params, Recording, simulate
+from creditlab.network import (
+    Backward,
+    Feedback,
+    Network,
+    Params,
+    Recording,
+    over_trials,
+    simulate,
+)
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, Rule, no_state, trial_metrics
 from creditlab.tasks.base import Trials
@@ -52,9 +60,10 @@ def objective_and_metrics(
         )
         return trajectory
 
-    trajectory = jax.vmap(run)(trials.inputs)
-    rate = jnp.mean(trajectory.activity, axis=1) if spiking else None
-    metrics = trial_metrics(objective, trajectory.readout, trials, rate)
+    # time-major [T, B, ...] through the scan (see :func:`creditlab.network.over_trials`)
+    trajectory = over_trials(run)(jnp.swapaxes(trials.inputs, 0, 1))
+    rate = jnp.mean(trajectory.activity, axis=0) if spiking else None
+    metrics = trial_metrics(objective, jnp.swapaxes(trajectory.readout, 0, 1), trials, rate)
     total = metrics["loss"] + metrics.get("rate_penalty", 0.0)
     return total, metrics
 

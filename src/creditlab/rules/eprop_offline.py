@@ -10,7 +10,8 @@ readout's κ-filter run backwards) and any extra per-step signal M_j^t,
 
 where s_j = c_reg (f_j − f_target)/(B·T) is the rate regulariser's signal and q is the
 neuron's backward credit (:mod:`creditlab.neurons.eligibility`: q = ψ w for LIF and
-rate units, one backward scan for ALIF). The traces themselves are never formed: every
+rate units, one backward scan for ALIF; the neuron returns q̃ below, for ALIF from that
+same scan). The traces themselves are never formed: every
 filter is moved onto the side that has fewer numbers, by
 Σ_t (Σ_{s≤t} a^{t−s} u^s) v^t = Σ_s u^s (Σ_{t≥s} a^{t−s} v^t). So, with z̄ = α-filtered
 g_in · pre and L = g_out B ∂E/∂y,
@@ -29,14 +30,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.network import Network, Params, Recording, simulate
+from creditlab.filters import leaky_filter
+from creditlab.network import Network, Params, Recording, over_trials, simulate
 from creditlab.objective import Objective
 from creditlab.rules.base import Metrics, trial_metrics
-from creditlab.rules.eprop import leaky_filter, learning_signal
+from creditlab.rules.eprop import learning_signal
 from creditlab.tasks.base import Trials
 
 Modulation = Callable[[Array, Array], Array]
@@ -85,25 +86,27 @@ def offline_update(
         rate = jnp.mean(z, axis=0)
         if regularise:
             total = total + objective.rate_penalty_signal(rate) / (batch * n_steps)
-        credit = neuron.eligibility_credit(psi, total, **reset)
-        credit_ahead = leaky_filter(neuron.decay, credit, jnp.zeros_like(credit[0]), reverse=True)
+        credit_ahead = neuron.eligibility_credit(psi, total, **reset)
         return z, credit_ahead, errors_ahead, trajectory.readout, rate, jnp.sum(errors, axis=0)
 
-    z, credit_ahead, errors_ahead, readout, rate, error_sums = jax.vmap(one)(
-        trials.inputs, trials.targets.astype(dtype), weights
-    )
+    time_major = lambda a: jnp.swapaxes(a, 0, 1)  # noqa: E731  (over_trials' layout)
+    inputs = time_major(trials.inputs.astype(dtype))
+    z, credit_ahead, errors_ahead, readout, rate, error_sums = over_trials(
+        one, out_axes=(1, 1, 1, 1, 0, 0)
+    )(inputs, time_major(trials.targets.astype(dtype)), time_major(weights))
 
     def product(pre: Array, post: Array) -> Array:
-        """Σ over trials and steps of pre ⊗ post, ``[B, T, m]``, ``[B, T, n]`` → ``[m, n]``
-        (one matrix product: (B·T) is a single contracted axis, so nothing is transposed)."""
+        """Σ over steps and trials of pre ⊗ post, ``[T, B, m]``, ``[T, B, n]`` → ``[m, n]``
+        (one matrix product: (T·B) is a single contracted axis, so nothing is transposed)."""
         return pre.reshape(-1, pre.shape[-1]).T @ post.reshape(-1, post.shape[-1])
 
     scale = neuron.input_scale
     grads = Params(
-        w_in=scale * product(trials.inputs.astype(dtype), credit_ahead),
-        w_rec=scale * product(z[:, :-1], credit_ahead[:, 1:]),  # pre^t = z^{t−1}
+        w_in=scale * product(inputs, credit_ahead),
+        w_rec=scale * product(z[:-1], credit_ahead[1:]),  # pre^t = z^{t−1}
         w_out=g_out * product(z, errors_ahead),
         b_out=None if params.b_out is None else jnp.sum(error_sums, axis=0),  # ∂E/∂b = Σ ∂E/∂ŷ
     )
-    metrics = trial_metrics(objective, readout, trials, rate if neuron.is_spiking else None)
+    rate = rate if neuron.is_spiking else None
+    metrics = trial_metrics(objective, time_major(readout), trials, rate)
     return grads, metrics
