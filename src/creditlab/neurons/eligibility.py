@@ -21,7 +21,7 @@ presynaptic drive itself) — no per-synapse state at all. :func:`membrane_only_
 from the same backward scan that forms q.
 
 These traces drop the soft reset's derivative (Bellec et al. 2020; NEST). Liu et al.
-2021's released code keeps it; :func:`credit_with_reset` gives that trace's q.
+2021's released code keeps it; :func:`credit_with_reset` gives that trace's q̃.
 """
 
 from __future__ import annotations
