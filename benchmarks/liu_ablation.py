@@ -1,0 +1,166 @@
+"""The ablation of the Liu reproduction (RESULTS §9, plan declared 2026-12-02): each
+modelled difference from Liu's released code set back to creditlab's old value one at a
+time, for MDGL and e-prop, the same seeds as the all-Liu run.
+
+    python benchmarks/liu_ablation.py run --out DIR [--iterations 500] [--seeds 5]
+        [--rules mdgl,eprop] [--rows rewiring,...]
+        trains the all-Liu configuration and each row's, one run (all seeds, looped)
+        at a time, each into DIR/<rule>-<row>.json; a run already there is skipped, so
+        the same command resumes.
+    python benchmarks/liu_ablation.py table DIR
+        the change of the final loss (mean of the last 10 held-out evaluations) against
+        the all-Liu run, paired by seed: mean with its 95 % t interval, as Markdown; also
+        written to DIR/ablation.json. Row 11 (the measurement) needs no run of its own:
+        it is the all-Liu run's loss on its training batches over the last 10 % of
+        iterations against its held-out loss.
+
+The numbers refer to the table "Differences from Liu's released code" in RESULTS §9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+# row number in RESULTS §9, name, the overrides that set it back to creditlab's old value
+ROWS: dict[str, tuple[int, dict]] = {
+    "rewiring": (1, {"rewiring": "none"}),
+    "input-signs": (2, {"network": {"input_excitatory_fraction": None}}),
+    "readout-signs": (3, {"network": {"signed_readout": False}}),
+    "readout-bias": (4, {"network": {"readout_bias": False}}),
+    "input-counts": (5, {"task_options": {"input_counts": "bernoulli"}}),
+    "cue-patterns": (6, {"task_options": {"cue_patterns": "independent"}}),
+    "cue-order": (7, {"task_options": {"cue_order": "gap-first"}}),
+    "cell-types": (8, {"modulation_types": "cell-types"}),
+    "eligibility-reset": (9, {"eligibility_reset": False}),
+    "initialisation": (
+        10,
+        {"network": {"initialisation": "scaled-gaussian", "init_gain": 1.0 / math.sqrt(0.1)}},
+    ),
+    "adam-epsilon": (18, {"optimizer": "adam"}),
+}
+ONLY_FOR = {"cell-types": {"mdgl"}}  # MDGL's type averaging; e-prop has none
+TASK = "evidence-accumulation-liu"
+
+
+def run_one(rule: str, row: str, iterations: int, seeds: list[int]) -> dict:
+    from creditlab.compare.trial import tail_mean
+    from creditlab.config import make_config
+    from creditlab.evaluation import last_evaluations
+    from creditlab.seeds import train_seeds
+
+    overrides = {} if row == "all-liu" else ROWS[row][1]
+    config = make_config(task=TASK, rule=rule, iterations=iterations, **overrides)
+    start = time.perf_counter()
+    result = train_seeds(config, seeds)
+    per_seed = []
+    for seed, rows in zip(seeds, result.metrics, strict=True):
+        losses = [r["loss"] for r in rows]
+        held_out = last_evaluations(rows)
+        per_seed.append(
+            {
+                "seed": seed,
+                "diverged": seed in result.diverged,
+                "final_loss": held_out["validation_loss"],
+                "final_accuracy": held_out["validation_accuracy"],
+                "training_batches_loss": tail_mean(losses),
+            }
+        )
+    return {
+        "rule": rule,
+        "row": row,
+        "overrides": overrides,
+        "iterations": iterations,
+        "seeds": per_seed,
+        "wall_time_s": time.perf_counter() - start,
+    }
+
+
+def run(out: Path, iterations: int, seeds: list[int], rules: list[str], rows: list[str]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for rule in rules:
+        for row in ["all-liu", *rows]:
+            if rule not in ONLY_FOR.get(row, {rule}):
+                continue
+            path = out / f"{rule}-{row}.json"
+            if path.exists():
+                saved = json.loads(path.read_text())
+                if (
+                    saved["iterations"] != iterations
+                    or [s["seed"] for s in saved["seeds"]] != seeds
+                ):
+                    raise SystemExit(f"{path} holds another run; choose another --out")
+                continue
+            record = run_one(rule, row, iterations, seeds)
+            partial = path.with_suffix(".json.partial")
+            partial.write_text(json.dumps(record, indent=1))
+            partial.replace(path)
+            finals = [round(s["final_loss"], 3) for s in record["seeds"]]
+            print(f"{rule} {row}: {record['wall_time_s']:.0f} s, final loss {finals}", flush=True)
+
+
+def table(out: Path) -> None:
+    import numpy as np
+
+    from creditlab.analysis.statistics import mean_with_interval
+
+    result: dict[str, list] = {}
+    print("| # | set back to the old value | rule | final loss | change against all-Liu "
+          "(95 % t interval) | p |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for path in sorted(out.glob("*-all-liu.json")):
+        base = json.loads(path.read_text())
+        rule = base["rule"]
+        reference = np.array([s["final_loss"] for s in base["seeds"]])
+        spread = f"{reference.mean():.3f} ± {reference.std(ddof=1):.3f}"
+        print(f"| | all Liu's | {rule} | {spread} | – | – |")
+        training = np.array([s["training_batches_loss"] for s in base["seeds"]])
+        entries = [(11, "measurement (training batches)", training)]
+        for row, (number, _) in ROWS.items():
+            file = out / f"{rule}-{row}.json"
+            if file.exists():
+                record = json.loads(file.read_text())
+                entries.append((number, row, np.array([s["final_loss"] for s in record["seeds"]])))
+        for number, name, values in sorted(entries, key=lambda e: e[0]):
+            change = mean_with_interval(values - reference)
+            result.setdefault(rule, []).append(
+                {
+                    "row": number,
+                    "name": name,
+                    "final_loss": values.tolist(),
+                    "change": change._asdict(),
+                }
+            )
+            print(
+                f"| {number} | {name} | {rule} | {values.mean():.3f} ± {values.std(ddof=1):.3f} | "
+                f"{change.mean:+.3f} [{change.low:+.3f}, {change.high:+.3f}] | {change.p:.2g} |"
+            )
+    (out / "ablation.json").write_text(json.dumps(result, indent=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    running = sub.add_parser("run")
+    running.add_argument("--out", type=Path, required=True)
+    running.add_argument("--iterations", type=int, default=500)
+    running.add_argument("--seeds", type=int, default=5)
+    running.add_argument("--rules", default="mdgl,eprop")
+    running.add_argument("--rows", default=",".join(ROWS))
+    sub.add_parser("table").add_argument("out", type=Path)
+    args = parser.parse_args()
+    if args.command == "table":
+        table(args.out)
+        return
+    rows = args.rows.split(",")
+    unknown = sorted(set(rows) - set(ROWS))
+    if unknown:
+        raise SystemExit(f"unknown rows {unknown}; choose from {', '.join(ROWS)}")
+    run(args.out, args.iterations, list(range(args.seeds)), args.rules.split(","), rows)
+
+
+if __name__ == "__main__":
+    main()
