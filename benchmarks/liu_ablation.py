@@ -5,8 +5,8 @@ time, for MDGL and e-prop, the same seeds as the all-Liu run.
     python benchmarks/liu_ablation.py run --out DIR [--iterations 500] [--seeds 5]
         [--rules mdgl,eprop] [--rows rewiring,...]
         trains the all-Liu configuration and each row's, one run (all seeds, looped)
-        at a time, each into DIR/<rule>-<row>.json; a run already there is skipped, so
-        the same command resumes.
+        at a time, each into DIR/<rule>-<row>.json; a run already there is skipped and
+        a killed one goes on from its checkpoint, so the same command resumes.
     python benchmarks/liu_ablation.py table DIR
         the change of the final loss (mean of the last 10 held-out evaluations) against
         the all-Liu run, paired by seed: mean with its 95 % t interval, as Markdown; also
@@ -46,16 +46,16 @@ ONLY_FOR = {"cell-types": {"mdgl"}}  # MDGL's type averaging; e-prop has none
 TASK = "evidence-accumulation-liu"
 
 
-def run_one(rule: str, row: str, iterations: int, seeds: list[int]) -> dict:
+def run_one(rule: str, row: str, iterations: int, seeds: list[int], checkpoint: Path) -> dict:
     from creditlab.compare.trial import tail_mean
     from creditlab.config import make_config
     from creditlab.evaluation import last_evaluations
-    from creditlab.seeds import train_seeds
+    from creditlab.seeds import Checkpointing, train_seeds
 
     overrides = {} if row == "all-liu" else ROWS[row][1]
     config = make_config(task=TASK, rule=rule, iterations=iterations, **overrides)
     start = time.perf_counter()
-    result = train_seeds(config, seeds)
+    result = train_seeds(config, seeds, checkpoint=Checkpointing(checkpoint))
     per_seed = []
     for seed, rows in zip(seeds, result.metrics, strict=True):
         losses = [r["loss"] for r in rows]
@@ -94,10 +94,12 @@ def run(out: Path, iterations: int, seeds: list[int], rules: list[str], rows: li
                 ):
                     raise SystemExit(f"{path} holds another run; choose another --out")
                 continue
-            record = run_one(rule, row, iterations, seeds)
+            checkpoint = path.with_suffix(".checkpoint.npz")
+            record = run_one(rule, row, iterations, seeds, checkpoint)
             partial = path.with_suffix(".json.partial")
             partial.write_text(json.dumps(record, indent=1))
             partial.replace(path)
+            checkpoint.unlink(missing_ok=True)
             finals = [round(s["final_loss"], 3) for s in record["seeds"]]
             print(f"{rule} {row}: {record['wall_time_s']:.0f} s, final loss {finals}", flush=True)
 

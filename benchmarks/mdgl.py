@@ -16,6 +16,7 @@ of the reproduction (RESULTS §9).
         ``creditlab compare`` keeps them: running that command with the same options and
         ``--out DIR`` afterwards resumes them and writes the leaderboard. ``--task`` and
         ``--batch`` choose another task or batch (pass the same to ``creditlab compare``).
+        A trial saves its seeds every five minutes, so a killed run goes on from there.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def trials(
                 print(f"{rule}: already done", flush=True)
                 continue
             start = time.perf_counter()
-            record = run_trial(trial.model_dump())
+            record = run_trial(trial.model_dump(), str(folder.checkpoint(trial.trial_id)))
             folder.save(record)
             finals = [round(s["final_loss"], 4) for s in record["seeds"]]
             accuracy = [

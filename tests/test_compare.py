@@ -75,12 +75,12 @@ def test_a_different_comparison_never_overwrites_the_folder(tmp_path) -> None:
 
 
 def test_a_failing_trial_is_reported_and_the_others_finish(tmp_path) -> None:
-    def flaky(fields: dict) -> dict:
+    def flaky(fields: dict, checkpoint: str | None) -> dict:
         if fields["rule"] == "node-perturbation" and fields["phase"] == "tune":
             raise RuntimeError("this trial breaks on purpose")
         from creditlab.compare.trial import run_trial
 
-        return run_trial(fields)
+        return run_trial(fields, checkpoint)
 
     out = tmp_path / "compare"
     seen, on_event = events()
@@ -166,7 +166,7 @@ def test_trials_ask_ray_for_gpus_and_their_workers_get_the_settings(tmp_path, mo
     device and allocate GPU memory on demand; CPU trials stay on the CPU on one XLA
     thread; the driver's settings reach every worker."""
 
-    def _report_worker(trial: dict) -> dict:
+    def _report_worker(trial: dict, checkpoint: str | None) -> dict:
         """A trial function that reports what its Ray worker was given (as its error)."""
         import os
 

@@ -22,6 +22,11 @@ are the same whichever way a seed runs.
 A seed whose loss or weights become NaN or infinite stops contributing rows (it is
 listed in ``diverged``); the others go on.
 
+Given a :class:`Checkpointing`, the seeds' states and rows are saved to one file every
+few minutes, and a call with the same file goes on from it to the numbers an
+uninterrupted run gives (a ``creditlab compare`` trial killed half-way loses minutes, not
+the trial).
+
 With several devices (GPUs, or CPU devices from
 ``--xla_force_host_platform_device_count``) the seeds are spread over them: :class:`Looped`
 puts seed ``i`` on device ``i mod D`` (same program, same numbers); :class:`Vmapped` splits
@@ -37,6 +42,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import jax
@@ -47,6 +53,8 @@ from creditlab.build import build_objective
 from creditlab.compilation import compile_for_few_calls, run_once
 from creditlab.config import TrainConfig
 from creditlab.evaluation import Evaluation, evaluation_key, make_evaluation, validation_row
+from creditlab.io.checkpoint import restore_seeds, seeds_checkpoint_arrays
+from creditlab.io.run_directory import load_checkpoint, write_arrays
 from creditlab.network import Network
 from creditlab.train import TrainingParts, TrainState, training_parts
 
@@ -82,6 +90,14 @@ class SeedRuns(Protocol):
         """The current states, stacked."""
         ...
 
+    def seed_states(self) -> list[TrainState]:
+        """The current state of each seed."""
+        ...
+
+    def load(self, states: list[TrainState]) -> None:
+        """Go on from ``states`` (one per seed, as :meth:`seed_states` gives them)."""
+        ...
+
 
 class Batching(Protocol):
     def start(self, parts: TrainingParts, seeds: list[int]) -> SeedRuns: ...
@@ -106,14 +122,27 @@ class Vmapped:
 BATCHINGS: dict[str, Batching] = {"looped": Looped(), "vmapped": Vmapped()}
 
 
+@dataclass(frozen=True)
+class Checkpointing:
+    """Save every seed's state and rows to ``path`` (one ``.npz``, replaced atomically;
+    :func:`creditlab.io.checkpoint.seeds_checkpoint_arrays`) after the first iteration
+    that ends ``every_s`` seconds or more after the last save; a run of the same config
+    and seeds given an existing ``path`` goes on from it."""
+
+    path: Path
+    every_s: float = 300.0
+
+
 def train_seeds(
     config: TrainConfig,
     seeds: Sequence[int],
     *,
     batching: Batching = Looped(),
     on_iteration: Callable[[int, list[dict[str, float]]], None] | None = None,
+    checkpoint: Checkpointing | None = None,
 ) -> SeedsResult:
-    """Train ``config`` once per seed, all seeds together (module docstring)."""
+    """Train ``config`` once per seed, all seeds together (module docstring); with a
+    ``checkpoint``, on from it where it exists, and saved to it as the run goes."""
     if not seeds:
         raise ValueError("train_seeds needs at least one seed")
     seeds = [int(seed) for seed in seeds]
@@ -125,11 +154,16 @@ def train_seeds(
         evaluation = make_evaluation(parts.task, objective, config.evaluation_batch)
     metrics: list[list[dict[str, float]]] = [[] for _ in seeds]
     alive = np.ones(len(seeds), bool)
-    start = time.perf_counter()
-    for iteration in range(config.iterations):
+    first, earlier_s = 0, 0.0
+    if checkpoint is not None and Path(checkpoint.path).exists():
+        restored = _restore(checkpoint.path, config, seeds, runs)
+        metrics, alive = restored.rows, np.asarray(restored.alive, bool)
+        first, earlier_s = restored.iteration, restored.elapsed_s
+    start = saved = time.perf_counter()
+    for iteration in range(first, config.iterations if alive.any() else first):
         values = runs.advance(iteration)
         finite = np.asarray(values.pop("finite"), bool)
-        elapsed = time.perf_counter() - start
+        elapsed = earlier_s + time.perf_counter() - start
         rows = []
         if evaluation is not None and (iteration + 1) % config.evaluate_every == 0:
             values |= runs.evaluate(evaluation, iteration)
@@ -146,8 +180,27 @@ def train_seeds(
             on_iteration(iteration, rows)
         if not alive.any():
             break
+        if checkpoint is not None and time.perf_counter() - saved >= checkpoint.every_s:
+            arrays = seeds_checkpoint_arrays(config.model_dump_json(), seeds,
+                                             runs.seed_states(), metrics, alive.tolist(),
+                                             iteration + 1, elapsed)  # fmt: skip
+            write_arrays(Path(checkpoint.path), arrays)
+            saved = time.perf_counter()
     diverged = [seed for seed, ok in zip(seeds, alive, strict=True) if not ok]
     return SeedsResult(seeds, metrics, diverged, runs.networks, runs.initial_states, runs.states())
+
+
+def _restore(path: Path, config: TrainConfig, seeds: list[int], runs: SeedRuns) -> Any:
+    """Load ``path`` into ``runs`` (module docstring); returns what it held."""
+    restored = restore_seeds(
+        load_checkpoint(path),
+        runs.seed_states(),
+        path,
+        config_json=config.model_dump_json(),
+        seeds=seeds,
+    )
+    runs.load(restored.states)
+    return restored
 
 
 class _LoopedRuns:
@@ -190,6 +243,13 @@ class _LoopedRuns:
     def states(self) -> TrainState:
         return _stack(self._states)
 
+    def seed_states(self) -> list[TrainState]:
+        return list(self._states)
+
+    def load(self, states: list[TrainState]) -> None:
+        devices = jax.devices()
+        self._states = [jax.device_put(s, devices[i % len(devices)]) for i, s in enumerate(states)]
+
 
 class _VmappedRuns:
     def __init__(self, parts: TrainingParts, seeds: list[int]) -> None:
@@ -212,6 +272,18 @@ class _VmappedRuns:
 
     def states(self) -> TrainState:
         return _join(self._states)
+
+    def seed_states(self) -> list[TrainState]:
+        joined = self.states()
+        count = jax.tree.leaves(joined)[0].shape[0]
+        return [_take(joined, i) for i in range(count)]
+
+    def load(self, states: list[TrainState]) -> None:
+        stacked = _stack(states)
+        self._states = [
+            jax.device_put(_take(stacked, part), device)
+            for device, part in device_shares(len(states))
+        ]
 
     def evaluate(self, evaluation: Evaluation, iteration: int) -> dict[str, np.ndarray]:
         """Each seed's held-out scores after ``iteration``, all seeds in one vmap."""

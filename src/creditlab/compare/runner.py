@@ -5,8 +5,10 @@ there, creditlab must be installed on every node), submits every trial as a Ray 
 :func:`creditlab.compare.trial.run_trial` and records each as it finishes in
 ``out/trials/<trial id>.json`` (atomically). A trial that raises is recorded as failed,
 with its error, and the others go on. Run again with the same ``out`` and spec to resume:
-finished trials are read back, failed and missing ones run again. A folder holding a
-different comparison is refused, never overwritten.
+finished trials are read back, failed and missing ones run again, each from its
+checkpoint (``out/trials/<trial id>.checkpoint.npz``, every few minutes) where one was
+left. On a cluster that path must be on storage the nodes share for a checkpoint to be
+found again. A folder holding a different comparison is refused, never overwritten.
 """
 
 from __future__ import annotations
@@ -64,8 +66,15 @@ class ComparisonFolder:
         return records
 
     def save(self, record: dict) -> None:
+        """Keep ``record``; a finished trial's checkpoint is then removed."""
         path = self.trials / f"{record['trial_id']}.json"
         _atomic_write(path, lambda p: p.write_text(json.dumps(record, allow_nan=True)))
+        if record.get("status") == "ok":
+            self.checkpoint(record["trial_id"]).unlink(missing_ok=True)
+
+    def checkpoint(self, trial_id: str) -> Path:
+        """Where the trial ``trial_id`` keeps its seeds' state while it runs."""
+        return self.trials / f"{trial_id}.checkpoint.npz"
 
 
 def failed_record(trial: TrialSpec, error: BaseException) -> dict:
@@ -93,13 +102,14 @@ def compare(
     *,
     address: str | None = None,
     on_event: Event | None = None,
-    trial_function: Callable[[dict], dict] = run_trial,
+    trial_function: Callable[[dict, str | None], dict] = run_trial,
     resources: TaskResources = ONE_CORE,
 ) -> dict[str, Any]:
     """Run (or resume) ``spec`` into ``out``; returns the leaderboard's rows, the trial
     records and the folder. ``on_event(kind, record)`` hears of every trial ("ok",
     "failed", "resumed") and of a (task, rule) none of whose rates trained ("untuned").
-    ``trial_function`` is what each trial runs (default :func:`run_trial`), with
+    ``trial_function(spec fields, checkpoint path)`` is what each trial runs (default
+    :func:`run_trial`), with
     ``resources`` (a CPU each by default; a share of a GPU with ``gpus``)."""
     import ray
 
@@ -117,7 +127,8 @@ def compare(
             if trial.trial_id in done:
                 finish(trial, done[trial.trial_id], resumed=True)
             else:
-                pending[remote_trial.remote(trial.model_dump())] = trial
+                checkpoint = str(folder.checkpoint(trial.trial_id))
+                pending[remote_trial.remote(trial.model_dump(), checkpoint)] = trial
 
         tuning = plan_tuning(spec)
         groups: dict[tuple[str, str], list[TrialSpec]] = {}

@@ -10,6 +10,9 @@ the cosine between the rule's expected update and BPTT's exact gradient
 batch) at the initial and at the final weights. Also the trial's wall time and the peak
 resident memory of the process that ran it (Ray reuses workers, so this is an upper
 bound for the trial). An exception propagates: the runner records it as a failed trial.
+Given a checkpoint path, the seeds are saved there every five minutes and a trial that
+finds one goes on from it (:class:`creditlab.seeds.Checkpointing`): the same record as
+an uninterrupted trial, but for wall times.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -30,7 +34,7 @@ from creditlab.compare.plan import TrialSpec
 from creditlab.config import make_config
 from creditlab.evaluation import last_evaluations
 from creditlab.plugins import load_plugins
-from creditlab.seeds import BATCHINGS, train_seeds
+from creditlab.seeds import BATCHINGS, Checkpointing, train_seeds
 from creditlab.train import training_parts
 
 
@@ -102,14 +106,16 @@ def alignment_with_bptt(config: Any, draws: int) -> Callable[..., np.ndarray]:
     return cosines
 
 
-def run_trial(spec_fields: dict) -> dict:
-    """Train ``spec``'s seeds and measure them (module docstring)."""
+def run_trial(spec_fields: dict, checkpoint: str | None = None) -> dict:
+    """Train ``spec``'s seeds and measure them (module docstring), on from
+    ``checkpoint`` where that file exists."""
     spec = TrialSpec(**spec_fields)
     load_plugins(spec.plugins)  # a worker runs the users' rule files first
     config = trial_config(spec)
     start = time.perf_counter()
     seeds = list(spec.seeds)
-    result = train_seeds(config, seeds, batching=BATCHINGS[spec.batching])
+    saving = None if checkpoint is None else Checkpointing(Path(checkpoint))
+    result = train_seeds(config, seeds, batching=BATCHINGS[spec.batching], checkpoint=saving)
     train_s = time.perf_counter() - start
     cosines = alignment_with_bptt(config, spec.alignment_draws)
     cos_start = cosines(result.networks, result.initial_states, seeds)

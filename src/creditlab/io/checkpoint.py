@@ -15,6 +15,11 @@ per iteration, so ``iteration`` picks up where the run stopped. Restoring checks
 leaves against the state a fresh run of the same config starts from, so a checkpoint
 from another config (another size, another rule) is an error rather than a silent
 misread.
+
+Several seeds trained together (:func:`creditlab.seeds.train_seeds`) keep one file: each
+seed's entries as above under ``seeds/NNN/``, with ``config`` (the run's config as JSON),
+``seeds``, ``alive`` (which seeds have not diverged) and ``elapsed_s`` (the training's
+wall time so far); see :func:`seeds_checkpoint_arrays`.
 """
 
 from __future__ import annotations
@@ -113,3 +118,76 @@ def restore(arrays: Mapping[str, np.ndarray], template: Any, source: Path | str)
     for row in rows:
         row["iteration"] = int(row["iteration"])
     return Restored(jax.tree.unflatten(structure, restored), rows, iteration)
+
+
+SEEDS = "seeds/"
+
+
+class RestoredSeeds(NamedTuple):
+    states: list[Any]  # each seed's training state
+    rows: list[list[dict[str, float]]]  # each seed's metrics rows so far
+    alive: list[bool]
+    iteration: int
+    elapsed_s: float
+
+
+def seeds_checkpoint_arrays(
+    config_json: str,
+    seeds: Sequence[int],
+    states: Sequence[Any],
+    rows: Sequence[Sequence[Mapping[str, float]]],
+    alive: Sequence[bool],
+    iteration: int,
+    elapsed_s: float,
+) -> dict[str, np.ndarray]:
+    """The entries of a checkpoint of several seeds after ``iteration`` updates (module
+    docstring). A seed that diverged keeps its rows up to its last finite one."""
+    arrays = {
+        "config": np.asarray(config_json),
+        "seeds": np.asarray(seeds, np.int64),
+        "alive": np.asarray(alive, bool),
+        "iteration": np.asarray(iteration),
+        "elapsed_s": np.asarray(elapsed_s, np.float64),
+    }
+    for index, (state, seed_rows) in enumerate(zip(states, rows, strict=True)):
+        entries = checkpoint_arrays({}, state, seed_rows, iteration)
+        entries.pop("iteration")  # a diverged seed has fewer rows than iterations
+        entries["rows"] = np.asarray(len(seed_rows))
+        arrays |= {f"{SEEDS}{index:03d}/{name}": value for name, value in entries.items()}
+    return arrays
+
+
+def restore_seeds(
+    arrays: Mapping[str, np.ndarray],
+    templates: Sequence[Any],
+    source: Path | str,
+    *,
+    config_json: str,
+    seeds: Sequence[int],
+) -> RestoredSeeds:
+    """The seeds' states and rows saved in ``arrays``, each in the structure of its
+    ``templates`` entry (the seed's fresh initial state). A checkpoint of another config
+    or other seeds is refused (:class:`CheckpointMismatch`)."""
+    if "config" not in arrays or str(arrays["config"]) != config_json:
+        raise CheckpointMismatch(
+            f"{source}: a checkpoint of another configuration; remove it to start afresh"
+        )
+    if list(arrays["seeds"]) != list(seeds):
+        raise CheckpointMismatch(
+            f"{source}: holds seeds {list(arrays['seeds'])}, this run trains {list(seeds)}"
+        )
+    states, rows = [], []
+    for index, template in enumerate(templates):
+        prefix = f"{SEEDS}{index:03d}/"
+        entries = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        entries["iteration"] = entries.pop("rows")
+        restored = restore(entries, template, source)
+        states.append(restored.state)
+        rows.append(restored.rows)
+    return RestoredSeeds(
+        states,
+        rows,
+        [bool(a) for a in arrays["alive"]],
+        int(arrays["iteration"]),
+        float(arrays["elapsed_s"]),
+    )

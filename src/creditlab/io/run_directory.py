@@ -159,12 +159,18 @@ class RunDirectory:
     def write_checkpoint(self, arrays: Mapping[str, np.ndarray]) -> None:
         """``checkpoint.npz`` (its entries: :func:`creditlab.io.checkpoint.checkpoint_arrays`),
         replaced atomically: a crash leaves the previous one whole."""
+        write_arrays(self.path / "checkpoint.npz", arrays)
 
-        def write(partial: Path) -> None:
-            with open(partial, "wb") as handle:
-                np.savez(handle, **arrays)
 
-        _atomic_write(self.path / "checkpoint.npz", write)
+def write_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """``arrays`` as one ``.npz`` at ``path``, replaced atomically (a crash leaves the
+    previous file whole)."""
+
+    def write(partial: Path) -> None:
+        with open(partial, "wb") as handle:
+            np.savez(handle, **arrays)
+
+    _atomic_write(path, write)
 
 
 def new_run_folder(parent: Path | str, stem: str) -> Path:
