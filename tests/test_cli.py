@@ -38,6 +38,17 @@ def test_train_writes_config_metrics_checkpoint_and_plot(tmp_path) -> None:
     metrics = pd.read_parquet(out / "metrics.parquet")
     assert list(metrics["iteration"]) == [0, 1, 2]
     assert {"loss", "wall_time_s", "accuracy", "firing_rate_hz"} <= set(metrics.columns)
+    # scored on fresh trials after the last update: in the metrics and in the summary,
+    # which goes to stdout as whole Markdown rows with where the results are
+    held_out = metrics["validation_accuracy"].tolist()
+    assert np.isnan(held_out[:2]).all() and 0 <= held_out[2] <= 1
+    table = [line for line in result.stdout.splitlines() if line.startswith("|")]
+    assert all(line.endswith("|") for line in table)
+    assert (
+        f"| held-out accuracy (64 fresh trials, after the last update) | {held_out[2]:.4g} |"
+        in table
+    )
+    assert f"results: {out}" in result.stdout and "━" not in result.stdout
     checkpoint = load_checkpoint(out / "checkpoint.npz")
     assert checkpoint["w_rec"].shape == (20, 20) and int(checkpoint["iteration"]) == 3
     assert (out / "learning_curve.png").stat().st_size > 1000
@@ -140,13 +151,17 @@ def test_train_without_out_writes_a_new_folder_under_runs(tmp_path, monkeypatch)
         "--n-rec",
         "10",
     ]
-    for _ in range(2):
-        result = runner.invoke(app, args)
+    for quiet in ([], ["--quiet"]):
+        result = runner.invoke(app, [*quiet, *args])
         assert result.exit_code == 0, result.output
+        # a progress bar on stderr with the run's name and its time, none with --quiet
+        assert ("eprop on sine-waves" in result.stderr and "took" in result.stderr) != bool(quiet)
     folders = sorted((tmp_path / "runs").iterdir())
     assert len(folders) == 2 and all(f.name.startswith("sine-waves-eprop-seed0-") for f in folders)
     for folder in folders:
         assert {"config.json", "metrics.parquet", "checkpoint.npz", "learning_curve.png"} <= {
             p.name for p in folder.iterdir()
         }
-    assert f"results in runs/{folders[-1].name}" in flat(result.output)
+    assert f"results: runs/{folders[-1].name}" in result.stdout
+    # sine-waves' input is frozen: the summary says what its "held-out" score is on
+    assert "held-out loss (the training pattern (its inputs are frozen)" in result.stdout

@@ -17,9 +17,10 @@ SHORT = {"n_cues": 3, "cue_ms": 20.0, "spacing_ms": 10.0, "delay_ms": 30.0, "rec
 
 
 def config(rule: str = "node-perturbation", **fields):
-    return make_config(task="evidence-accumulation", rule=rule, iterations=6, batch=4, seed=5,
-                       network={"n_rec": 12}, task_options=SHORT, evaluate_every=2,
-                       evaluation_batch=8, **fields)  # fmt: skip
+    chosen = {"task": "evidence-accumulation", "rule": rule, "iterations": 6, "batch": 4,
+              "seed": 5, "network": {"n_rec": 12}, "task_options": SHORT, "evaluate_every": 2,
+              "evaluation_batch": 8} | fields  # fmt: skip
+    return make_config(**chosen)
 
 
 def test_every_nth_iteration_is_scored_on_fresh_trials_without_noise() -> None:
@@ -57,3 +58,18 @@ def test_the_final_numbers_are_the_mean_of_the_last_ten_evaluations() -> None:
     final = last_evaluations(rows)
     assert final["validation_loss"] == pytest.approx(np.mean(np.arange(99, 199, 10)))
     assert last_evaluations([{"iteration": 0, "loss": 1.0}]) == {}
+
+
+def test_train_can_score_the_last_weights_on_fresh_trials_without_noise() -> None:
+    chosen = config(evaluate_every=0)
+    result = train(chosen, evaluate_at_end=True)
+    assert [row["iteration"] for row in result.metrics if "validation_loss" in row] == [5]
+    parts = training_parts(chosen)
+    network, _, keys = parts.initial(chosen.seed)
+    evaluate = make_evaluation(parts.task, build_objective(chosen, parts.task), 8)
+    last = evaluate(network, result.params, evaluation_key(keys[5]))
+    assert result.metrics[5]["validation_loss"] == pytest.approx(float(last["loss"]), rel=1e-12)
+    # must fail: without it nothing is scored, and the training numbers are the same
+    plain = train(chosen)
+    assert not any("validation_loss" in row for row in plain.metrics)
+    assert [r["loss"] for r in plain.metrics] == [r["loss"] for r in result.metrics]

@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn
+from rich.text import Text
 
 app = typer.Typer(
     help=(
@@ -22,10 +23,14 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     add_completion=False,
+    # plain help: rich's markup would take "[default: 1000]" or "(Hz)" for tags and keep
+    # the docstrings' line breaks mid-sentence; click rewraps them as prose
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True)  # progress, notes and errors; results go to stdout
 PLUGINS: list[str] = []  # the users' rule files given with --plugin, run before the command
+QUIET: list[bool] = [False]  # --quiet: no progress bars or notes (errors still shown)
 TuningTable = Annotated[
     Path | None,
     typer.Option(
@@ -44,9 +49,13 @@ def _load_plugins(
             "repeat for several"
         ),
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="no progress bars or notes, for scripts")
+    ] = False,
 ) -> None:
     from creditlab.plugins import PluginError, load_plugins
 
+    QUIET[0] = quiet
     try:
         PLUGINS[:] = load_plugins(plugin or ())
     except PluginError as error:
@@ -89,17 +98,54 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+class _Times(ProgressColumn):
+    """ "1:02 elapsed, 3:10 left" while a bar runs; "took 4:12" once it is done."""
+
+    @staticmethod
+    def _clock(seconds: float | None) -> str:
+        if seconds is None:
+            return "–"
+        minutes, second = divmod(int(seconds), 60)
+        hours, minute = divmod(minutes, 60)
+        return f"{hours}:{minute:02d}:{second:02d}" if hours else f"{minute}:{second:02d}"
+
+    def render(self, task) -> Text:
+        if task.finished:
+            return Text(f"took {self._clock(task.finished_time)}", style="green")
+        left = "" if task.time_remaining is None else f", {self._clock(task.time_remaining)} left"
+        return Text(f"{self._clock(task.elapsed or 0.0)} elapsed{left}", style="cyan")
+
+
 def _progress() -> Progress:
+    """Bars on stderr: what runs, how far, its latest status (a bar's ``status`` field,
+    for example "loss 0.41"), the time elapsed and, while it runs, the time left."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
-        TimeRemainingColumn(),
+        TextColumn("{task.fields[status]}"),
+        _Times(),
         console=console,
         transient=False,
         refresh_per_second=4,
+        disable=QUIET[0],
     )
+
+
+def _note(message: str) -> None:
+    """A note on stderr (not with --quiet); ``message`` is rich markup."""
+    if not QUIET[0]:
+        console.print(message)
+
+
+def _finish(folder: Path, *, table: str | None = None, report: Path | None = None) -> None:
+    """The end of a command, on stdout as plain text (never wrapped, so a pipe gets
+    whole Markdown rows): its summary ``table``, then where its results are."""
+    if table:
+        typer.echo(table.rstrip("\n") + "\n")
+    typer.echo(f"results: {folder}")
+    if report is not None:
+        typer.echo(f"report: {report}")
 
 
 def _enable_compilation_cache() -> None:
@@ -148,14 +194,18 @@ def _run(config, out: Path, label: str, *, exit_on_divergence: bool = True, resu
         from creditlab.train import Diverged, train
 
         _enable_compilation_cache()
-        bar = progress.add_task(label, total=config.iterations, loss="…")
+        bar = progress.add_task(label, total=config.iterations, status="")
 
         def on_iteration(iteration: int, row: dict[str, float]) -> None:
-            progress.update(bar, completed=iteration + 1, loss=f"{row['loss']:.4g}")
+            progress.update(bar, completed=iteration + 1, status=f"loss {row['loss']:.4g}")
 
         try:
             result = train(
-                config, run_directory=directory, on_iteration=on_iteration, resume=resume
+                config,
+                run_directory=directory,
+                on_iteration=on_iteration,
+                resume=resume,
+                evaluate_at_end=True,
             )
         except Diverged as error:
             console.print(f"[bold red]diverged:[/] {escape(str(error))}")
@@ -209,16 +259,26 @@ def train(
             "[default: runs/TASK-RULE-seedS-DATE-TIME]"
         ),
     ] = None,
-    iterations: Annotated[int | None, typer.Option(help="weight updates [default 1000]")] = None,
+    iterations: Annotated[int | None, typer.Option(help="weight updates [default: 1000]")] = None,
     seed: Annotated[
-        int | None, typer.Option(help="random seed of the whole run [default 0]")
+        int | None, typer.Option(help="random seed of the whole run [default: 0]")
     ] = None,
     batch: Annotated[int | None, typer.Option(help="trials per update [default: per task]")] = None,
     learning_rate: Annotated[
         float | None, typer.Option(help="optimizer step size [default: per task]")
     ] = None,
-    precision: Annotated[str | None, typer.Option(help="float32 (default) or float64")] = None,
-    n_rec: Annotated[int | None, typer.Option(help="recurrent neurons [default 100]")] = None,
+    precision: Annotated[
+        str | None, typer.Option(help="float32 or float64 [default: float32]")
+    ] = None,
+    n_rec: Annotated[int | None, typer.Option(help="recurrent neurons [default: 100]")] = None,
+    evaluate_every: Annotated[
+        int | None,
+        typer.Option(
+            help="score the weights on fresh trials every N iterations (0: only after the "
+            "last) [default: per task]",
+            min=0,
+        ),
+    ] = None,
     config_file: Annotated[
         Path | None, typer.Option("--config", help="JSON or TOML config; options above override it")
     ] = None,
@@ -232,8 +292,9 @@ def train(
 ) -> None:
     """Train one network with one rule; writes config.json, metrics.parquet,
     checkpoint.npz (the whole training state), status.json and learning_curve.png into
-    OUT. --resume DIR continues an interrupted run to the numbers an uninterrupted one
-    gives."""
+    OUT. After the last update the network is scored on fresh trials (exploration noise
+    off), and the summary gives that held-out loss and accuracy. --resume DIR continues an
+    interrupted run to the numbers an uninterrupted one gives."""
     fields = dict(
         task=task,
         rule=rule,
@@ -243,6 +304,7 @@ def train(
         learning_rate=learning_rate,
         precision=precision,
         network={"n_rec": n_rec} if n_rec is not None else None,
+        evaluate_every=evaluate_every,
         config_file=config_file,
     )
     if resume is not None:
@@ -256,7 +318,7 @@ def train(
         from creditlab.io.run_directory import new_run_folder
 
         out = new_run_folder("runs", f"{config.task}-{config.rule}-seed{config.seed}")
-    _summarise(_run(config, out, f"{config.rule} on {config.task}"), out)
+    _summarise(config, _run(config, out, f"{config.rule} on {config.task}"), out)
 
 
 def _resume_training(folder: Path, others: list[str]) -> None:
@@ -277,13 +339,35 @@ def _resume_training(folder: Path, others: list[str]) -> None:
         _fail(f"{folder / 'config.json'}: cannot be read ({error})")
     config = _config(**saved)
     label = f"{config.rule} on {config.task} (resumed)"
-    _summarise(_run(config, folder, label, resume=True), folder)
+    _summarise(config, _run(config, folder, label, resume=True), folder)
 
 
-def _summarise(metrics: list[dict[str, float]], out: Path) -> None:
-    final = metrics[-1] if metrics else {}
-    summary = ", ".join(f"{k} {v:.4g}" for k, v in final.items() if k != "iteration")
-    console.print(f"done: {escape(summary)}\nresults in {escape(str(out))}")
+def _summarise(config, metrics: list[dict[str, float]], out: Path) -> None:
+    """What ``train`` ends with on stdout: the held-out scores after the last update,
+    the training batches' over the last 10 % of iterations, and where the results are."""
+    from statistics import fmean
+
+    from creditlab.build import build_task
+    from creditlab.report import markdown_table
+
+    tail = metrics[-max(1, len(metrics) // 10) :]
+    last = metrics[-1] if metrics else {}
+    frozen = getattr(build_task(config), "frozen_inputs", False)
+    held_out = (
+        "the training pattern (its inputs are frozen)"
+        if frozen
+        else f"{config.evaluation_batch} fresh trials"
+    )
+    rows = [{"measure": "iterations", "value": str(len(metrics))}]
+    for name in ("loss", "accuracy"):
+        if tail and name in tail[0]:
+            value = fmean(row[name] for row in tail)
+            rows.append({"measure": f"training {name} (last 10 % of batches)",
+                         "value": f"{value:.4g}"})  # fmt: skip
+        if f"validation_{name}" in last:
+            rows.append({"measure": f"held-out {name} ({held_out}, after the last update)",
+                         "value": f"{last[f'validation_{name}']:.4g}"})  # fmt: skip
+    _finish(out, table=markdown_table(rows), report=out / "learning_curve.png")
 
 
 @app.command()
@@ -438,7 +522,8 @@ def compare(
             raise typer.Exit(code=130) from None
     for failure in failures:
         console.print(f"[bold red]failed trial[/] {escape(failure)}")
-    console.print(f"leaderboard: {escape(str(result['folder'] / 'leaderboard.md'))}")
+    board = result["folder"] / "leaderboard.md"
+    _finish(result["folder"], table=board.read_text(), report=board)
 
 
 def _bci_config(**fields):
@@ -485,11 +570,11 @@ def _say_what_runs(rule: str, experiment: str, feedback: str | None = None) -> N
     entry = get_rule(rule)
     note = closed_loop_note(entry)
     if note:
-        console.print(f"[yellow]note:[/] {escape(note)}")
+        _note(f"[yellow]note:[/] {escape(note)}")
     if experiment == "BCI" and knows_the_decoder(entry, feedback):
-        console.print(f"[yellow]note:[/] {rule} is an upper bound (knows the decoder)")
+        _note(f"[yellow]note:[/] {rule} is an upper bound (knows the decoder)")
     if experiment == "song" and (entry.knows_target or entry.learning_signal):
-        console.print(f"[yellow]note:[/] {rule} is an upper bound (knows the tutor song)")
+        _note(f"[yellow]note:[/] {rule} is an upper bound (knows the tutor song)")
 
 
 @app.command("tasks")
@@ -530,7 +615,7 @@ def rules_() -> None:
 
 
 def _day_progress(progress: Progress, label: str, days: int):
-    bar = progress.add_task(label, total=days, loss="")
+    bar = progress.add_task(label, total=days, status="")
     return lambda day: progress.update(bar, completed=day)
 
 
@@ -542,7 +627,7 @@ def bci(
     ] = "dendritic",
     mice: Annotated[int, typer.Option(help="simulated mice, each its own random circuit")] = 6,
     days: Annotated[int, typer.Option(help="training days")] = 14,
-    session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
+    session_minutes: Annotated[float, typer.Option(help="one session per day (minutes)")] = 30.0,
     apical_inhibition: Annotated[
         str,
         typer.Option(
@@ -564,7 +649,7 @@ def bci(
         str, typer.Option(help="where the feedback arrives: tuft, or soma (a control)")
     ] = "tuft",
     probe_minutes: Annotated[
-        float, typer.Option(help="daily probe block, feedback off and plasticity frozen [min]")
+        float, typer.Option(help="daily probe block, feedback off and plasticity frozen (minutes)")
     ] = 3.0,
     credit: Annotated[
         bool, typer.Option(help="--no-credit drops the rule's own change (a control)")
@@ -595,23 +680,30 @@ def bci(
     _enable_compilation_cache()
     try:
         if condition_state(config, out) == "complete":
-            console.print(f"{escape(str(out))} is already complete; its findings:")
+            _note(f"{escape(str(out))} is already complete; its findings:")
         with _progress() as progress:
             on_day = _day_progress(progress, f"{rule}: days", config.days)
             _, found = run_condition(config, out, nwb=nwb, on_day=on_day)
     except OutputExists as error:
         _fail(str(error))
-    _print_findings(found)
-    console.print(f"report: {escape(str(out / 'report.html'))}")
+    _finish(out, table=_findings_table(found), report=out / "report.html")
 
 
-def _print_findings(found) -> None:
+def _findings_table(found) -> str:
+    """The findings as a Markdown table: reproduced (yes, no or a softer word), what, and
+    the statistic."""
     from creditlab.experiments.bci.findings import verdict_word
+    from creditlab.report import markdown_table
 
-    for row in found.itertuples(index=False):
-        word = verdict_word(row.reproduced, row.p_corrected)
-        mark = {"yes": "[green]yes[/]", "no": "[red]no[/]"}.get(word, f"[yellow]{word}[/]")
-        console.print(f"{mark}  {escape(row.description)}: {escape(row.detail)}")
+    rows = [
+        {
+            "reproduced": verdict_word(row.reproduced, row.p_corrected),
+            "finding": row.description,
+            "detail": row.detail,
+        }
+        for row in found.itertuples(index=False)
+    ]
+    return markdown_table(rows) if rows else "no findings"
 
 
 @app.command("bci-analyze")
@@ -661,8 +753,7 @@ def bci_analyze(
     except NWBLayoutError as error:
         _fail(str(error))
     found = finish_analysis(directory.path, results, title=f"BCI recordings in {recordings}")
-    _print_findings(found)
-    console.print(f"report: {escape(str(out / 'report.html'))}")
+    _finish(out, table=_findings_table(found), report=out / "report.html")
 
 
 @app.command("tune")
@@ -679,7 +770,7 @@ def tune_(
     mice: Annotated[int, typer.Option(help="BCI: calibration mice", min=1)] = 3,
     days: Annotated[int, typer.Option(help="BCI: calibration days", min=1)] = 4,
     session_minutes: Annotated[
-        float, typer.Option(help="BCI: calibration session [min]", min=0.1)
+        float, typer.Option(help="BCI: calibration session (minutes)", min=0.1)
     ] = 10.0,
     birds: Annotated[int, typer.Option(help="song: calibration birds", min=1)] = 4,
     renditions: Annotated[int, typer.Option(help="song: renditions per bird", min=1)] = 3000,
@@ -763,7 +854,7 @@ def tune_(
     total = sum(len(tuning.tuned_hyperparameters(name)) * size for name, _ in runs)
     ray = connected(address) if address is not None else contextlib.nullcontext()
     with ray, _progress() as progress:
-        bar = progress.add_task("candidates", total=total, loss="")
+        bar = progress.add_task("candidates", total=total, status="")
         if experiment == "bci":
             table, chosen = tuning.tune(
                 names,
@@ -783,8 +874,7 @@ def tune_(
     ]
     text = markdown_table(rows)
     (directory.path / "tuning.md").write_text(text + "\n")
-    console.print(escape(text))
-    console.print(f"results: {escape(str(directory.path))}")
+    _finish(directory.path, table=text)
 
 
 def _has_signal(rule: str) -> bool:
@@ -813,8 +903,7 @@ def bci_cohorts(
         _fail(str(error))
     directory.write_config({"runs": [str(run) for run in runs]})
     path = write_cohorts(directory.path, table)
-    console.print(escape(path.read_text()))
-    console.print(f"results: {escape(str(directory.path))}")
+    _finish(directory.path, table=path.read_text())
 
 
 @app.command("bci-dose-response")
@@ -825,11 +914,11 @@ def bci_dose_response(
         str | None, typer.Option(help="B's origin for a rule with a learning signal")
     ] = None,
     levels: Annotated[
-        str, typer.Option(help="comma-separated NDNF activations [Hz], from 0")
+        str, typer.Option(help="comma-separated NDNF activations (Hz), from 0")
     ] = "0,2.5,5,10,20",
     mice: Annotated[int, typer.Option(help="simulated mice (the same at every level)")] = 6,
     days: Annotated[int, typer.Option(help="training days")] = 14,
-    session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
+    session_minutes: Annotated[float, typer.Option(help="one session per day (minutes)")] = 30.0,
     seed: Annotated[int, typer.Option(help="random seed (circuits, noise)")] = 0,
 ) -> None:
     """Apical inhibition as a dose-response: the learning gain and the somatic activity
@@ -859,14 +948,15 @@ def bci_dose_response(
     directory.write_config({**config.model_dump(), "levels": list(steps)})
     _enable_compilation_cache()
     with _progress() as progress:
-        bar = progress.add_task("NDNF levels", total=len(steps), loss="")
+        bar = progress.add_task("NDNF levels", total=len(steps), status="")
         try:
             table, trends = dose_response(
                 config, steps, on_level=lambda _: progress.update(bar, advance=1)
             )
         except ValueError as error:
             _fail(str(error))
-    console.print(escape(write_dose_response(directory.path, table, trends).read_text()))
+    summary = write_dose_response(directory.path, table, trends).read_text()
+    _finish(directory.path, table=summary)
 
 
 @app.command("bci-compare")
@@ -881,7 +971,7 @@ def bci_compare(
     ] = "dendritic,node-perturbation,none",
     mice: Annotated[int, typer.Option(help="simulated mice per condition")] = 6,
     days: Annotated[int, typer.Option(help="training days")] = 14,
-    session_minutes: Annotated[float, typer.Option(help="one session per day [min]")] = 30.0,
+    session_minutes: Annotated[float, typer.Option(help="one session per day (minutes)")] = 30.0,
     seed: Annotated[int, typer.Option(help="random seed: the same mice for every condition")] = 0,
     nwb: Annotated[bool, typer.Option(help="also write NWB files for every condition")] = False,
     feedback: Annotated[
@@ -899,7 +989,7 @@ def bci_compare(
         ),
     ] = "no-credit,shuffled,energy-cost-only,none",
     probe_minutes: Annotated[
-        float, typer.Option(help="daily probe block, feedback off and plasticity frozen [min]")
+        float, typer.Option(help="daily probe block, feedback off and plasticity frozen (minutes)")
     ] = 3.0,
     address: Annotated[
         str | None,
@@ -965,7 +1055,7 @@ def bci_compare(
         on_ray = (
             None
             if address is None
-            else progress.add_task("conditions on Ray", total=len(configs), loss="")
+            else progress.add_task("conditions on Ray", total=len(configs), status="")
         )
 
         def on_start(key: tuple[str, str]):
@@ -973,7 +1063,7 @@ def bci_compare(
 
         def on_done(key: tuple[str, str]) -> None:
             if on_ray is not None:
-                progress.update(on_ray, advance=1, loss=f"{condition_label(*key)} done")
+                progress.update(on_ray, advance=1, status=f"{condition_label(*key)} done")
 
         try:
             path = run_comparison(
@@ -988,7 +1078,7 @@ def bci_compare(
             )
         except OutputExists as error:
             _fail(str(error))
-    console.print(path.read_text())
+    _finish(path.parent, table=path.read_text())
 
 
 @app.command()
@@ -1039,10 +1129,11 @@ def song(
     directory.write_config(conditions)
     _enable_compilation_cache()
     with _progress() as progress:
-        bars = [progress.add_task(c.label, total=c.renditions, loss="") for c in configs]
+        bars = [progress.add_task(c.label, total=c.renditions, status="") for c in configs]
         summary = run_song_conditions(
             configs, directory.path, lambda i, done: progress.update(bars[i], completed=done)
         )
+    lines = []
     for row in summary.itertuples(index=False):
         time = row.median_learning_time
         learned = (
@@ -1054,12 +1145,12 @@ def song(
         spread = (
             f" [{row.final_error_low:.2f}, {row.final_error_high:.2f}]" if row.birds > 1 else ""
         )
-        console.print(
+        lines.append(
             f"{row.condition}: final error {row.final_error:.2f}{spread} of the juvenile's "
             f"({row.birds} birds, 95 % intervals); {learned}"
         )
-    console.print((directory.path / "connectome_stats.md").read_text())
-    console.print(f"report: {escape(str(directory.path / 'report.html'))}")
+    table = "\n".join(lines) + "\n\n" + (directory.path / "connectome_stats.md").read_text()
+    _finish(directory.path, table=table, report=directory.path / "report.html")
 
 
 @app.command("song-placement")
@@ -1138,14 +1229,14 @@ def song_placement(
     grids = {}
     with _progress() as progress:
         for name, base in bases.items():
-            bar = progress.add_task(f"{name}: cells", total=levels**2, loss="")
+            bar = progress.add_task(f"{name}: cells", total=levels**2, status="")
             grids[name] = run_grid(
                 base, levels, directory.path / "cells" / name,
                 lambda done, total, bar=bar: progress.update(bar, completed=done),
             )  # fmt: skip
-    console.print(write_placement_outputs(directory.path, bases, grids))
+    summary = write_placement_outputs(directory.path, bases, grids)
     directory.mark("complete", levels**2 * len(names))
-    console.print(f"report: {escape(str(directory.path / 'report.html'))}")
+    _finish(directory.path, table=summary, report=directory.path / "report.html")
 
 
 @app.command("connectome-stats")
@@ -1222,4 +1313,4 @@ def connectome_stats(
         | {"min_synapse_probability": min_synapse_probability, "min_area_um2": min_area_um2}
     )
     write_connectome_stats(directory.path, read.table, str(table), reading)
-    console.print(escape((directory.path / "connectome_stats.md").read_text()))
+    _finish(directory.path, table=(directory.path / "connectome_stats.md").read_text())

@@ -225,14 +225,17 @@ def train(
     run_directory: RunDirectory | None = None,
     on_iteration: Callable[[int, dict[str, float]], None] | None = None,
     resume: bool = False,
+    evaluate_at_end: bool = False,
 ) -> TrainResult:
     """Train as ``config`` says; write config, metrics, checkpoints and status if given a
     folder. ``resume``: go on from the folder's checkpoint (the whole training state,
-    :mod:`creditlab.io.checkpoint`), giving the numbers an uninterrupted run gives."""
+    :mod:`creditlab.io.checkpoint`), giving the numbers an uninterrupted run gives.
+    ``evaluate_at_end``: score the final weights on ``evaluation_batch`` fresh trials
+    (the last row's ``validation_*`` columns) where ``evaluate_every`` has not."""
     setup = build_training(config)
     network, state, train_step = setup.network, setup.state, setup.train_step
     evaluate = None
-    if config.evaluate_every > 0:
+    if config.evaluate_every > 0 or evaluate_at_end:
         objective = build_objective(config, setup.task)
         evaluate = jax.jit(make_evaluation(setup.task, objective, config.evaluation_batch))
     rows: list[dict[str, float]] = []
@@ -298,7 +301,9 @@ def train(
                     + ". Try a smaller learning_rate.",
                     rows,
                 )
-            if evaluate is not None and (iteration + 1) % config.evaluate_every == 0:
+            every = config.evaluate_every
+            last = evaluate_at_end and iteration + 1 == config.iterations
+            if evaluate is not None and (last or (every and (iteration + 1) % every == 0)):
                 key = evaluation_key(setup.data_keys[iteration])
                 row |= validation_row(jax.device_get(evaluate(network, new_state.params, key)))
             last_good, state, applied = state, new_state, applied + 1

@@ -42,6 +42,11 @@ class SineWaves:
         return self.inputs
 
     @property
+    def frozen_inputs(self) -> bool:
+        """Every trial is the same pattern: held-out trials are the training ones."""
+        return True
+
+    @property
     def n_out(self) -> int:
         return 1
 
