@@ -206,12 +206,12 @@ def run_searches(
 def plot_tuning(table: pd.DataFrame, path: Path, criterion: str) -> None:
     """Score against each hyperparameter's candidates (log axis), one panel per rule and
     feedback origin (``criterion``: the y label); each chosen value is filled."""
-    from creditlab.report import figure
+    from creditlab.report import figure, save_figure
 
     groups = list(table.groupby(["rule", "feedback"], sort=False))
-    columns = min(4, len(groups))
+    columns = min(2, len(groups))
     lines = -(-len(groups) // columns)
-    fig = figure(3.4 * columns, 2.8 * lines)
+    fig = figure(3.5 * columns, 2.6 * lines)
     axes = np.atleast_1d(fig.subplots(lines, columns, squeeze=False)).ravel()
     for axis, ((rule, origin), rows) in zip(axes, groups, strict=False):
         for index, (name, swept) in enumerate(rows.groupby("hyperparameter", sort=False)):
@@ -227,4 +227,4 @@ def plot_tuning(table: pd.DataFrame, path: Path, criterion: str) -> None:
         axis.legend(frameon=False, fontsize=7)
     for axis in axes[len(groups) :]:
         axis.set_visible(False)
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path)

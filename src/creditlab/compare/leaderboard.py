@@ -139,15 +139,15 @@ def markdown(spec: CompareSpec, rows: list[dict], records: list[dict]) -> str:
 
 
 def plot_curves(spec: CompareSpec, records: list[dict], path: Path) -> None:
-    import matplotlib
+    from creditlab.report import figure, save_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(
-        1, len(spec.tasks), figsize=(4.5 * len(spec.tasks), 3.5), squeeze=False
-    )
-    for ax, task in zip(axes[0], spec.tasks, strict=True):
+    columns = min(2, len(spec.tasks))
+    lines = -(-len(spec.tasks) // columns)
+    fig = figure(3.5 * columns, 2.9 * lines)
+    axes = fig.subplots(lines, columns, squeeze=False).ravel()
+    for ax in axes[len(spec.tasks) :]:
+        ax.set_visible(False)
+    for ax, task in zip(axes, spec.tasks, strict=False):
         for rule in spec.rules:
             curves = [
                 seed["loss_curve"]
@@ -168,13 +168,12 @@ def plot_curves(spec: CompareSpec, records: list[dict], path: Path) -> None:
             x = np.arange(length)
             ax.plot(x, mean, label=rule)
             ax.fill_between(x, mean - sem, mean + sem, alpha=0.25)
-        ax.set_title(task)
+        ax.set_title(task, fontsize=9)
         ax.set_xlabel("iteration")
-        ax.set_ylabel("loss (mean ± s.e.m.)")
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+        ax.set_ylabel("training loss (mean ± s.e.m. over seeds)", fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, frameon=False, title="rule", title_fontsize=7)
+    save_figure(fig, path)
 
 
 def write_leaderboard(spec: CompareSpec, records: list[dict], folder: Path) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import pandas as pd
 from creditlab.analysis.statistics import mean_with_interval, mixed_effects_trend
 from creditlab.experiments.bci.experiment import BCIConfig, Results, run_experiment
 from creditlab.experiments.bci.findings import learning_gain
-from creditlab.report import figure, plot_band
+from creditlab.report import figure, plot_band, save_figure
 
 LEVELS = (0.0, 2.5, 5.0, 10.0, 20.0)  # extra NDNF rate [Hz]; the default activation is 10
 
@@ -88,7 +88,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 def plot_dose_response(table: pd.DataFrame, path: Path) -> None:
     """Learning gain and relative somatic activity against NDNF activation (mean ±
     s.e.m. over mice)."""
-    fig = figure(8, 3.2)
+    fig = figure(7.0, 2.8)
     gain_axis, activity_axis = fig.subplots(1, 2)
     for axis, column, label in (
         (gain_axis, "gain", "probe accuracy gain (late − early)"),
@@ -98,9 +98,10 @@ def plot_dose_response(table: pd.DataFrame, path: Path) -> None:
         mean, sem = grouped.mean(), grouped.sem().fillna(0.0)
         plot_band(axis, mean.index.to_numpy(), mean.to_numpy(), sem.to_numpy(), "black")
         axis.set(xlabel="NDNF activation [Hz]", ylabel=label)
-    activity_axis.axhline(1.0, color="#7f7f7f", lw=0.5)
-    fig.suptitle(f"Apical inhibition dose-response (n = {table.mouse.nunique()} mice)")
-    fig.savefig(path, dpi=120)
+    activity_axis.axhline(1.0, color="#7f7f7f", lw=0.5, zorder=0)
+    mice = table.mouse.nunique()
+    fig.suptitle(f"Apical inhibition dose-response (n = {mice} mice; bands ± s.e.m.)", fontsize=10)
+    save_figure(fig, path)
 
 
 def write_dose_response(directory: Path, table: pd.DataFrame, trends: dict) -> Path:

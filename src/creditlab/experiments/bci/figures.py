@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from creditlab.experiments.bci.findings import rate_ratios, residual_and_change
-from creditlab.report import figure, plot_band
+from creditlab.report import figure, plot_band, save_figure
 
 COLOURS = {"P+": "#d62728", "P-": "#1f77b4", "P0": "#7f7f7f", "P0-matched": "#2ca02c"}
 
@@ -29,7 +29,7 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
     (dashed); rewards per minute; and cos(B, decoder's weights) at the end of each day,
     per mouse (thin) and mean (thick). Bands: ± s.e.m. over mice."""
     blocks = daily.block if "block" in daily.columns else pd.Series("training", daily.index)
-    fig = figure(11, 3.2)
+    fig = figure(7.0, 2.6)
     accuracy_axis, speed_axis, cosine_axis = fig.subplots(1, 3)
     styles = {"probe": ("black", "-", "probe (feedback off, frozen)"),
               "training": ("#7f7f7f", "--", "training (feedback on)")}  # fmt: skip
@@ -38,11 +38,11 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
         if len(rows):
             plot_band(accuracy_axis, *_mean_sem(rows, "accuracy"), colour, label, style)
     accuracy_axis.axhline(daily.chance_accuracy.mean(), color="red", linestyle=":", label="chance")
-    accuracy_axis.set(xlabel="day", ylabel="fraction of successful trials", ylim=(0, 1.02))
-    accuracy_axis.legend(frameon=False, fontsize=7)
+    accuracy_axis.set(xlabel="day", ylabel="successful trials (fraction)", ylim=(0, 1.02))
+    accuracy_axis.legend(frameon=False, fontsize=6)
     training = daily[blocks == "training"]
     plot_band(speed_axis, *_mean_sem(training, "rewards_per_min"), "black", "rewards/min")
-    speed_axis.set(xlabel="day", ylabel="rewards per minute (training)")
+    speed_axis.set(xlabel="day", ylabel="rewards per minute (training) [1/min]")
     if "feedback_cosine" in daily.columns:
         for _, rows in training.groupby("mouse"):
             cosine_axis.plot(rows.day, rows.feedback_cosine, color="#1f77b4", alpha=0.3, lw=0.8)
@@ -51,23 +51,24 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
     cosine_axis.set(xlabel="day", ylabel="cos(B, decoder weights)", ylim=(-1.05, 1.05))
     for axis in (accuracy_axis, speed_axis, cosine_axis):
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(title or f"BCI performance (n = {daily.mouse.nunique()} mice)")
-    fig.savefig(path, dpi=120)
+    fig.suptitle(title or f"BCI performance (n = {daily.mouse.nunique()} mice)", fontsize=10)
+    save_figure(fig, path)
 
 
 def plot_activity(neurons: pd.DataFrame, path: Path, *, title: str = "") -> None:
     """Transient frequency of P+, P−, P0 and activity-matched P0, normalised to day 1."""
     ratios = rate_ratios(neurons).reset_index()
-    fig = figure(4.6, 3.4)
+    fig = figure(4.2, 3.0)
     axis = fig.subplots()
     for label, colour in COLOURS.items():
         style = "--" if label == "P0-matched" else "-"
         plot_band(axis, *_mean_sem(ratios, label), colour, label.replace("-", "−", 1), style)
     axis.axhline(1.0, color="black", linewidth=0.5)
-    axis.set(xlabel="day", ylabel="transient frequency / day 1")
-    axis.legend(frameon=False, fontsize=8)
-    fig.suptitle(title or "Activity by population")
-    fig.savefig(path, dpi=120)
+    axis.set(xlabel="day", ylabel="transient frequency / its day-1 value")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.legend(frameon=False, fontsize=7, title="population", title_fontsize=7)
+    fig.suptitle(title or "Activity by population", fontsize=10)
+    save_figure(fig, path)
 
 
 def plot_dendrites(
@@ -76,7 +77,7 @@ def plot_dendrites(
     """(a) dendritic vs somatic event size of one P+ neuron, with its fit; (b) mean
     residual of P+ and P− while the error falls, per day; (c) early residual against
     the later change in transient rate, one point per control neuron."""
-    fig = figure(12, 3.6)
+    fig = figure(7.0, 2.8)
     scatter_axis, sign_axis, change_axis = fig.subplots(1, 3)
     control = events[events.population.isin(["P+", "P-"]) & events.residual.notna()]
     if not control.empty:
@@ -90,8 +91,8 @@ def plot_dendrites(
         scatter_axis.set(
             xlabel="somatic event size (ΔF/F0)",
             ylabel="dendritic event size (ΔF/F0)",
-            title=f"{mouse}, neuron {neuron}: fit and residual",
         )
+        scatter_axis.set_title(f"{mouse}, neuron {neuron}:\nevents and fit", fontsize=8)
         falling = control[control.error_falling]
         for label in ("P+", "P-"):
             per_mouse = (
@@ -104,16 +105,20 @@ def plot_dendrites(
                 label.replace("-", "−"),
             )
         sign_axis.axhline(0.0, color="black", linewidth=0.5)
-        sign_axis.set(xlabel="day", ylabel="mean residual (ΔF/F0)", title="while the error falls")
-        sign_axis.legend(frameon=False)
+        sign_axis.set(xlabel="day", ylabel="mean residual (ΔF/F0)")
+        sign_axis.set_title("while the error falls", fontsize=8)
+        sign_axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        sign_axis.legend(frameon=False, fontsize=7)
         table = residual_and_change(events, neurons)
         for label in ("P+", "P-"):
             mine = table[table.population == label]
-            change_axis.scatter(mine.residual, mine.change, color=COLOURS[label], s=12)
+            change_axis.scatter(mine.residual, mine.change, color=COLOURS[label], s=8,
+                                label=label.replace("-", "−"))  # fmt: skip
         change_axis.set(
-            xlabel="early residual in trials (ΔF/F0)",
+            xlabel="early residual (ΔF/F0)",
             ylabel="log(late / early transient rate)",
-            title="residual predicts later change",
         )
-    fig.suptitle(title or "Somato-dendritic residual")
-    fig.savefig(path, dpi=120)
+        change_axis.set_title("residual and later change", fontsize=8)
+        change_axis.legend(frameon=False, fontsize=7, title="one dot per neuron", title_fontsize=6)
+    fig.suptitle(title or "Somato-dendritic residual", fontsize=10)
+    save_figure(fig, path)

@@ -123,14 +123,11 @@ def prediction(grid: pd.DataFrame) -> dict:
 
 def plot_grid(grids: dict[str, pd.DataFrame], path: Path) -> None:
     """Heat maps of error removed and learning speed, one column per physics set."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from creditlab.report import figure, save_figure
 
     names = list(grids)
-    figure, axes = plt.subplots(2, len(names), figsize=(2.4 * len(names) + 1.2, 4.8),
-                                squeeze=False, constrained_layout=True)  # fmt: skip
+    drawn = figure(min(7.0, 2.0 * len(names) + 1.0), 4.6)
+    axes = drawn.subplots(2, len(names), squeeze=False, sharex=True, sharey=True)
     for row, (statistic, label) in enumerate(
         [("error_removed", "error removed"), ("learning_speed", "learning speed")]
     ):
@@ -146,9 +143,9 @@ def plot_grid(grids: dict[str, pd.DataFrame], path: Path) -> None:
             axis.set_xticks([0, 0.5, 1])
             axis.set_yticks([0, 0.5, 1])
             axis.set_title(f"{name}: {label}", fontsize=8)
-            axis.set_xlabel("HVC synapses on spines (fraction)", fontsize=7)
+            if row == 1:
+                axis.set_xlabel("HVC synapses on spines (fraction)", fontsize=7)
             if column == 0:
                 axis.set_ylabel("LMAN synapses on spines (fraction)", fontsize=7)
-        figure.colorbar(image, ax=axes[row, :], shrink=0.8, label=f"{label} (of juvenile error)")
-    figure.savefig(path, dpi=150)
-    plt.close(figure)
+        drawn.colorbar(image, ax=axes[row, :], shrink=0.8, label=f"{label} (of juvenile error)")
+    save_figure(drawn, path)

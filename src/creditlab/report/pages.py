@@ -1,6 +1,5 @@
-"""Figures and reports, shared by every command: the figure factory, learning curves
-(PNG), Markdown and HTML tables, and one HTML page style (``html_page``) for the
-comparison report and each experiment's report."""
+"""Pages and tables of the reports: Markdown and HTML tables, and one HTML page style
+(``html_page``) for the comparison report and each experiment's report."""
 
 from __future__ import annotations
 
@@ -10,56 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def figure(width: float, height: float, layout: str | None = "constrained"):
-    """A matplotlib figure drawn with Agg, without importing pyplot (which is slow).
-
-    ``layout=None`` leaves the margins to the caller: the constrained layout costs about
-    0.15 s a figure, which a short run waits for at its end."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    drawn = Figure(figsize=(width, height), layout=layout)
-    FigureCanvasAgg(drawn)
-    return drawn
-
-
-def smooth(values: Sequence[float], window: int) -> np.ndarray:
-    """Running mean over ``window`` iterations (shorter at the start)."""
-    values = np.asarray(values, float)
-    cumulative = np.cumsum(np.insert(values, 0, 0.0))
-    counts = np.minimum(np.arange(1, len(values) + 1), window)
-    return (cumulative[1:] - cumulative[np.arange(1, len(values) + 1) - counts]) / counts
-
-
-def plot_learning_curves(
-    runs: Mapping[str, Sequence[Mapping[str, float]]], path: Path, *, title: str
-) -> None:
-    """Loss (and accuracy where present) against iteration, one line per run."""
-    has_accuracy = any("accuracy" in rows[0] for rows in runs.values() if rows)
-    width = 9 if has_accuracy else 5
-    fig = figure(width, 3.4, layout=None)
-    fig.subplots_adjust(left=0.75 / width, right=1 - 0.15 / width, bottom=0.16, top=0.9, wspace=0.3)
-    axes = np.atleast_1d(fig.subplots(1, 2 if has_accuracy else 1))
-    for label, rows in runs.items():
-        iterations = [row["iteration"] for row in rows]
-        window = max(1, len(rows) // 20)
-        line = axes[0].plot(iterations, [row["loss"] for row in rows], alpha=0.25)[0]
-        axes[0].plot(
-            iterations,
-            smooth([row["loss"] for row in rows], window),
-            color=line.get_color(),
-            label=label,
-        )
-        if has_accuracy:
-            axes[1].plot(iterations, smooth([row["accuracy"] for row in rows], window), label=label)
-    axes[0].set(xlabel="iteration", ylabel="loss", yscale="log", title=title)
-    axes[0].minorticks_off()  # decades are enough, and minor ticks cost 0.08 s a figure
-    axes[0].legend(frameon=False)
-    if has_accuracy:
-        axes[1].set(xlabel="iteration", ylabel="accuracy (running mean)", ylim=(0, 1.02))
-        axes[1].axhline(0.5, color="grey", lw=0.8, ls=":")
-    fig.savefig(path, dpi=130)
+from creditlab.report.figures import plot_learning_curves
 
 
 def summary_row(label: str, rows: Sequence[Mapping[str, float]]) -> dict[str, str]:
@@ -101,13 +51,6 @@ def frame_markdown(table) -> str:
 
     records = table.to_dict("records")
     return markdown_table([{str(k): cell(v) for k, v in row.items()} for row in records])
-
-
-def plot_band(axis, x, mean, sem, colour=None, label=None, style="-"):
-    """A mean line with a shaded ± s.e.m. band; returns the line."""
-    (line,) = axis.plot(x, mean, style, color=colour, label=label)
-    axis.fill_between(x, mean - sem, mean + sem, color=line.get_color(), alpha=0.2, linewidth=0)
-    return line
 
 
 def write_comparison_report(
