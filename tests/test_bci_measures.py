@@ -101,3 +101,13 @@ def test_the_sphericity_corrected_anova_and_the_mixed_model_find_real_trends_onl
         anova_table(rng, 0.0).sample(frac=0.7, random_state=3), "accuracy", "mouse", "day"
     )
     assert flat.low < 0.0 < flat.high
+
+
+def test_the_corrected_anova_of_two_mice_is_undefined_not_a_crash() -> None:
+    """Two mice leave Mauchly's sphericity estimate no degrees of freedom (pingouin
+    divides by zero): every number is NaN; three mice give a test again."""
+    table = anova_table(np.random.default_rng(4), 0.1)
+    two = sphericity_corrected_anova(table[table.mouse < 2], "accuracy", "mouse", "day")
+    assert all(np.isnan(value) for value in two)
+    three = sphericity_corrected_anova(table[table.mouse < 3], "accuracy", "mouse", "day")
+    assert 0 <= three.p <= 1

@@ -139,11 +139,15 @@ def _note(message: str) -> None:
 
 
 def _finish(folder: Path, *, table: str | None = None, report: Path | None = None) -> None:
-    """The end of a command, on stdout as plain text (never wrapped, so a pipe gets
-    whole Markdown rows): its summary ``table``, then where its results are."""
+    """The end of a command: ``folder/index.html`` linking everything it wrote, then on
+    stdout as plain text (never wrapped, so a pipe gets whole Markdown rows) its summary
+    ``table`` and where its results are."""
+    from creditlab.report import write_index
+
+    index = write_index(folder, f"Results in {Path(folder).name}")
     if table:
         typer.echo(table.rstrip("\n") + "\n")
-    typer.echo(f"results: {folder}")
+    typer.echo(f"results: {folder} (index: {index})")
     if report is not None:
         typer.echo(f"report: {report}")
 
@@ -410,7 +414,7 @@ def demo(
             "learning signal."
         ),
     )
-    console.print(f"report: {escape(str(report))}")
+    _finish(out, table=report.read_text().split("\n\n")[2], report=out / "report.html")
 
 
 def _names(text: str, option: str) -> tuple[str, ...]:

@@ -65,11 +65,15 @@ def sphericity_corrected_anova(
     table: pd.DataFrame, value: str, subject: str, within: str
 ) -> CorrectedEffect:
     """One-way repeated-measures ANOVA of ``value`` over ``within`` with the
-    Greenhouse–Geisser correction (pingouin's ``rm_anova``); ``table`` balanced."""
+    Greenhouse–Geisser correction (pingouin's ``rm_anova``); ``table`` balanced. With
+    fewer than three subjects the correction's sphericity estimate is undefined, and so
+    is every number returned (NaN)."""
     import warnings
 
     import pingouin
 
+    if table[subject].nunique() < 3:
+        return CorrectedEffect(*(5 * [float("nan")]))
     with warnings.catch_warnings():  # pingouin's own use of deprecated pandas arguments
         warnings.filterwarnings("ignore", module="pingouin")
         fit = pingouin.rm_anova(table, dv=value, within=within, subject=subject, correction=True)

@@ -18,6 +18,8 @@ import fcntl
 import json
 import os
 import platform
+import shlex
+import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -137,6 +139,8 @@ class RunDirectory:
 
         record = {
             "config": dict(config),
+            "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "started": time.strftime("%FT%T%z"),
             "versions": {
                 "creditlab": _version(),
                 "jax": jax.__version__,

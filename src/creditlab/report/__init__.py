@@ -1,6 +1,8 @@
 """The reports every command writes: figures that pass the same checks
-(:mod:`creditlab.report.figures`) and pages and tables in one style
-(:mod:`creditlab.report.pages`)."""
+(:mod:`creditlab.report.figures`), pages and tables in one style and vocabulary
+(:mod:`creditlab.report.pages`), each headed by what was run
+(:mod:`creditlab.report.header`), and an ``index.html`` per output folder linking all of
+it (:mod:`creditlab.report.index`)."""
 
 from creditlab.report.figures import (
     DPI,
@@ -14,14 +16,18 @@ from creditlab.report.figures import (
     save_figure,
     smooth,
 )
+from creditlab.report.header import header_html, run_facts
+from creditlab.report.index import write_index
 from creditlab.report.pages import (
     frame_markdown,
+    how_to_read,
     html_page,
     html_table,
     markdown_document,
     markdown_table,
     summary_row,
     write_comparison_report,
+    yes_no,
 )
 
 __all__ = [
@@ -31,6 +37,8 @@ __all__ = [
     "figure",
     "figure_problems",
     "frame_markdown",
+    "header_html",
+    "how_to_read",
     "html_page",
     "html_table",
     "markdown_document",
@@ -38,8 +46,11 @@ __all__ = [
     "plot_band",
     "plot_learning_curves",
     "readable_log_axis",
+    "run_facts",
     "save_figure",
     "smooth",
     "summary_row",
     "write_comparison_report",
+    "write_index",
+    "yes_no",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from creditlab.report.figures import plot_learning_curves
+from creditlab.report.header import header_html
 
 
 def summary_row(label: str, rows: Sequence[Mapping[str, float]]) -> dict[str, str]:
@@ -47,7 +48,7 @@ def frame_markdown(table) -> str:
     """A pandas DataFrame as a markdown table (floats to 3 significant digits)."""
 
     def cell(value) -> str:
-        return f"{value:.3g}" if isinstance(value, float) else str(value)
+        return f"{value:.3g}" if isinstance(value, float) else str(yes_no(value))
 
     records = table.to_dict("records")
     return markdown_table([{str(k): cell(v) for k, v in row.items()} for row in records])
@@ -74,25 +75,56 @@ def write_comparison_report(
     page = html_page(
         title,
         f"<p>{html.escape(description)}</p><table>{body}</table>"
-        "<img src=learning_curves.png alt='learning curves'>",
+        "<img src=learning_curves.png alt='learning curves'>"
+        + how_to_read(
+            "Left: each run's loss per training batch (faint) and its running mean (log "
+            "axis); dots: held-out loss on fresh trials where the run scored them. Right: "
+            "accuracy on the training batches, running mean; dotted: 0.5. The table's "
+            "final numbers are means over the last 10 % of iterations."
+        ),
+        header=header_html(directory),
     )
     (directory / "report.html").write_text(page)
     return directory / "report.md"
 
 
 STYLE = (
-    "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style>"
+    "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+    "th{text-align:left;background:#f4f4f4}img{max-width:100%;height:auto}"
+    "table.header{font-size:0.85em;margin-bottom:1.5em}"
+    ".how{font-size:0.9em;color:#333;background:#f7f7f2;padding:0.5em 0.8em;"
+    "border-left:3px solid #bbb}img.thumb{max-width:320px;border:1px solid #ddd}"
+    "nav{font-size:0.85em;margin-bottom:1em}</style>"
 )
 
 
-def html_page(title: str, body: str) -> str:
-    """A whole HTML page in the reports' one style: ``title`` (escaped) and ``body``."""
+def html_page(title: str, body: str, *, header: str = "", index: bool = True) -> str:
+    """A whole HTML page in the reports' one style: ``title`` (escaped), a link back to
+    the folder's ``index.html`` (unless ``index`` is False: the index itself), the run's
+    ``header`` (:func:`creditlab.report.header.header_html`) and ``body``."""
     heading = html.escape(title)
     head = f"<!doctype html><meta charset=utf-8><title>{heading}</title>{STYLE}"
-    return f"{head}<h1>{heading}</h1>{body}"
+    back = "<nav><a href='index.html'>← all results of this run</a></nav>" if index else ""
+    return f"{head}{back}<h1>{heading}</h1>{header}{body}"
+
+
+def how_to_read(text: str) -> str:
+    """A figure's or table's "how to read this" paragraph (``text`` is escaped)."""
+    return f"<p class=how><b>How to read this.</b> {html.escape(text)}</p>"
+
+
+def yes_no(value: object) -> object:
+    """The reports' one vocabulary for truth values: yes or no (anything else as is)."""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    return value
 
 
 def html_table(table, float_format: str = "{:.3g}", index: bool = False) -> str:
-    """A pandas table as HTML, numbers to ``float_format``."""
-    return table.to_html(index=index, float_format=float_format.format, border=0)
+    """A pandas table as HTML, numbers to ``float_format``, truth values as yes/no."""
+    shown = table.copy()
+    for column in shown.columns:
+        if shown[column].dtype == bool or shown[column].map(type).eq(bool).any():
+            shown[column] = shown[column].map(yes_no)
+    return shown.to_html(index=index, float_format=float_format.format, border=0)

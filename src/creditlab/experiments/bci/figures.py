@@ -29,7 +29,7 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
     (dashed); rewards per minute; and cos(B, decoder's weights) at the end of each day,
     per mouse (thin) and mean (thick). Bands: ± s.e.m. over mice."""
     blocks = daily.block if "block" in daily.columns else pd.Series("training", daily.index)
-    fig = figure(7.0, 2.6)
+    fig = figure(7.0, 3.0)
     accuracy_axis, speed_axis, cosine_axis = fig.subplots(1, 3)
     styles = {"probe": ("black", "-", "probe (feedback off, frozen)"),
               "training": ("#7f7f7f", "--", "training (feedback on)")}  # fmt: skip
@@ -39,10 +39,12 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
             plot_band(accuracy_axis, *_mean_sem(rows, "accuracy"), colour, label, style)
     accuracy_axis.axhline(daily.chance_accuracy.mean(), color="red", linestyle=":", label="chance")
     accuracy_axis.set(xlabel="day", ylabel="successful trials (fraction)", ylim=(0, 1.02))
-    accuracy_axis.legend(frameon=False, fontsize=6)
+    # below the panels, over no data
+    fig.legend(*accuracy_axis.get_legend_handles_labels(), loc="outside lower center", ncols=3,
+               frameon=False, fontsize=7)  # fmt: skip
     training = daily[blocks == "training"]
     plot_band(speed_axis, *_mean_sem(training, "rewards_per_min"), "black", "rewards/min")
-    speed_axis.set(xlabel="day", ylabel="rewards per minute (training) [1/min]")
+    speed_axis.set(xlabel="day", ylabel="rewards per minute (training)")
     if "feedback_cosine" in daily.columns:
         for _, rows in training.groupby("mouse"):
             cosine_axis.plot(rows.day, rows.feedback_cosine, color="#1f77b4", alpha=0.3, lw=0.8)

@@ -27,7 +27,7 @@ from creditlab.experiments.bci.figures import plot_activity, plot_dendrites, plo
 from creditlab.experiments.bci.findings import DECLARED, FINDINGS, Finding, findings
 from creditlab.experiments.bci.learning import rule_label
 from creditlab.io.nwb import ImagingSession, write_session
-from creditlab.report import html_page, html_table
+from creditlab.report import header_html, how_to_read, html_page, html_table
 
 TABLES = ("daily", "trials", "neurons", "events")
 
@@ -64,23 +64,69 @@ def write_results(directory: Path, results: Results, *, title: str) -> pd.DataFr
     plot_performance(results.daily, directory / "performance.png", title=title)
     plot_activity(results.neurons, directory / "activity.png")
     plot_dendrites(results.events, results.neurons, directory / "dendrites.png")
-    columns = ["accuracy", "rewards_per_min", "chance_accuracy", "rate_P+", "rate_P-", "rate_P0"]
-    columns += ["feedback_cosine", "feedback_norm"]
-    per_day = results.daily.groupby(["block", "day"])[columns].mean()
-    page = html_page(
-        title,
-        "<h2>Findings</h2>"
-        + html_table(found)
-        + "<h2>Performance (Fig. 1g)</h2><p>Learning is measured in the probe blocks at "
-        "the start of each day (feedback off, plasticity frozen); accuracy with the "
-        "feedback on is shown beside it. Right: cosine between each mouse's feedback "
-        "weights B and the decoder's weights.</p><img src=performance.png>"
-        "<h2>Activity by population (Fig. 1i)</h2><img src=activity.png>"
-        "<h2>Somato-dendritic residual</h2><img src=dendrites.png>"
-        "<h2>Mean over mice per day</h2>" + html_table(per_day.reset_index()),
-    )
+    page = html_page(title, condition_body(found, results.daily), header=header_html(directory))
     (directory / "report.html").write_text(page)
     return found
+
+
+POPULATIONS = (
+    "<p><b>Populations.</b> <b>P+</b>: the control neurons whose activity moves the cursor "
+    "toward the target (positive decoder weight); <b>P−</b>: the control neurons whose "
+    "activity moves it away (negative weight); <b>P0</b>: every other recorded neuron (not "
+    "read by the decoder); <b>matched P0</b>: for each control neuron, the P0 neuron with "
+    "the closest day-1 rate (Francioni et al. 2026, Fig. 1).</p>"
+)
+PER_DAY = {  # daily.parquet's columns, as the report names them, with units
+    "accuracy": "successful trials (fraction)",
+    "rewards_per_min": "rewards per minute",
+    "chance_accuracy": "chance (fraction)",
+    "rate_P+": "P+ rate (transients/min)",
+    "rate_P-": "P− rate (transients/min)",
+    "rate_P0": "P0 rate (transients/min)",
+    "feedback_cosine": "cos(B, decoder weights)",
+    "feedback_norm": "‖B‖ (a.u.)",
+}
+
+
+def condition_body(found: pd.DataFrame, daily: pd.DataFrame) -> str:
+    """The body of one condition's report: populations defined, the findings, each figure
+    with how to read it, and the per-day means with units."""
+    per_day = daily.groupby(["block", "day"])[list(PER_DAY)].mean().reset_index()
+    return (
+        POPULATIONS
+        + "<h2>Findings</h2>"
+        + how_to_read(
+            "Each row is one finding of the paper, tested on this condition with the "
+            "statistic declared before any run (findings.parquet has the numbers); "
+            "'reproduced' is yes only where the statistic passes its declared minimum "
+            "after Holm's correction across findings."
+        )
+        + html_table(found)
+        + "<h2>Performance (Fig. 1g)</h2><img src=performance.png alt='performance'>"
+        + how_to_read(
+            "Left: the fraction of successful trials per day, in the probe block at the "
+            "start of each day (feedback off, plasticity frozen: what was learned) and in "
+            "the training session (feedback on); dotted: chance. Middle: rewards per "
+            "minute in training. Right: cosine between each mouse's feedback weights B "
+            "and the decoder's weights (thin: one mouse; thick: mean). Lines are means "
+            "over mice, shaded bands ± s.e.m. over mice."
+        )
+        + "<h2>Activity by population (Fig. 1i)</h2><img src=activity.png alt='activity'>"
+        + how_to_read(
+            "Each population's transient frequency divided by its day-1 value (1: no "
+            "change); means over mice, bands ± s.e.m. over mice."
+        )
+        + "<h2>Somato-dendritic residual</h2><img src=dendrites.png alt='residual'>"
+        + how_to_read(
+            "Left: one control neuron's dendritic against somatic event sizes (ΔF/F0), "
+            "with the fit whose residual is the dendrite's extra signal. Middle: the mean "
+            "residual of P+ and P− neurons in trials where the error falls, per day "
+            "(bands ± s.e.m. over mice). Right: one dot per control neuron: its early "
+            "residual against the later change of its transient rate (log ratio)."
+        )
+        + "<h2>Mean over mice per day</h2>"
+        + html_table(per_day.rename(columns=PER_DAY))
+    )
 
 
 def condition_title(config) -> str:

@@ -25,7 +25,7 @@ from creditlab.analysis.connectome import (
     compartment_table,
     pair_similarity,
 )
-from creditlab.report import frame_markdown, html_page, html_table
+from creditlab.report import frame_markdown, header_html, how_to_read, html_page, html_table
 
 ASSUMED = (
     "This model's placement and pair similarity are assumptions, not predictions: its MSNs "
@@ -85,20 +85,67 @@ def write_connectome_stats(
     return stats
 
 
+def shown_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """The learning summary as the report shows it: intervals beside their estimates,
+    counts of birds rather than bare fractions, units in the column names."""
+
+    def interval(value: float, low: float, high: float, digits: str) -> str:
+        if not np.isfinite(value):
+            return "not within the run"
+        ends = ", ".join("∞" if np.isinf(end) else format(end, digits) for end in (low, high))
+        return f"{value:{digits}} [{ends}]" if np.isfinite(low) else f"{value:{digits}}"
+
+    reaching = next(c for c in summary.columns if c.startswith("birds_reaching_"))
+    return pd.DataFrame(
+        {
+            "condition": summary.condition,
+            "birds": summary.birds,
+            "final error (÷ juvenile's; mean [95 % interval])": [
+                interval(r.final_error, r.final_error_low, r.final_error_high, ".2f")
+                for r in summary.itertuples()
+            ],
+            "birds reaching half the juvenile error": [
+                f"{round(fraction * birds)} of {birds}"
+                for fraction, birds in zip(summary[reaching], summary.birds, strict=True)
+            ],
+            "learning time (renditions; median [95 % interval])": [
+                interval(r.median_learning_time, r.learning_time_low, r.learning_time_high, ".0f")
+                for r in summary.itertuples()
+            ],
+        }
+    )
+
+
 def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict) -> None:
     pairs = stats["pairs"]
     page = html_page(
         title,
         "<h2>Learning per condition</h2>"
-        + html_table(summary)
-        + "<img src=learning.png><h2>Tutor, juvenile and learned song (bird 0)</h2>"
-        "<img src=song.png><h2>Predicted synapse placement</h2><img src=compartments.png>"
+        + html_table(shown_summary(summary))
+        + "<img src=learning.png alt='learning curves'>"
+        + how_to_read(
+            "The song's error relative to the juvenile song's (1: no learning; 0: the "
+            "tutor's song) against renditions, averaged over 20-rendition blocks; lines "
+            "are means over birds, bands ± s.e.m. over birds. A lesioned condition that "
+            "cannot learn stays on the grey line at 1."
+        )
+        + "<h2>Tutor, juvenile and learned song (bird 0)</h2><img src=song.png alt='song'>"
+        + how_to_read(
+            "Each motor feature of the motif over time (a.u.): the tutor's (black), the "
+            "juvenile's before learning (grey, dashed) and the learned one (red)."
+        )
+        + "<h2>Predicted synapse placement</h2><img src=compartments.png alt='compartments'>"
+        + how_to_read(
+            "For each presynaptic type, the fraction of its synapses onto MSNs in each "
+            "compartment (stacked to 1), from the synapse table of the trained birds."
+        )
         + html_table(stats["fractions"])
         + "<h2>Synaptic area per type (% of all)</h2>"
         + html_table(stats["areas"], "{:.2f}", index=True)
         + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: pooled "
         f"s.d. of ln area {pairs.within_sd:.3f} vs {pairs.shuffled_sd:.3f} with areas "
         f"shuffled within each MSN (p = {pairs.p:.3g}).</p><p>{ASSUMED}</p>",
+        header=header_html(directory),
     )
     (directory / "report.html").write_text(page)
 

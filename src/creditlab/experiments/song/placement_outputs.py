@@ -22,7 +22,7 @@ from creditlab.experiments.song.placement import PlacementConfig, run_placement
 from creditlab.experiments.song.placement_grid import CONNECTOME_PLACEMENT, cell_config, prediction
 from creditlab.experiments.song.synapses import Anatomy
 from creditlab.experiments.song.wiring import WiredBird
-from creditlab.report import frame_markdown, html_page, html_table
+from creditlab.report import frame_markdown, header_html, html_page, html_table
 
 ANATOMY = Anatomy()  # the synapse sizes of the point-MSN model's table
 
@@ -125,6 +125,7 @@ def write_placement_report(
         "<h2>The prediction per physics set</h2>" + html_table(predictions)
         + "<h2>The connectome's placement (published)</h2>" + html_table(CONNECTOME_PLACEMENT)
         + f"<h2>Pair-size similarity</h2><p>{pairs_line}</p>",
+        header=header_html(directory),
     )  # fmt: skip
     (directory / "report.html").write_text(page)
     return text

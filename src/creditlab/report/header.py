@@ -1,0 +1,80 @@
+"""What was run, at the top of every page and index: the command, the seed and sizes,
+the software versions, and when it ran, read from the folder's ``config.json`` (written
+by :meth:`creditlab.io.run_directory.RunDirectory.write_config`) and ``status.json``."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+# the config fields that say how big a run is, where a config has them
+SIZES = (
+    "task", "rule", "iterations", "batch", "mice", "days", "session_minutes", "probe_minutes",
+    "birds", "renditions", "levels", "seeds",
+)  # fmt: skip
+NAMES = {"session_minutes": "session (min)", "probe_minutes": "probe block (min)"}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def run_facts(folder: Path) -> list[tuple[str, str]]:
+    """``(name, value)`` pairs describing the run in ``folder`` (none where it has no
+    config.json)."""
+    record = _read(Path(folder) / "config.json")
+    config = record.get("config", {})
+    facts: list[tuple[str, str]] = []
+    if "command" in record:
+        facts.append(("command", record["command"]))
+    if "seed" in config:
+        facts.append(("seed", str(config["seed"])))
+    sizes = [
+        f"{NAMES.get(name, name.replace('_', ' '))} {config[name]:g}"
+        if isinstance(config[name], float)
+        else f"{NAMES.get(name, name.replace('_', ' '))} {config[name]}"
+        for name in SIZES
+        if isinstance(config.get(name), str | int | float) and not isinstance(config[name], bool)
+    ]
+    if sizes:
+        facts.append(("run", ", ".join(sizes)))
+    versions = record.get("versions", {})
+    if versions:
+        facts.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
+    started, status = record.get("started"), _read(Path(folder) / "status.json")
+    if started:
+        facts.append(("started", started))
+    if status.get("time") and status.get("status") != "running":  # a page written mid-run
+        facts.append((status.get("status", "status"), status["time"]))
+        if started:
+            seconds = (
+                datetime.fromisoformat(status["time"]) - datetime.fromisoformat(started)
+            ).total_seconds()
+            facts.append(
+                ("wall time", f"{seconds / 60:.1f} min (from start to {status.get('status')})")
+            )
+    if record:
+        facts.append(("config", "config.json (every setting, with the seed)"))
+    return facts
+
+
+def header_html(folder: Path, *, link_prefix: str = "") -> str:
+    """The facts of :func:`run_facts` as a small table; ``config.json`` linked (its path
+    relative to the page: ``link_prefix``)."""
+    rows = []
+    for name, value in run_facts(folder):
+        shown = html.escape(value)
+        if name == "config":
+            shown = (
+                f"<a href='{link_prefix}config.json'>config.json</a> (every setting, with the seed)"
+            )
+        elif name == "command":
+            shown = f"<code>{shown}</code>"
+        rows.append(f"<tr><th>{html.escape(name)}</th><td>{shown}</td></tr>")
+    return f"<table class=header>{''.join(rows)}</table>" if rows else ""
