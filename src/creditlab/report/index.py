@@ -23,6 +23,15 @@ WHAT = {  # what a file is, by name, where it is not its own title
     "metrics.parquet": "one row per iteration: loss, accuracy, firing rate, held-out scores",
     "checkpoint.npz": "the whole training state, to resume from",
     "report.html": "the report: findings, figures and how to read them",
+    "hyperparameters.json": "the learning rule's hyperparameters this run used (tuned or not)",
+    "trials.parquet": "one row per trial: mouse, day, block, success, time to target",
+    "daily.parquet": "one row per mouse, day and block: accuracy, rewards, rates per population",
+    "neurons.parquet": "one row per neuron and day: population, transient rates",
+    "events.parquet": "every somatic transient with its dendritic pair and residual",
+    "findings.parquet": "the paper's findings tested on this run, with their statistics",
+    "leaderboard.md": "the comparison's summary: each rule's final loss, accuracy, alignment",
+    "signatures.md": "which finding each condition reproduces",
+    "learning.parquet": "the song error of every bird and rendition",
 }
 
 
@@ -48,16 +57,20 @@ def write_index(folder: Path, title: str) -> Path:
             continue
         items = []
         for path in chosen:
-            relative = path.relative_to(folder).as_posix()
-            link = f"<a href='{html.escape(relative)}'>{html.escape(relative)}</a>"
+            relative = html.escape(path.relative_to(folder).as_posix())
             what = WHAT.get(path.name, "")
             if kind == "figures":
-                link = (
-                    f"<a href='{html.escape(relative)}'><img src='{html.escape(relative)}' "
-                    f"alt='{html.escape(relative)}' class=thumb></a><br>{link}"
+                items.append(
+                    f"<figure><a href='{relative}'><img src='{relative}' alt='{relative}' "
+                    f"class=thumb></a><figcaption><a href='{relative}'>{relative}</a>"
+                    "</figcaption></figure>"
                 )
-            items.append(f"<li>{link}{' — ' + html.escape(what) if what else ''}</li>")
-        sections.append(f"<h2>{kind.capitalize()}</h2><ul class={kind}>{''.join(items)}</ul>")
+            else:
+                note = f" — {html.escape(what)}" if what else ""
+                items.append(f"<li><a href='{relative}'>{relative}</a>{note}</li>")
+        listed = "".join(items)
+        block = f"<div class=figures>{listed}</div>" if kind == "figures" else f"<ul>{listed}</ul>"
+        sections.append(f"<h2>{kind.capitalize()}</h2>{block}")
     nwb = sorted(folder.rglob("*.nwb"))
     if nwb:
         sections.append(

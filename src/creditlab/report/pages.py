@@ -95,7 +95,8 @@ STYLE = (
     "table.header{font-size:0.85em;margin-bottom:1.5em}"
     ".how{font-size:0.9em;color:#333;background:#f7f7f2;padding:0.5em 0.8em;"
     "border-left:3px solid #bbb}img.thumb{max-width:320px;border:1px solid #ddd}"
-    "nav{font-size:0.85em;margin-bottom:1em}</style>"
+    "nav{font-size:0.85em;margin-bottom:1em}div.figures figure{display:inline-block;"
+    "margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:0.85em}</style>"
 )
 
 
@@ -125,6 +126,6 @@ def html_table(table, float_format: str = "{:.3g}", index: bool = False) -> str:
     """A pandas table as HTML, numbers to ``float_format``, truth values as yes/no."""
     shown = table.copy()
     for column in shown.columns:
-        if shown[column].dtype == bool or shown[column].map(type).eq(bool).any():
+        if shown[column].dtype in (bool, object):
             shown[column] = shown[column].map(yes_no)
     return shown.to_html(index=index, float_format=float_format.format, border=0)

@@ -88,6 +88,25 @@ PER_DAY = {  # daily.parquet's columns, as the report names them, with units
 }
 
 
+def shown_findings(found: pd.DataFrame) -> pd.DataFrame:
+    """The findings as the report shows them: what, whether reproduced, the statistic's
+    value with its interval against the declared minimum, Holm's p, and the detail."""
+    from creditlab.experiments.bci.findings import verdict_word
+
+    return pd.DataFrame(
+        {
+            "finding": found.description,
+            "reproduced": list(map(verdict_word, found.reproduced, found.p_corrected)),
+            "value [95 % interval]": [
+                f"{r.value:.3g} [{r.low:.3g}, {r.high:.3g}]" for r in found.itertuples()
+            ],
+            "declared minimum": [f"{m:.3g}" for m in found.minimum],
+            "p (Holm)": [f"{p:.2g}" for p in found.p_corrected],
+            "detail": found.detail,
+        }
+    )
+
+
 def condition_body(found: pd.DataFrame, daily: pd.DataFrame) -> str:
     """The body of one condition's report: populations defined, the findings, each figure
     with how to read it, and the per-day means with units."""
@@ -101,7 +120,9 @@ def condition_body(found: pd.DataFrame, daily: pd.DataFrame) -> str:
             "'reproduced' is yes only where the statistic passes its declared minimum "
             "after Holm's correction across findings."
         )
-        + html_table(found)
+        + html_table(shown_findings(found))
+        + "<h3>The declared statistics</h3>"
+        + html_table(found[["description", "statistic"]].rename(columns={"description": "finding"}))
         + "<h2>Performance (Fig. 1g)</h2><img src=performance.png alt='performance'>"
         + how_to_read(
             "Left: the fraction of successful trials per day, in the probe block at the "

@@ -1,0 +1,68 @@
+"""The report system every command uses: an index.html per output folder linking every
+page, figure and table, headed by what was run; report pages link back to it; truth
+values read yes/no; fractions of birds read as counts."""
+
+import re
+
+import numpy as np
+import pandas as pd
+from typer.testing import CliRunner
+
+from creditlab.cli import app
+from creditlab.experiments.song.outputs import shown_summary
+from creditlab.report import html_table, run_facts, write_index
+
+runner = CliRunner()
+
+
+def links(page: str) -> set[str]:
+    return set(re.findall(r"href='([^']+)'", page))
+
+
+def test_a_train_run_gets_an_index_of_everything_with_what_was_run(tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    args = ["train", "--task", "sine-waves", "--rule", "eprop", "--iterations", "2",
+            "--n-rec", "10", "--seed", "3", "--out", str(out)]  # fmt: skip
+    monkeypatch.setattr("sys.argv", ["/usr/bin/creditlab", *args])  # as a shell runs it
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    page = (out / "index.html").read_text()
+    written = {p.name for p in out.iterdir() if p.name not in {"index.html", ".lock"}}
+    assert written <= links(page), written - links(page)
+    facts = dict(run_facts(out))
+    assert facts["seed"] == "3" and "sine-waves" in facts["run"] and "jax" in facts["versions"]
+    assert facts["command"].startswith("creditlab train --task sine-waves") and facts["complete"]
+    assert "<th>wall time</th>" in page and f"index: {out / 'index.html'}" in result.stdout
+    # must fail: a file the index does not know of is still listed
+    (out / "extra.csv").write_text("a\n1\n")
+    assert "extra.csv" in links(write_index(out, "again").read_text())
+
+
+def test_the_demo_s_pages_link_back_to_their_index(tmp_path) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--iterations", "2", "--batch", "4", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "index.html" in links((out / "report.html").read_text())
+    index = (out / "index.html").read_text()
+    assert {"report.html", "bptt/metrics.parquet", "eprop/learning_curve.png"} <= links(index)
+    assert "How to read this." in (out / "report.html").read_text()
+
+
+def test_truth_values_read_yes_or_no_everywhere() -> None:
+    table = pd.DataFrame({"finding": ["a", "b"], "reproduced": [True, False],
+                          "mixed": [np.bool_(True), "n/a"]})  # fmt: skip
+    shown = html_table(table)
+    assert "yes" in shown and "no" in shown and "True" not in shown and "False" not in shown
+
+
+def test_fractions_of_birds_read_as_counts() -> None:
+    summary = pd.DataFrame({"condition": ["intact", "lesion"], "birds": [10, 10],
+                            "final_error": [0.3, 1.0], "final_error_low": [0.2, 0.95],
+                            "final_error_high": [0.4, 1.05], "birds_reaching_0.5": [1.0, 0.0],
+                            "median_learning_time": [900.0, np.inf],
+                            "learning_time_low": [700.0, np.inf],
+                            "learning_time_high": [1200.0, np.inf]})  # fmt: skip
+    shown = shown_summary(summary)
+    assert list(shown["birds reaching half the juvenile error"]) == ["10 of 10", "0 of 10"]
+    times = list(shown["learning time (renditions; median [95 % interval])"])
+    assert times == ["900 [700, 1200]", "not within the run"]
