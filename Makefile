@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= runs/demo-$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-slow lint bench clean figures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/creditlab bci --rule dendritic --no-nwb --out $(DEMO_OUT)
 
+# the README's figures and the numbers beside them, from one run each of the current code
+figures: $(VENV)/.installed
+	$(BIN)/python scripts/figures.py
+
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 test: lint
 	$(BIN)/python -m pytest

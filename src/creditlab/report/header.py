@@ -30,9 +30,18 @@ def run_facts(folder: Path) -> list[tuple[str, str]]:
     config.json)."""
     record = _read(Path(folder) / "config.json")
     config = record.get("config", {})
+    conditions = config.get("conditions") if isinstance(config, dict) else None
+    if isinstance(conditions, list) and conditions and isinstance(conditions[0], dict):
+        config = conditions[0]  # a run of several conditions: sizes and seed are shared
     facts: list[tuple[str, str]] = []
     if "command" in record:
         facts.append(("command", record["command"]))
+    if isinstance(conditions, list) and len(conditions) > 1:
+        differing = sorted({k for c in conditions for k, v in c.items() if v != config.get(k)})
+        shown = "; ".join(
+            ", ".join(f"{k} {c.get(k)}" for k in differing) or "as the first" for c in conditions
+        )
+        facts.append(("conditions", f"{len(conditions)}: {shown}"))
     if "seed" in config:
         facts.append(("seed", str(config["seed"])))
     sizes = [

@@ -139,7 +139,7 @@ def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict
             "For each presynaptic type, the fraction of its synapses onto MSNs in each "
             "compartment (stacked to 1), from the synapse table of the trained birds."
         )
-        + html_table(stats["fractions"])
+        + html_table(stats["fractions"], "{:.2f}")
         + "<h2>Synaptic area per type (% of all)</h2>"
         + html_table(stats["areas"], "{:.2f}", index=True)
         + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: pooled "
