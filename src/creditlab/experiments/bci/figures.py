@@ -60,7 +60,7 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
 def plot_activity(neurons: pd.DataFrame, path: Path, *, title: str = "") -> None:
     """Transient frequency of P+, P−, P0 and activity-matched P0, normalised to day 1."""
     ratios = rate_ratios(neurons).reset_index()
-    fig = figure(4.2, 3.0)
+    fig = figure(5.0, 3.0)
     axis = fig.subplots()
     for label, colour in COLOURS.items():
         style = "--" if label == "P0-matched" else "-"
@@ -68,7 +68,9 @@ def plot_activity(neurons: pd.DataFrame, path: Path, *, title: str = "") -> None
     axis.axhline(1.0, color="black", linewidth=0.5)
     axis.set(xlabel="day", ylabel="transient frequency / its day-1 value")
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axis.legend(frameon=False, fontsize=7, title="population", title_fontsize=7)
+    # beside the axes: the curves cross the whole plot
+    axis.legend(frameon=False, fontsize=7, title="population", title_fontsize=7,
+                loc="center left", bbox_to_anchor=(1.0, 0.5))  # fmt: skip
     fig.suptitle(title or "Activity by population", fontsize=10)
     save_figure(fig, path)
 

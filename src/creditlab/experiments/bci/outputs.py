@@ -111,6 +111,8 @@ def condition_body(found: pd.DataFrame, daily: pd.DataFrame) -> str:
     """The body of one condition's report: populations defined, the findings, each figure
     with how to read it, and the per-day means with units."""
     per_day = daily.groupby(["block", "day"])[list(PER_DAY)].mean().reset_index()
+    for fraction in ("accuracy", "chance_accuracy"):  # 1.00, not a bare 1
+        per_day[fraction] = per_day[fraction].map("{:.2f}".format)
     return (
         POPULATIONS
         + "<h2>Findings</h2>"
