@@ -59,15 +59,17 @@ def _tick_labels(ax: Any, name: str) -> list[str]:
     ]
 
 
-def figure_problems(fig: Any) -> list[str]:
+def figure_problems(fig: Any, *, draw: bool = True) -> list[str]:
     """What a reader would miss in ``fig``: more than 180 mm wide; an axis (of a visible
     axes, a colorbar's short side and the inner side of shared axes excepted) with no
-    tick label inside its limits, or with no label."""
+    tick label inside its limits, or with no label. ``draw=False`` for a figure just
+    saved (tick labels are made when a figure is drawn)."""
     problems = []
     width_mm = fig.get_figwidth() * MM_PER_INCH
     if width_mm > MAX_WIDTH_MM + 0.5:
         problems.append(f"{width_mm:.0f} mm wide (at most {MAX_WIDTH_MM:.0f})")
-    fig.canvas.draw()  # tick labels are made when the figure is drawn
+    if draw:
+        fig.canvas.draw()
     for ax in fig.axes:
         if not ax.get_visible() or not ax.axison:
             continue
@@ -99,9 +101,9 @@ def figure_problems(fig: Any) -> list[str]:
 def save_figure(fig: Any, path: Path | Any, *, dpi: int = DPI) -> None:
     """Write ``fig`` to ``path`` (PNG) at ``dpi``, warning of each of its
     :func:`figure_problems`."""
-    for problem in figure_problems(fig):
+    fig.savefig(path, dpi=dpi)  # draws it: the checks read what was drawn
+    for problem in figure_problems(fig, draw=False):
         warnings.warn(f"{path}: {problem}", FigureWarning, stacklevel=2)
-    fig.savefig(path, dpi=dpi)
 
 
 def readable_log_axis(ax: Any, name: str = "y") -> None:
