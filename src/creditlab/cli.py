@@ -99,7 +99,8 @@ def _terminate_as_interrupt():
 
 
 class _Times(ProgressColumn):
-    """ "1:02 elapsed, 3:10 left" while a bar runs; "took 4:12" once it is done."""
+    """Time elapsed and left while a bar runs ("1:02 elapsed, 3:10 left"), its total once
+    it is done ("took 4:12")."""
 
     @staticmethod
     def _clock(seconds: float | None) -> str:
