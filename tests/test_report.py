@@ -66,3 +66,12 @@ def test_fractions_of_birds_read_as_counts() -> None:
     assert list(shown["birds reaching half the juvenile error"]) == ["10 of 10", "0 of 10"]
     times = list(shown["learning time (renditions; median [95 % interval])"])
     assert times == ["900 [700, 1200]", "not within the run"]
+
+
+def test_a_header_never_stops_a_run_over_a_file_it_cannot_read(tmp_path) -> None:
+    (tmp_path / "config.json").write_text('["not", "a", "record"]')
+    (tmp_path / "status.json").write_text('{"status": "complete", "time": "yesterday"}')
+    assert run_facts(tmp_path) == [("complete", "yesterday")]
+    (tmp_path / "config.json").write_text('{"config": {"seed": 4}, "started": "then"}')
+    facts = dict(run_facts(tmp_path))
+    assert facts["seed"] == "4" and "wall time" not in facts  # unreadable times left out

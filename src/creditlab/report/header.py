@@ -29,7 +29,8 @@ def run_facts(folder: Path) -> list[tuple[str, str]]:
     """``(name, value)`` pairs describing the run in ``folder`` (none where it has no
     config.json)."""
     record = _read(Path(folder) / "config.json")
-    config = record.get("config", {})
+    record = record if isinstance(record, dict) else {}
+    config = record.get("config") if isinstance(record.get("config"), dict) else {}
     conditions = config.get("conditions") if isinstance(config, dict) else None
     if isinstance(conditions, list) and conditions and isinstance(conditions[0], dict):
         config = conditions[0]  # a run of several conditions: sizes and seed are shared
@@ -61,13 +62,15 @@ def run_facts(folder: Path) -> list[tuple[str, str]]:
         facts.append(("started", started))
     if status.get("time") and status.get("status") != "running":  # a page written mid-run
         facts.append((status.get("status", "status"), status["time"]))
-        if started:
+        try:  # a header never stops a run: times it cannot read are left out
             seconds = (
                 datetime.fromisoformat(status["time"]) - datetime.fromisoformat(started)
             ).total_seconds()
             facts.append(
                 ("wall time", f"{seconds / 60:.1f} min (from start to {status.get('status')})")
             )
+        except (TypeError, ValueError):
+            pass
     if record:
         facts.append(("config", "config.json (every setting, with the seed)"))
     return facts
