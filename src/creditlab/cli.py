@@ -403,7 +403,7 @@ def demo(
         label = rule if len(metrics) == iterations else f"{rule} (diverged)"
         if metrics:
             runs[label] = metrics
-    report = write_comparison_report(
+    summary = write_comparison_report(
         out,
         runs,
         title="Evidence accumulation: BPTT vs e-prop",
@@ -415,7 +415,7 @@ def demo(
             "learning signal."
         ),
     )
-    _finish(out, table=report.read_text().split("\n\n")[2], report=out / "report.html")
+    _finish(out, table=summary, report=out / "report.html")
 
 
 def _names(text: str, option: str) -> tuple[str, ...]:
@@ -695,20 +695,11 @@ def bci(
 
 
 def _findings_table(found) -> str:
-    """The findings as a Markdown table: reproduced (yes, no or a softer word), what, and
-    the statistic."""
-    from creditlab.experiments.bci.findings import verdict_word
-    from creditlab.report import markdown_table
+    """The findings as the report's table shows them (:func:`shown_findings`), in Markdown."""
+    from creditlab.experiments.bci.outputs import shown_findings
+    from creditlab.report import frame_markdown
 
-    rows = [
-        {
-            "reproduced": verdict_word(row.reproduced, row.p_corrected),
-            "finding": row.description,
-            "detail": row.detail,
-        }
-        for row in found.itertuples(index=False)
-    ]
-    return markdown_table(rows) if rows else "no findings"
+    return frame_markdown(shown_findings(found)) if len(found) else "no findings"
 
 
 @app.command("bci-analyze")

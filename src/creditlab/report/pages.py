@@ -67,8 +67,9 @@ def write_comparison_report(
     *,
     title: str,
     description: str,
-) -> Path:
-    """``report.md``, ``report.html`` and ``learning_curves.png`` comparing runs."""
+) -> str:
+    """``report.md``, ``report.html`` and ``learning_curves.png`` comparing runs; returns
+    the summary table (Markdown)."""
     plot_learning_curves(runs, directory / "learning_curves.png", title=title)
     table = markdown_table([summary_row(label, rows) for label, rows in runs.items()])
     markdown = f"# {title}\n\n{description}\n\n{table}\n\n![learning curves](learning_curves.png)\n"
@@ -94,7 +95,7 @@ def write_comparison_report(
         header=header_html(directory),
     )
     (directory / "report.html").write_text(page)
-    return directory / "report.md"
+    return table
 
 
 STYLE = (
