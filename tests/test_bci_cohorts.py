@@ -4,6 +4,7 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import whole_page
 from typer.testing import CliRunner
 
 from creditlab.cli import app
@@ -44,6 +45,7 @@ def test_cohorts_count_how_many_reproduce_each_finding(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     written = (tmp_path / "o" / "cohorts.md").read_text()
     assert "2/3" in written and "not diagnostic" not in written
+    assert "<td>2/3</td>" in whole_page(tmp_path / "o" / "cohorts.html")
     shown = {**VERDICTS, ("none", "learns"): True}  # a control reproduces it once
     flagged = [fake_run(tmp_path / "d", 0, VERDICTS), fake_run(tmp_path / "e", 1, shown)]
     assert (

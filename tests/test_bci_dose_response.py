@@ -2,6 +2,7 @@
 
 import pandas as pd
 import pytest
+from conftest import whole_page
 from typer.testing import CliRunner
 
 from creditlab.cli import app
@@ -32,6 +33,8 @@ def test_levels_are_checked_before_any_work(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert len(pd.read_parquet(out / "dose_response.parquet")) == 3 * 2
     assert (out / "dose_response.png").exists() and (out / "config.json").exists()
+    page = whole_page(out / "dose_response.html")
+    assert "dose_response.png" in page and "levels 0, 5, 20" in page
     bad_levels = ["bci-dose-response", "--out", str(tmp_path / "x"), "--levels", "0,a"]
     bad = CliRunner().invoke(app, bad_levels)
     assert bad.exit_code == 2 and "numbers" in bad.output

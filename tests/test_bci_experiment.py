@@ -2,12 +2,14 @@
 apical inhibition, the calibration, determinism, the command line and its files."""
 
 import json
+import re
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import whole_page
 
 from creditlab.analysis.events import detect_events, event_rate_per_minute
 from creditlab.experiments.bci.calibration import calibrate_to_chance, choose_control
@@ -205,6 +207,10 @@ def test_compare_writes_signatures_and_ray_gives_the_same(tmp_path) -> None:
     signatures = (here / "signatures.md").read_text()
     upper = "dendritic, symmetric feedback, upper bound (knows the decoder)"
     assert f"| finding | {upper} | none |" in signatures
+    page = whole_page(here / "signatures.html")  # every condition's report, linked
+    reports = {"dendritic", "dendritic-inhibited", "none", "none-inhibited"}
+    assert {f"{name}/report.html" for name in reports} <= set(re.findall(r'href="([^"]+)"', page))
+    assert "<th>seed</th><td>0</td>" in page and "4: " in page  # four conditions
     assert (here / "none-inhibited" / "config.json").exists()
 
     result = CliRunner().invoke(

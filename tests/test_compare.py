@@ -5,6 +5,7 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import whole_page
 
 ray = pytest.importorskip("ray")
 
@@ -51,6 +52,9 @@ def test_tiny_compare_writes_a_leaderboard_and_resumes(tmp_path) -> None:
     assert "| teacher-student | node-perturbation |" in table and "±" in table
     assert (out / "learning_curves.png").stat().st_size > 0
     assert len(result["rows"]) == 2
+    page = whole_page(out / "leaderboard.html")
+    assert "<td>node-perturbation</td>" in page and "<th>command</th>" in page
+    assert "rules bptt, node-perturbation" in page and "<th>complete</th>" in page
 
     # Resuming redoes nothing ...
     seen, on_event = events()

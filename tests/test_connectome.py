@@ -8,6 +8,7 @@ import jax
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import whole_page
 
 from creditlab.analysis.connectome import (
     area_percentages,
@@ -314,6 +315,7 @@ def test_connectome_stats_command(tmp_path) -> None:
     # the authors' filters by default: areas 0.10 and 0.08 µm² are not above 0.1
     assert "filters: no synapse-probability column" in text and "2 rows left out" in text
     assert "| HVC | MSN | 3 |" in text and (out / "compartments.png").exists()
+    assert "<td>HVC</td>" in whole_page(out / "connectome_stats.html")
     stats = pd.read_parquet(out / "connectome_stats.parquet").set_index(["pre_type", "post_type"])
     assert stats.loc[("HVC", "MSN"), "n"] == 3
     assert stats.loc[("LMAN", "MSN"), "frac_shaft"] == pytest.approx(0.75)

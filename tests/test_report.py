@@ -6,11 +6,13 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
+from conftest import whole_page
 from typer.testing import CliRunner
 
 from creditlab.cli import app
 from creditlab.experiments.song.outputs import shown_summary
-from creditlab.report import html_table, run_facts, write_index
+from creditlab.report import html_table, run_facts, write_index, write_markdown_page
 
 runner = CliRunner()
 
@@ -75,3 +77,27 @@ def test_a_header_never_stops_a_run_over_a_file_it_cannot_read(tmp_path) -> None
     (tmp_path / "config.json").write_text('{"config": {"seed": 4}, "started": "then"}')
     facts = dict(run_facts(tmp_path))
     assert facts["seed"] == "4" and "wall time" not in facts  # unreadable times left out
+
+
+def test_a_markdown_page_escapes_what_it_shows_and_explains_each_figure(tmp_path) -> None:
+    (tmp_path / "config.json").write_text('{"config": {"seed": 7, "rules": ["a", "b"]}}')
+    (tmp_path / "curve.png").write_bytes(b"png")
+    (tmp_path / "extra.png").write_bytes(b"png")
+    (tmp_path / "page.md").write_text(
+        "# A <title>\n\nA rule named <script>alert(1)</script>.\n\n"
+        "| rule | error |\n|---|---|\n| a | `<b>` |\n\n![curve](curve.png)\n"
+    )
+    how = {"curve.png": "x: iteration; y: loss", "extra.png": "a figure the text omits"}
+    page = whole_page(write_markdown_page(tmp_path / "page.md", how=how))
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;" in page
+    assert "<title>A &lt;title&gt;</title>" in page and "<td>a</td>" in page
+    figures = re.findall(r"<figure>.*?</figure>", page, re.S)
+    assert "curve.png" in figures[0] and "x: iteration; y: loss" in figures[0]
+    assert "extra.png" in figures[1] and "<th>seed</th><td>7</td>" in page
+    assert "rules a, b" in page
+    # must fail: a figure with no how-to-read, or a link to nothing, is caught
+    with pytest.raises(AssertionError, match="without a how-to-read"):
+        whole_page(write_markdown_page(tmp_path / "page.md"))
+    (tmp_path / "page.md").write_text("# T\n\nsee [the table](table.md)\n")
+    with pytest.raises(AssertionError, match=r"missing files: \['table.md'\]"):
+        whole_page(write_markdown_page(tmp_path / "page.md"))

@@ -4,9 +4,11 @@ past an edge, ties, the secondary criterion and the order of coordinates."""
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+from conftest import whole_page
 
-from creditlab.tuning import Budget, Score, search
+from creditlab.tuning import CALIBRATION_SEED, Budget, Score, search, write_tuning
 
 
 def peaked(targets: dict[str, float], secondary=lambda setting: 0.0):
@@ -81,3 +83,21 @@ def test_an_upper_bound_caps_the_candidates_and_nan_ranks_last() -> None:
     nan_above = lambda ss: [Score(math.nan if s["a"] > 1 else -s["a"]) for s in ss]  # noqa: E731
     _, chosen = search({"a": 1.0}, nan_above)
     assert chosen["a"] < 1.0
+
+
+def test_the_tuning_page_shows_the_chosen_values_and_explains_its_figure(tmp_path) -> None:
+    scores = {1e-4: 0.1, 1e-3: 0.3, 1e-2: 0.2}
+    names = {"rule": "eprop", "feedback": "-", "hyperparameter": "learning_rate"}
+    tried = pd.DataFrame(
+        [names | {"round": 0, "value": value, "default": 1e-3, "setting": "", "score": score,
+                  "seed": CALIBRATION_SEED, "area": 0.0, "best": value == 1e-3}
+         for value, score in scores.items()]
+    )  # fmt: skip
+    chosen = pd.DataFrame([names | {"value": 1e-3, "cohort_seed": CALIBRATION_SEED,
+                                    "budget": "5x2dec x2"}])  # fmt: skip
+    (tmp_path / "config.json").write_text('{"config": {"experiment": "bci"}}')
+    text = write_tuning(tmp_path, tried, chosen, "probe gain over none")
+    assert "| eprop | - | learning_rate | 0.001 |" in text
+    page = whole_page(tmp_path / "tuning.html")
+    assert "<td>learning_rate</td>" in page and "probe gain over none" in page
+    assert len(pd.read_parquet(tmp_path / "tuning.parquet")) == 3

@@ -528,7 +528,7 @@ def compare(
     for failure in failures:
         console.print(f"[bold red]failed trial[/] {escape(failure)}")
     board = result["folder"] / "leaderboard.md"
-    _finish(result["folder"], table=board.read_text(), report=board)
+    _finish(result["folder"], table=board.read_text(), report=board.with_suffix(".html"))
 
 
 def _bci_config(**fields):
@@ -789,9 +789,7 @@ def tune_(
 
     from creditlab.cluster import connected
     from creditlab.io.run_directory import OutputExists, RunDirectory
-    from creditlab.report import markdown_table
-    from creditlab.tuning import DECLARED_BUDGET, plot_tuning
-    from creditlab.tuning_table import write_tuned
+    from creditlab.tuning import DECLARED_BUDGET, write_tuning
 
     names = _names(rules, "--rules")
     origins = _names(feedback, "--feedback") if feedback is not None else (None,)
@@ -861,16 +859,8 @@ def tune_(
             )
         else:
             table, chosen = tuning.tune(names, flock=calibration, on_candidate=keep)
-    table.to_parquet(directory.path / "tuning.parquet", index=False)
-    write_tuned(chosen, directory.path / "tuned.csv")
-    plot_tuning(table, directory.path / "tuning.png", label)
-    rows = [
-        {k: f"{v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()}
-        for row in chosen.to_dict("records")
-    ]
-    text = markdown_table(rows)
-    (directory.path / "tuning.md").write_text(text + "\n")
-    _finish(directory.path, table=text)
+    text = write_tuning(directory.path, table, chosen, label)
+    _finish(directory.path, table=text, report=directory.path / "tuning.html")
 
 
 def _has_signal(rule: str) -> bool:
@@ -899,7 +889,7 @@ def bci_cohorts(
         _fail(str(error))
     directory.write_config({"runs": [str(run) for run in runs]})
     path = write_cohorts(directory.path, table)
-    _finish(directory.path, table=path.read_text())
+    _finish(directory.path, table=path.read_text(), report=path.with_suffix(".html"))
 
 
 @app.command("bci-dose-response")
@@ -951,8 +941,8 @@ def bci_dose_response(
             )
         except ValueError as error:
             _fail(str(error))
-    summary = write_dose_response(directory.path, table, trends).read_text()
-    _finish(directory.path, table=summary)
+    path = write_dose_response(directory.path, table, trends)
+    _finish(directory.path, table=path.read_text(), report=path.with_suffix(".html"))
 
 
 @app.command("bci-compare")
@@ -1074,7 +1064,7 @@ def bci_compare(
             )
         except OutputExists as error:
             _fail(str(error))
-    _finish(path.parent, table=path.read_text())
+    _finish(path.parent, table=path.read_text(), report=path.with_suffix(".html"))
 
 
 @app.command()
@@ -1309,4 +1299,5 @@ def connectome_stats(
         | {"min_synapse_probability": min_synapse_probability, "min_area_um2": min_area_um2}
     )
     write_connectome_stats(directory.path, read.table, str(table), reading)
-    _finish(directory.path, table=(directory.path / "connectome_stats.md").read_text())
+    path = directory.path / "connectome_stats.md"
+    _finish(directory.path, table=path.read_text(), report=path.with_suffix(".html"))

@@ -228,3 +228,40 @@ def plot_tuning(table: pd.DataFrame, path: Path, criterion: str) -> None:
     for axis in axes[len(groups) :]:
         axis.set_visible(False)
     save_figure(fig, path)
+
+
+def write_tuning(directory: Path, table: pd.DataFrame, chosen: pd.DataFrame, criterion: str) -> str:
+    """``tuning.parquet`` (every candidate), ``tuned.csv`` (the chosen values),
+    ``tuning.png``, ``tuning.md`` and ``tuning.html``; returns the chosen values as a
+    Markdown table. ``criterion``: what the score is (the figure's y label)."""
+    from creditlab.report import markdown_table, write_markdown_page
+    from creditlab.tuning_table import write_tuned
+
+    directory = Path(directory)
+    table.to_parquet(directory / "tuning.parquet", index=False)
+    write_tuned(chosen, directory / "tuned.csv")
+    plot_tuning(table, directory / "tuning.png", criterion)
+    rows = [
+        {k: f"{v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()}
+        for row in chosen.to_dict("records")
+    ]
+    chosen_table = markdown_table(rows)
+    budget = DECLARED_BUDGET
+    text = (
+        "# Tuning on calibration animals\n\n"
+        f"Every rule had the same budget: {budget.candidates} candidates per hyperparameter "
+        f"across {budget.decades:g} decades around its default, {budget.rounds} rounds, one "
+        f"hyperparameter at a time. Score: {criterion}, on calibration animals (seeds "
+        f"from {CALIBRATION_SEED:,}) that no evaluation uses. Chosen values:\n\n"
+        f"{chosen_table}\n\n![tuning](tuning.png)\n"
+    )
+    (directory / "tuning.md").write_text(text)
+    how = (
+        "One panel per rule (and origin of its feedback B). x: a candidate's value as a "
+        "multiple of the rule's untuned default (log axis); y: its score, "
+        f"{criterion} (grey line: 0). One colour per hyperparameter; open circles: every "
+        "candidate tried, filled: the one chosen. A flat row of circles means the score "
+        "did not depend on that hyperparameter, and its default was kept."
+    )
+    write_markdown_page(directory / "tuning.md", how={"tuning.png": how})
+    return chosen_table

@@ -1,8 +1,8 @@
 """The leaderboard of a comparison: one row per (task, rule), mean ± s.e.m. over seeds.
 
-Writes ``leaderboard.parquet`` (numbers), ``leaderboard.md`` (the table, the tuning runs
-and any failures) and ``learning_curves.png`` (loss against iteration, mean ± s.e.m.,
-one panel per task) into the comparison's folder.
+Writes ``leaderboard.parquet`` (numbers), ``leaderboard.md`` and ``leaderboard.html``
+(the table, the tuning runs and any failures) and ``learning_curves.png`` (loss against
+iteration, mean ± s.e.m., one panel per task) into the comparison's folder.
 """
 
 from __future__ import annotations
@@ -15,6 +15,15 @@ import numpy as np
 
 from creditlab.compare.plan import CompareSpec
 from creditlab.compare.trial import TRAINING, tail_mean
+from creditlab.report import write_markdown_page
+
+CURVES = (
+    "One panel per task. Line: each rule's loss on its training batches at every "
+    "iteration, averaged over its seeds; band: ± s.e.m. over those seeds (none with one "
+    "seed). The loss is the task's own (cross-entropy for classification, half the squared "
+    "error for regression), so its scale differs between panels. The table's numbers are "
+    "measured as its first paragraph says, which may differ from this curve's last point."
+)
 
 MEASURES = (
     ("final_loss", "final loss"),
@@ -121,6 +130,7 @@ def markdown(spec: CompareSpec, rows: list[dict], records: list[dict]) -> str:
                 f"{row['peak_memory_mb']:.0f}",
             ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "![learning curves](learning_curves.png)"]
     tuning = sorted(
         (r for r in records if r["spec"]["phase"] == "tune"),
         key=lambda r: (r["spec"]["task"], r["spec"]["rule"], r["spec"]["learning_rate"]),
@@ -183,4 +193,5 @@ def write_leaderboard(spec: CompareSpec, records: list[dict], folder: Path) -> d
     pd.DataFrame(rows).to_parquet(folder / "leaderboard.parquet", index=False)
     (folder / "leaderboard.md").write_text(markdown(spec, rows, records))
     plot_curves(spec, records, folder / "learning_curves.png")
+    write_markdown_page(folder / "leaderboard.md", how={"learning_curves.png": CURVES})
     return {"rows": rows, "records": records, "folder": folder}

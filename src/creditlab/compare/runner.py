@@ -55,6 +55,8 @@ class ComparisonFolder:
         if not spec_file.exists():
             record = {"spec": spec.model_dump(mode="json"), "creditlab": _version()}
             _atomic_write(spec_file, lambda p: p.write_text(json.dumps(record, indent=2)))
+        if not (self.path / "config.json").exists():  # what the reports' header shows
+            self.directory.write_config(spec.model_dump(mode="json"))
 
     def finished(self) -> dict[str, dict]:
         """The records of trials that completed (failed ones are run again)."""
@@ -168,6 +170,7 @@ def compare(
                 except Exception as error:  # a failed trial is reported, the others go on
                     record = failed_record(trial, getattr(error, "cause", None) or error)
                 finish(trial, record)
+        folder.directory.mark("complete", spec.iterations)
         return write_leaderboard(spec, list(records.values()), folder.path)
 
 

@@ -24,9 +24,11 @@ from creditlab.report.pages import (
     html_page,
     html_table,
     markdown_document,
+    markdown_html,
     markdown_table,
     summary_row,
     write_comparison_report,
+    write_markdown_page,
     yes_no,
 )
 
@@ -42,6 +44,7 @@ __all__ = [
     "html_page",
     "html_table",
     "markdown_document",
+    "markdown_html",
     "markdown_table",
     "plot_band",
     "plot_learning_curves",
@@ -52,5 +55,6 @@ __all__ = [
     "summary_row",
     "write_comparison_report",
     "write_index",
+    "write_markdown_page",
     "yes_no",
 ]

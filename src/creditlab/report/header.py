@@ -12,8 +12,8 @@ from typing import Any
 
 # the config fields that say how big a run is, where a config has them
 SIZES = (
-    "task", "rule", "iterations", "batch", "mice", "days", "session_minutes", "probe_minutes",
-    "birds", "renditions", "levels", "seeds",
+    "task", "tasks", "rule", "rules", "iterations", "batch", "mice", "days", "session_minutes",
+    "probe_minutes", "birds", "renditions", "levels", "seeds",
 )  # fmt: skip
 NAMES = {"session_minutes": "session (min)", "probe_minutes": "probe block (min)"}
 
@@ -23,6 +23,20 @@ def _read(path: Path) -> dict[str, Any]:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def _shown(value: Any) -> str | None:
+    """A size as the header shows it: a number, a name or a list of names (None for
+    anything else)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str | int):
+        return str(value)
+    if isinstance(value, list) and value and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(_shown(v) or "" for v in value)
+    return None
 
 
 def run_facts(folder: Path) -> list[tuple[str, str]]:
@@ -46,11 +60,9 @@ def run_facts(folder: Path) -> list[tuple[str, str]]:
     if "seed" in config:
         facts.append(("seed", str(config["seed"])))
     sizes = [
-        f"{NAMES.get(name, name.replace('_', ' '))} {config[name]:g}"
-        if isinstance(config[name], float)
-        else f"{NAMES.get(name, name.replace('_', ' '))} {config[name]}"
+        f"{NAMES.get(name, name.replace('_', ' '))} {_shown(config[name])}"
         for name in SIZES
-        if isinstance(config.get(name), str | int | float) and not isinstance(config[name], bool)
+        if _shown(config.get(name)) is not None
     ]
     if sizes:
         facts.append(("run", ", ".join(sizes)))

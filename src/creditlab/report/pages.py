@@ -1,9 +1,11 @@
-"""Pages and tables of the reports: Markdown and HTML tables, and one HTML page style
-(``html_page``) for the comparison report and each experiment's report."""
+"""Pages and tables of the reports: Markdown and HTML tables, one HTML page style
+(``html_page``) for every report, and the HTML twin of every Markdown page a command
+writes (``write_markdown_page``)."""
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -74,28 +76,68 @@ def write_comparison_report(
     table = markdown_table([summary_row(label, rows) for label, rows in runs.items()])
     markdown = f"# {title}\n\n{description}\n\n{table}\n\n![learning curves](learning_curves.png)\n"
     (directory / "report.md").write_text(markdown)
-    lines = [line for line in table.splitlines() if not line.startswith("|---")]
-    cells = [line.strip("|").split("|") for line in lines]
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell.strip())}</td>" for cell in row) + "</tr>"
-        for row in cells
-    )
-    page = html_page(
-        title,
-        f"<p>{html.escape(description)}</p><table>{body}</table>"
-        "<img src=learning_curves.png alt='learning curves'>"
-        + how_to_read(
-            "Left: each run's loss per training batch (faint) and its running mean (log "
-            "axis); dots: held-out loss on fresh trials where the run scored them. Right: "
-            "accuracy on the training batches, running mean; dotted: 0.5. In the table, "
-            "'held-out' is scored on 64 fresh trials after the last update, and "
+    write_markdown_page(
+        directory / "report.md",
+        how={
+            "learning_curves.png": "Left: each run's loss per training batch (faint) and its "
+            "running mean (log axis); dots: held-out loss on fresh trials where the run scored "
+            "them. Right: accuracy on the training batches, running mean; dotted: 0.5. In the "
+            "table, 'held-out' is scored on 64 fresh trials after the last update, and "
             "'last 10 %' averages the training batches of the last tenth of the run: after "
             "a few dozen updates both move by ±0.1 with the seed."
-        ),
-        header=header_html(directory),
+        },
     )
-    (directory / "report.html").write_text(page)
     return table
+
+
+IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)$")
+
+
+def markdown_html(text: str, how: Mapping[str, str] | None = None) -> str:
+    """Markdown (CommonMark with tables; raw HTML is escaped, never passed through) as
+    HTML. An image alone on its line is followed by its "how to read this" from ``how``
+    (keyed by the image's file name)."""
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    how = how or {}
+    parts: list[str] = []
+    chunk: list[str] = []
+    for line in [*text.splitlines(), None]:
+        found = IMAGE.match(line.strip()) if line is not None else None
+        if line is not None and found is None:
+            chunk.append(line)
+            continue
+        parts.append(renderer.render("\n".join(chunk)))
+        chunk = []
+        if found is not None:
+            source, alt = found["src"], found["alt"]
+            note = how_to_read(how[source]) if source in how else ""
+            parts.append(
+                f"<figure><a href='{html.escape(source)}'><img src='{html.escape(source)}' "
+                f"alt='{html.escape(alt)}'></a>{note}</figure>"
+            )
+    return "".join(parts)
+
+
+def write_markdown_page(
+    path: Path, *, how: Mapping[str, str] | None = None, after: str = ""
+) -> Path:
+    """The HTML twin of the Markdown page ``path`` (``NAME.md`` → ``NAME.html``): its
+    ``# title``, the run's header (:func:`creditlab.report.header.header_html`), its
+    text and tables, each figure with its "how to read this" from ``how`` (keyed by file
+    name; a figure named there but not in the text is shown at the end) and the HTML
+    ``after``. Returns the page's path."""
+    path = Path(path)
+    lines = path.read_text().splitlines()
+    title = lines[0][2:].strip() if lines and lines[0].startswith("# ") else path.stem
+    text = "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines)
+    missing = [name for name in (how or {}) if f"]({name})" not in text]
+    text += "".join(f"\n\n![{Path(name).stem}]({name})\n" for name in missing)
+    page = path.with_suffix(".html")
+    body = markdown_html(text, how) + after
+    page.write_text(html_page(title, body, header=header_html(path.parent)))
+    return page
 
 
 STYLE = (
@@ -106,7 +148,7 @@ STYLE = (
     ".how{font-size:0.9em;color:#333;background:#f7f7f2;padding:0.5em 0.8em;"
     "border-left:3px solid #bbb}img.thumb{max-width:320px;border:1px solid #ddd}"
     "nav{font-size:0.85em;margin-bottom:1em}div.figures figure{display:inline-block;"
-    "margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:0.85em}</style>"
+    "margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:0.85em}figure{margin:1em 0}</style>"
 )
 
 

@@ -7,7 +7,7 @@ at the same size, then gives per condition × finding:
 - how many cohorts reproduce it;
 - the effect's mean over cohorts with the range of the cohorts' 95 % intervals;
 and marks a finding that a control reproduces in any cohort "not diagnostic".
-``write_cohorts`` writes ``cohorts.md`` and ``cohorts.parquet``.
+``write_cohorts`` writes ``cohorts.md``, ``cohorts.html`` and ``cohorts.parquet``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pandas as pd
 
 from creditlab.experiments.bci.findings import FINDINGS
 from creditlab.experiments.bci.signatures import NOT_DIAGNOSTIC
-from creditlab.report import markdown_document
+from creditlab.report import markdown_document, write_markdown_page
 
 SIZE = ("mice", "days", "session_minutes", "probe_minutes")
 
@@ -80,7 +80,8 @@ def agreement(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_cohorts(directory: Path, table: pd.DataFrame) -> Path:
-    """``cohorts.parquet`` (every cohort's row) and ``cohorts.md`` (k of n agree)."""
+    """``cohorts.parquet`` (every cohort's row), ``cohorts.md`` and ``cohorts.html`` (k of
+    n agree)."""
     table.to_parquet(directory / "cohorts.parquet", index=False)
     summary = agreement(table)
     conditions = list(dict.fromkeys(summary.condition))
@@ -117,4 +118,5 @@ def write_cohorts(directory: Path, table: pd.DataFrame) -> Path:
     )
     path = directory / "cohorts.md"
     path.write_text(text)
+    write_markdown_page(path)
     return path

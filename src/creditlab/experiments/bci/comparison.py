@@ -150,6 +150,7 @@ def open_grid(out: Path, configs: dict[Condition, BCIConfig]) -> RunDirectory:
         return RunDirectory(out, resume=True)
     directory = RunDirectory(out)
     record.write_text(json.dumps(grid, indent=1))
+    directory.write_config({"conditions": list(grid.values())})  # the reports' header
     return directory
 
 
@@ -219,6 +220,7 @@ def run_comparison(
             ignore_index=True,
         )
         first = next(iter(configs.values()))
+        directory.mark("complete", first.days)
         return write_signatures(
             directory.path,
             table,
@@ -229,4 +231,8 @@ def run_comparison(
                 "(feedback off, plasticity frozen). 'with inhibition': NDNF-like activation "
                 "on all days."
             ),
+            reports={
+                condition_label(*key): f"{folder.name}/report.html"
+                for key, folder in folders.items()
+            },
         )

@@ -23,7 +23,7 @@ import pandas as pd
 from creditlab.analysis.statistics import mean_with_interval, mixed_effects_trend
 from creditlab.experiments.bci.experiment import BCIConfig, Results, run_experiment
 from creditlab.experiments.bci.findings import learning_gain
-from creditlab.report import figure, plot_band, save_figure
+from creditlab.report import figure, plot_band, save_figure, write_markdown_page
 
 LEVELS = (0.0, 2.5, 5.0, 10.0, 20.0)  # extra NDNF rate [Hz]; the default activation is 10
 
@@ -104,8 +104,20 @@ def plot_dose_response(table: pd.DataFrame, path: Path) -> None:
     save_figure(fig, path)
 
 
+READING = (
+    "Left: the learning gain of each level, the probe blocks' accuracy (fraction of "
+    "successful trials, feedback off, plasticity frozen) over the last third of the days "
+    "minus over the first third, averaged over the same mice at every level. Right: the "
+    "mean somatic transient rate of all neurons in the training sessions, as a fraction of "
+    "the same mouse's rate at 0 Hz (grey line: 1). Line: mean over mice; band: ± s.e.m. "
+    "over mice. The table gives 95 % intervals instead; the trends are mixed-effects "
+    "slopes per Hz of extra NDNF rate with the mouse as a random intercept."
+)
+
+
 def write_dose_response(directory: Path, table: pd.DataFrame, trends: dict) -> Path:
-    """``dose_response.parquet``, ``dose_response.md`` and ``dose_response.png``."""
+    """``dose_response.parquet``, ``dose_response.md``, ``dose_response.html`` and
+    ``dose_response.png``."""
     table.to_parquet(directory / "dose_response.parquet", index=False)
     plot_dose_response(table, directory / "dose_response.png")
     rows = summary(table)
@@ -123,6 +135,8 @@ def write_dose_response(directory: Path, table: pd.DataFrame, trends: dict) -> P
             f"- {name} per Hz: {trend.slope:+.4f} [{trend.low:+.4f}, {trend.high:+.4f}], "
             f"p = {trend.p:.2g} (mixed-effects, mouse as random intercept)"
         )
+    lines += ["", "![dose-response](dose_response.png)"]
     path = directory / "dose_response.md"
     path.write_text("\n".join(lines) + "\n")
+    write_markdown_page(path, how={"dose_response.png": READING})
     return path

@@ -4,7 +4,8 @@ inhibition; each finding is tested on the run without it, the same test on the r
 with it is shown beside it, and the two runs together test whether apical inhibition
 impairs learning.
 
-``signatures.parquet`` and ``signatures.md`` hold one row per rule × finding.
+``signatures.parquet`` holds one row per rule × finding; ``signatures.md`` and
+``signatures.html`` show them, with a link to each condition's report.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from creditlab.analysis.statistics import holm
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs, verdict_word
 from creditlab.experiments.bci.outputs import findings_table
-from creditlab.report import markdown_document
+from creditlab.report import markdown_document, write_markdown_page
 
 
 def signature_rows(
@@ -54,8 +55,29 @@ def diagnostic(table: pd.DataFrame) -> pd.Series:
 NOT_DIAGNOSTIC = " (not diagnostic: a control shows it)"
 
 
-def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) -> Path:
-    """``signatures.parquet`` and ``signatures.md`` (a matrix of yes/no, then details)."""
+READING = (
+    "How to read this. Each column is a condition run on the same simulated mice; each "
+    "row a finding of Francioni et al. 2026, tested with the statistic declared for it "
+    "(Statistics, below: value, 95 % interval, declared minimum). 'yes': "
+    "the statistic reaches its declared minimum and Holm's p over the condition's tests is "
+    "below 0.05; 'no': either fails; 'not testable': too few mice or days with a value. A "
+    "finding that a control (no-credit, shuffled, energy cost only, none) also shows is "
+    "marked not diagnostic: it does not separate a rule from a condition that must not "
+    "show it. P+ and P− are the control neurons the decoder reads with positive and "
+    "negative weight, P0 every other recorded neuron."
+)
+
+
+def write_signatures(
+    directory: Path,
+    table: pd.DataFrame,
+    *,
+    description: str,
+    reports: dict[str, str] | None = None,
+) -> Path:
+    """``signatures.parquet``, ``signatures.md`` and ``signatures.html`` (a matrix of
+    yes/no, then details); ``reports``: each condition's report, by label, as a path
+    relative to ``directory``."""
     table = table.assign(diagnostic=table.finding.map(diagnostic(table)))
     table.to_parquet(directory / "signatures.parquet", index=False)
     words = table.assign(verdict=list(map(verdict_word, table.reproduced, table.p_corrected)))
@@ -87,11 +109,15 @@ def write_signatures(directory: Path, table: pd.DataFrame, *, description: str) 
         }
         for row in table.itertuples(index=False)
     ]
+    links = [f"- [{label}]({link})" for label, link in (reports or {}).items()]
     text = markdown_document(
         "Which rule reproduces which finding (Francioni et al. 2026)",
-        description,
+        f"{description}\n\n{READING}",
         [("", reproduced), ("Statistics", statistics)],
     )
+    if links:
+        text += "\n## Each condition's report\n\n" + "\n".join(links) + "\n"
     path = directory / "signatures.md"
     path.write_text(text)
+    write_markdown_page(path)
     return path

@@ -25,7 +25,14 @@ from creditlab.analysis.connectome import (
     compartment_table,
     pair_similarity,
 )
-from creditlab.report import frame_markdown, header_html, how_to_read, html_page, html_table
+from creditlab.report import (
+    frame_markdown,
+    header_html,
+    how_to_read,
+    html_page,
+    html_table,
+    write_markdown_page,
+)
 
 ASSUMED = (
     "This model's placement and pair similarity are assumptions, not predictions: its MSNs "
@@ -44,10 +51,19 @@ def connectome_statistics(table: pd.DataFrame, shuffles: int = 1000) -> dict:
     }
 
 
+COMPARTMENTS = (
+    "One bar per presynaptic cell type: of its synapses onto medium spiny neurons (MSNs), "
+    "the fraction on each postsynaptic compartment (spine head, spine neck, dendritic "
+    "shaft, soma, other), stacked to 1. Counts, not areas; the first table gives the same "
+    "fractions as numbers."
+)
+
+
 def write_connectome_stats(
     directory: Path, table: pd.DataFrame, source: str, reading: list[str] = ()
 ) -> dict:
-    """``connectome_stats.md``, ``connectome_stats.parquet`` and ``compartments.png`` for
+    """``connectome_stats.md`` and ``.html``, ``connectome_stats.parquet`` and
+    ``compartments.png`` for
     ``table``; ``reading``: lines saying how the table was read (format, filters, rows
     left out). Returns the stats."""
     from creditlab.experiments.song.figures import plot_compartments
@@ -78,10 +94,13 @@ def write_connectome_stats(
             " with areas shuffled within each postsynaptic cell (1000 shuffles); "
             f"p = {pairs.p:.3g} (one-sided: groups more similar than shuffled).",
             "",
+            "![compartments](compartments.png)",
+            "",
         ]
     )
     (directory / "connectome_stats.md").write_text(text)
     plot_compartments(stats["fractions"], directory / "compartments.png", source)
+    write_markdown_page(directory / "connectome_stats.md", how={"compartments.png": COMPARTMENTS})
     return stats
 
 
