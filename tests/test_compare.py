@@ -26,6 +26,7 @@ SPEC = CompareSpec(
 
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
+    ray.shutdown()  # a Ray an earlier test's command left running
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()

@@ -57,3 +57,21 @@ def test_a_figure_with_a_problem_warns_when_saved(tmp_path) -> None:
     fig.subplots().plot([0, 1], [0, 1])
     with pytest.warns(FigureWarning, match="no label"):
         save_figure(fig, tmp_path / "bare.png")
+
+
+def test_a_label_cut_off_or_drawn_over_another_is_caught() -> None:
+    fig = figure(3.0, 2.0, layout=None)
+    ax = fig.add_axes((0.02, 0.3, 0.9, 0.6))  # no room on the left for its label
+    ax.plot([0, 1], [0, 1])
+    ax.set(xlabel="time [s]", ylabel="rate [Hz]", title="first")
+    over = fig.add_axes((0.02, 0.3, 0.9, 0.6))  # a second panel in the same place
+    over.set(xlabel="time [s]", ylabel="rate [Hz]", title="second")
+    problems = figure_problems(fig)
+    assert "'rate [Hz]' is cut off at the figure's edge" in problems
+    assert "'first' and 'second' are drawn over one another" in problems
+    fixed = figure(3.0, 2.0)  # the constrained layout makes room and keeps them apart
+    left, right = fixed.subplots(1, 2)
+    for panel, name in ((left, "first"), (right, "second")):
+        panel.plot([0, 1], [0, 1])
+        panel.set(xlabel="time [s]", ylabel="rate [Hz]", title=name)
+    assert figure_problems(fixed) == []

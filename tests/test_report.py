@@ -77,6 +77,8 @@ def test_a_header_never_stops_a_run_over_a_file_it_cannot_read(tmp_path) -> None
     (tmp_path / "config.json").write_text('{"config": {"seed": 4}, "started": "then"}')
     facts = dict(run_facts(tmp_path))
     assert facts["seed"] == "4" and "wall time" not in facts  # unreadable times left out
+    (tmp_path / "config.json").write_text('{"config": {"conditions": 3, "labels": ["a"]}}')
+    assert dict(run_facts(tmp_path))["config"]
 
 
 def test_a_markdown_page_escapes_what_it_shows_and_explains_each_figure(tmp_path) -> None:
@@ -101,3 +103,15 @@ def test_a_markdown_page_escapes_what_it_shows_and_explains_each_figure(tmp_path
     (tmp_path / "page.md").write_text("# T\n\nsee [the table](table.md)\n")
     with pytest.raises(AssertionError, match=r"missing files: \['table.md'\]"):
         whole_page(write_markdown_page(tmp_path / "page.md"))
+
+
+def test_an_index_says_what_each_page_is_and_gives_each_subfolder_one_row(tmp_path) -> None:
+    (tmp_path / "signatures.html").write_text("<title>Which rule &amp; which finding</title>")
+    for name in ("a/report.html", "a/curve.png", "a/daily.parquet", "b/weights.npy"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("x")
+    page = write_index(tmp_path, "results").read_text()
+    assert "signatures.html</a> — Which rule &amp; which finding" in page
+    assert {"a/report.html", "a/curve.png", "a/daily.parquet", "b/weights.npy"} <= links(page)
+    rows = re.findall(r"<tr><th>(\w+)/</th>", page)
+    assert rows == ["a", "b"] and "class=thumb" not in page  # no thumbnails of subfolders

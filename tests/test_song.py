@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import whole_page
 
 from creditlab.experiments.song.experiment import SongConfig, final_error, one_bird, run_song
 from creditlab.rules.node_perturbation import online_node_perturbation
@@ -144,6 +145,10 @@ def test_song_command_writes_tables_figures_and_refuses_an_existing_folder(tmp_p
     assert len(learning) == 2 * 2 * 500
     conditions = json.loads((out / "config.json").read_text())["config"]["conditions"]
     assert conditions[0]["lesion"] == "lman"
+    page = whole_page(out / "report.html")
+    assert "<code>creditlab song-placement</code>" in page and "<th>pre_type</th>" in page
+    assert "<th>seed</th><td>0</td>" in page
+    assert "compartments.png" in whole_page(out / "connectome_stats.html")
     synapses = pd.read_parquet(out / "synapses.parquet")
     assert {"pre_type", "post_type", "compartment", "area_um2"} <= set(synapses.columns)
     same = CliRunner().invoke(app, [*arguments, "--lesion", "lman"])  # read back, not redone

@@ -5,6 +5,7 @@ it must fail."""
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import whole_page
 
 from creditlab.experiments.song.experiment import final_error
 from creditlab.experiments.song.placement import PlacementConfig, make_wired_birds, run_placement
@@ -127,6 +128,8 @@ def test_the_placement_command_writes_its_report_resumes_and_refuses_bad_input(t
     assert len(grid) == 2 * 4 and set(grid.physics) == {"mid", "strong"}
     text = (out / "placement.md").read_text()
     assert "not found" in text and "Kornfeld et al. 2020" in text
+    page = whole_page(out / "report.html")  # the page of placement.md, its figure explained
+    assert "<td>Kornfeld et al. 2020" in page and "star marks the" in page
     synapses = pd.read_parquet(out / "synapses.parquet")
     assert set(synapses.compartment) <= {"spine_head", "shaft"}
     assert (synapses.area_um2 > 0).all()

@@ -23,6 +23,7 @@ one :class:`Score` each out, so it may run a round's candidates in parallel.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import NamedTuple
@@ -222,7 +223,7 @@ def plot_tuning(table: pd.DataFrame, path: Path, criterion: str) -> None:
             axis.plot(best.value / best.default, best.score, "o", color=colour)
         title = rule if origin == "-" else f"{rule}, {origin}"
         axis.set(xscale="log", xlabel="candidate / untuned default", title=title)
-        axis.set_ylabel(criterion)
+        axis.set_ylabel(textwrap.fill(criterion, 28))  # a long criterion on two lines
         axis.axhline(0.0, color="#7f7f7f", lw=0.5)
         axis.legend(frameon=False, fontsize=7)
     for axis in axes[len(groups) :]:

@@ -42,6 +42,15 @@ def figure(width: float, height: float, layout: str | None = "constrained"):
     return drawn
 
 
+def figure_title(fig: Any, text: str, fontsize: float = 10) -> None:
+    """``text`` as ``fig``'s title, broken into lines that fit its width (matplotlib's
+    own ``wrap`` is applied only when drawing, after a layout has measured the line)."""
+    import textwrap
+
+    characters = int(fig.get_figwidth() * 72 / (0.6 * fontsize))  # ~0.6 em a character
+    fig.suptitle(textwrap.fill(text, max(20, characters)), fontsize=fontsize)
+
+
 def _shared(ax: Any, name: str) -> list:
     group = ax.get_shared_x_axes() if name == "x" else ax.get_shared_y_axes()
     return [other for other in group.get_siblings(ax) if other is not ax]
@@ -62,8 +71,9 @@ def _tick_labels(ax: Any, name: str) -> list[str]:
 def figure_problems(fig: Any, *, draw: bool = True) -> list[str]:
     """What a reader would miss in ``fig``: more than 180 mm wide; an axis (of a visible
     axes, a colorbar's short side and the inner side of shared axes excepted) with no
-    tick label inside its limits, or with no label. ``draw=False`` for a figure just
-    saved (tick labels are made when a figure is drawn)."""
+    tick label inside its limits, or with no label; a title or axis label cut off at
+    the figure's edge or drawn over another. ``draw=False`` for a figure just saved
+    (tick labels are made when a figure is drawn)."""
     problems = []
     width_mm = fig.get_figwidth() * MM_PER_INCH
     if width_mm > MAX_WIDTH_MM + 0.5:
@@ -95,13 +105,44 @@ def figure_problems(fig: Any, *, draw: bool = True) -> list[str]:
                 problems.append(f"{name_of_axes!r}: the {name} axis has no label")
             elif colorbar is not None and not axis.get_label_text():
                 problems.append(f"{name_of_axes!r}: the colour bar has no label")
+    return problems + _text_problems(fig)
+
+
+def _labels(fig: Any) -> list[Any]:
+    """The figure's titles and its visible axes' labels and titles (non-empty)."""
+    texts = [fig._suptitle] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.axes:
+        if ax.get_visible() and ax.axison:
+            texts += [ax.xaxis.label, ax.yaxis.label, ax.title, ax._left_title, ax._right_title]
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+def _text_problems(fig: Any) -> list[str]:
+    """Titles and axis labels cut off at the figure's edge or drawn over one another
+    (more than 2 pixels each way)."""
+    renderer = fig.canvas.get_renderer()
+    edge = fig.bbox
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in _labels(fig)]
+    problems = [
+        f"{name!r} is cut off at the figure's edge"
+        for name, box in boxes
+        if box.x0 < edge.x0 - 1 or box.y0 < edge.y0 - 1 or box.x1 > edge.x1 + 1
+        or box.y1 > edge.y1 + 1
+    ]  # fmt: skip
+    for index, (name, box) in enumerate(boxes):
+        for other, other_box in boxes[index + 1 :]:
+            wide = min(box.x1, other_box.x1) - max(box.x0, other_box.x0)
+            high = min(box.y1, other_box.y1) - max(box.y0, other_box.y0)
+            if wide > 2 and high > 2:
+                problems.append(f"{name!r} and {other!r} are drawn over one another")
     return problems
 
 
 def save_figure(fig: Any, path: Path | Any, *, dpi: int = DPI) -> None:
     """Write ``fig`` to ``path`` (PNG) at ``dpi``, warning of each of its
     :func:`figure_problems`."""
-    fig.savefig(path, dpi=dpi)  # draws it: the checks read what was drawn
+    fig.set_dpi(dpi)  # the checks read what savefig drew, in its pixels
+    fig.savefig(path, dpi=dpi)
     for problem in figure_problems(fig, draw=False):
         warnings.warn(f"{path}: {problem}", FigureWarning, stacklevel=2)
 

@@ -51,8 +51,18 @@ def run_facts(folder: Path) -> list[tuple[str, str]]:
     facts: list[tuple[str, str]] = []
     if "command" in record:
         facts.append(("command", record["command"]))
-    if isinstance(conditions, list) and len(conditions) > 1:
-        differing = sorted({k for c in conditions for k, v in c.items() if v != config.get(k)})
+    labels = record["config"].get("labels") if isinstance(conditions, list) else None
+    if isinstance(labels, list) and len(labels) == len(conditions):
+        facts.append(("conditions", f"{len(labels)}: {', '.join(map(str, labels))}"))
+    elif isinstance(conditions, list) and len(conditions) > 1:
+        differing = sorted(
+            {
+                k
+                for c in conditions
+                for k, v in c.items()
+                if v != config.get(k) and not isinstance(v, dict | list)
+            }
+        )
         shown = "; ".join(
             ", ".join(f"{k} {c.get(k)}" for k in differing) or "as the first" for c in conditions
         )

@@ -1,10 +1,11 @@
 """``index.html`` of an output folder: what was run (:mod:`creditlab.report.header`),
-then a link to every page, figure and table in it and in its subfolders, each with a
-line saying what it is."""
+then a link to every page, figure and table in it, each with a line saying what it is,
+and one row per subfolder linking everything in it."""
 
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from creditlab.report.header import header_html
@@ -15,6 +16,7 @@ KINDS = (
     ("figures", (".png", ".svg", ".pdf")),
     ("tables", (".md", ".parquet", ".csv")),
     ("records", (".json", ".npz")),
+    ("other", ()),  # anything else (arrays, logs): listed too, so nothing is missed
 )
 HIDDEN = {"index.html", ".lock"}
 WHAT = {  # what a file is, by name, where it is not its own title
@@ -45,32 +47,78 @@ def _files(folder: Path) -> list[Path]:
     return found
 
 
-def write_index(folder: Path, title: str) -> Path:
-    """``folder/index.html`` linking every page, figure and table under ``folder``
-    (NWB files are counted, not listed); returns its path."""
-    folder = Path(folder)
-    files = _files(folder)
+def _kind(path: Path) -> str:
+    return next((kind for kind, suffixes in KINDS if path.suffix in suffixes), "other")
+
+
+def _what(path: Path) -> str:
+    """What a file is: a page's own title, else the line :data:`WHAT` gives its name."""
+    if path.suffix == ".html":
+        found = re.search(r"<title>(.*?)</title>", path.read_text(errors="replace")[:4000])
+        if found:
+            return html.unescape(found[1])
+    return WHAT.get(path.name, "")
+
+
+def _link(path: Path, folder: Path, text: str | None = None) -> str:
+    relative = html.escape(path.relative_to(folder).as_posix())
+    return f"<a href='{relative}'>{html.escape(text or path.name)}</a>"
+
+
+def _top_level(files: list[Path], folder: Path) -> list[str]:
+    """A section per kind: each file linked with what it is; figures as thumbnails."""
     sections = []
-    for kind, suffixes in KINDS:
-        chosen = [f for f in files if f.suffix in suffixes]
+    for kind, _ in KINDS:
+        chosen = [f for f in files if _kind(f) == kind]
         if not chosen:
             continue
-        items = []
-        for path in chosen:
-            relative = html.escape(path.relative_to(folder).as_posix())
-            what = WHAT.get(path.name, "")
-            if kind == "figures":
-                items.append(
-                    f"<figure><a href='{relative}'><img src='{relative}' alt='{relative}' "
-                    f"class=thumb></a><figcaption><a href='{relative}'>{relative}</a>"
-                    "</figcaption></figure>"
-                )
-            else:
-                note = f" — {html.escape(what)}" if what else ""
-                items.append(f"<li><a href='{relative}'>{relative}</a>{note}</li>")
-        listed = "".join(items)
-        block = f"<div class=figures>{listed}</div>" if kind == "figures" else f"<ul>{listed}</ul>"
-        sections.append(f"<h2>{kind.capitalize()}</h2>{block}")
+        if kind == "figures":
+            items = "".join(
+                f"<figure><a href='{html.escape(f.name)}'><img src='{html.escape(f.name)}' "
+                f"alt='{html.escape(f.name)}' class=thumb></a><figcaption>{_link(f, folder)}"
+                "</figcaption></figure>"
+                for f in chosen
+            )
+            sections.append(f"<h2>Figures</h2><div class=figures>{items}</div>")
+            continue
+        items = "".join(
+            f"<li>{_link(f, folder)}{f' — {html.escape(w)}' if (w := _what(f)) else ''}</li>"
+            for f in chosen
+        )
+        sections.append(f"<h2>{kind.capitalize()}</h2><ul>{items}</ul>")
+    return sections
+
+
+def _subfolders(files: list[Path], folder: Path) -> str:
+    """One row per subfolder (a condition, a rule, the trials): its files by kind."""
+    groups: dict[str, list[Path]] = {}
+    for path in files:
+        groups.setdefault(path.relative_to(folder).parts[0], []).append(path)
+    rows = []
+    for name, inside in groups.items():
+        cells = []
+        for kind, _ in KINDS:
+            mine = [f for f in inside if _kind(f) == kind]
+            cells.append(
+                ", ".join(_link(f, folder, f.relative_to(folder / name).as_posix()) for f in mine)
+            )
+        rows.append(f"<tr><th>{html.escape(name)}/</th><td>{'</td><td>'.join(cells)}</td></tr>")
+    heads = "".join(f"<th>{kind}</th>" for kind, _ in KINDS)
+    table = f"<table><tr><th>folder</th>{heads}</tr>{''.join(rows)}</table>"
+    return f"<h2>In its subfolders</h2>{table}"
+
+
+def write_index(folder: Path, title: str) -> Path:
+    """``folder/index.html`` linking every page, figure and table under ``folder``: the
+    folder's own files by kind, each with what it is (thumbnails for figures), then one
+    row per subfolder (NWB files are counted, not listed); returns its path."""
+    folder = Path(folder)
+    files = _files(folder)
+    top = [f for f in files if f.parent == folder]
+    below = [f for f in files if f.parent != folder]
+    sections = _top_level(top, folder)
+    if below:
+        sections.append(_subfolders(below, folder))
     nwb = sorted(folder.rglob("*.nwb"))
     if nwb:
         sections.append(

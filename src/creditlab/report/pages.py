@@ -121,34 +121,39 @@ def markdown_html(text: str, how: Mapping[str, str] | None = None) -> str:
 
 
 def write_markdown_page(
-    path: Path, *, how: Mapping[str, str] | None = None, after: str = ""
+    path: Path,
+    *,
+    how: Mapping[str, str] | None = None,
+    to: Path | None = None,
+    title: str | None = None,
 ) -> Path:
-    """The HTML twin of the Markdown page ``path`` (``NAME.md`` → ``NAME.html``): its
-    ``# title``, the run's header (:func:`creditlab.report.header.header_html`), its
-    text and tables, each figure with its "how to read this" from ``how`` (keyed by file
-    name; a figure named there but not in the text is shown at the end) and the HTML
-    ``after``. Returns the page's path."""
+    """The HTML twin of the Markdown page ``path`` (``NAME.md`` → ``NAME.html``, or
+    ``to``): its ``# title`` (or ``title``), the run's header
+    (:func:`creditlab.report.header.header_html`), its text and tables, and each figure
+    with its "how to read this" from ``how`` (keyed by file name; a figure named there
+    but not in the text is shown at the end). Returns the page's path."""
     path = Path(path)
     lines = path.read_text().splitlines()
-    title = lines[0][2:].strip() if lines and lines[0].startswith("# ") else path.stem
+    heading = lines[0][2:].strip() if lines and lines[0].startswith("# ") else path.stem
+    title = title or heading
     text = "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines)
     missing = [name for name in (how or {}) if f"]({name})" not in text]
     text += "".join(f"\n\n![{Path(name).stem}]({name})\n" for name in missing)
-    page = path.with_suffix(".html")
-    body = markdown_html(text, how) + after
-    page.write_text(html_page(title, body, header=header_html(path.parent)))
+    page = Path(to) if to is not None else path.with_suffix(".html")
+    page.write_text(html_page(title, markdown_html(text, how), header=header_html(path.parent)))
     return page
 
 
 STYLE = (
     "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+    "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;padding:3px 8px}"
     "th{text-align:left;background:#f4f4f4}img{max-width:100%;height:auto}"
     "table.header{font-size:0.85em;margin-bottom:1.5em}"
-    ".how{font-size:0.9em;color:#333;background:#f7f7f2;padding:0.5em 0.8em;"
-    "border-left:3px solid #bbb}img.thumb{max-width:320px;border:1px solid #ddd}"
-    "nav{font-size:0.85em;margin-bottom:1em}div.figures figure{display:inline-block;"
-    "margin:0 1em 1em 0;vertical-align:top}figcaption{font-size:0.85em}figure{margin:1em 0}</style>"
+    ".how,blockquote{font-size:0.9em;color:#333;background:#f7f7f2;padding:0.5em 0.8em;"
+    "margin:1em 0;border-left:3px solid #bbb}blockquote p{margin:0}"
+    "img.thumb{max-width:320px;border:1px solid #ddd}nav{font-size:0.85em;margin-bottom:1em}"
+    "div.figures figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}"
+    "figcaption{font-size:0.85em}figure{margin:1em 0}</style>"
 )
 
 
@@ -165,6 +170,12 @@ def html_page(title: str, body: str, *, header: str = "", index: bool = True) ->
 def how_to_read(text: str) -> str:
     """A figure's or table's "how to read this" paragraph (``text`` is escaped)."""
     return f"<p class=how><b>How to read this.</b> {html.escape(text)}</p>"
+
+
+def number(value: float, spec: str = ".3g") -> str:
+    """A number as the reports show it (``spec``: a format), or "–" where there is none
+    (NaN: not testable, too few values)."""
+    return format(value, spec) if np.isfinite(value) else "–"
 
 
 def yes_no(value: object) -> object:

@@ -150,7 +150,8 @@ def open_grid(out: Path, configs: dict[Condition, BCIConfig]) -> RunDirectory:
         return RunDirectory(out, resume=True)
     directory = RunDirectory(out)
     record.write_text(json.dumps(grid, indent=1))
-    directory.write_config({"conditions": list(grid.values())})  # the reports' header
+    labels = [condition_label(name, inhibition) for name, inhibition in configs]
+    directory.write_config({"conditions": list(grid.values()), "labels": labels})
     return directory
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 from creditlab.analysis.statistics import mean_with_interval, mixed_effects_trend
 from creditlab.experiments.bci.experiment import BCIConfig, Results, run_experiment
 from creditlab.experiments.bci.findings import learning_gain
-from creditlab.report import figure, plot_band, save_figure, write_markdown_page
+from creditlab.report import figure, figure_title, plot_band, save_figure, write_markdown_page
 
 LEVELS = (0.0, 2.5, 5.0, 10.0, 20.0)  # extra NDNF rate [Hz]; the default activation is 10
 
@@ -100,7 +100,7 @@ def plot_dose_response(table: pd.DataFrame, path: Path) -> None:
         axis.set(xlabel="NDNF activation [Hz]", ylabel=label)
     activity_axis.axhline(1.0, color="#7f7f7f", lw=0.5, zorder=0)
     mice = table.mouse.nunique()
-    fig.suptitle(f"Apical inhibition dose-response (n = {mice} mice; bands ± s.e.m.)", fontsize=10)
+    figure_title(fig, f"Apical inhibition dose-response (n = {mice} mice; bands ± s.e.m.)")
     save_figure(fig, path)
 
 

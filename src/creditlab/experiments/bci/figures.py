@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from creditlab.experiments.bci.findings import rate_ratios, residual_and_change
-from creditlab.report import figure, plot_band, save_figure
+from creditlab.report import figure, figure_title, plot_band, save_figure
 
 COLOURS = {"P+": "#d62728", "P-": "#1f77b4", "P0": "#7f7f7f", "P0-matched": "#2ca02c"}
 
@@ -44,7 +44,7 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
                frameon=False, fontsize=7)  # fmt: skip
     training = daily[blocks == "training"]
     plot_band(speed_axis, *_mean_sem(training, "rewards_per_min"), "black", "rewards/min")
-    speed_axis.set(xlabel="day", ylabel="rewards per minute (training)")
+    speed_axis.set(xlabel="day", ylabel="rewards / min (training)")
     if "feedback_cosine" in daily.columns:
         for _, rows in training.groupby("mouse"):
             cosine_axis.plot(rows.day, rows.feedback_cosine, color="#1f77b4", alpha=0.3, lw=0.8)
@@ -53,7 +53,7 @@ def plot_performance(daily: pd.DataFrame, path: Path, *, title: str = "") -> Non
     cosine_axis.set(xlabel="day", ylabel="cos(B, decoder weights)", ylim=(-1.05, 1.05))
     for axis in (accuracy_axis, speed_axis, cosine_axis):
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(title or f"BCI performance (n = {daily.mouse.nunique()} mice)", fontsize=10)
+    figure_title(fig, title or f"BCI performance (n = {daily.mouse.nunique()} mice)")
     save_figure(fig, path)
 
 
@@ -71,7 +71,7 @@ def plot_activity(neurons: pd.DataFrame, path: Path, *, title: str = "") -> None
     # beside the axes: the curves cross the whole plot
     axis.legend(frameon=False, fontsize=7, title="population", title_fontsize=7,
                 loc="center left", bbox_to_anchor=(1.0, 0.5))  # fmt: skip
-    fig.suptitle(title or "Activity by population", fontsize=10)
+    figure_title(fig, title or "Activity by population")
     save_figure(fig, path)
 
 
@@ -124,5 +124,5 @@ def plot_dendrites(
         )
         change_axis.set_title("residual and later change", fontsize=8)
         change_axis.legend(frameon=False, fontsize=7, title="one dot per neuron", title_fontsize=6)
-    fig.suptitle(title or "Somato-dendritic residual", fontsize=10)
+    figure_title(fig, title or "Somato-dendritic residual")
     save_figure(fig, path)

@@ -27,7 +27,7 @@ from creditlab.experiments.bci.figures import plot_activity, plot_dendrites, plo
 from creditlab.experiments.bci.findings import DECLARED, FINDINGS, Finding, findings
 from creditlab.experiments.bci.learning import rule_label
 from creditlab.io.nwb import ImagingSession, write_session
-from creditlab.report import header_html, how_to_read, html_page, html_table
+from creditlab.report import header_html, how_to_read, html_page, html_table, number
 
 TABLES = ("daily", "trials", "neurons", "events")
 
@@ -98,10 +98,10 @@ def shown_findings(found: pd.DataFrame) -> pd.DataFrame:
             "finding": found.description,
             "reproduced": list(map(verdict_word, found.reproduced, found.p_corrected)),
             "value [95 % interval]": [
-                f"{r.value:.3g} [{r.low:.3g}, {r.high:.3g}]" for r in found.itertuples()
+                f"{number(r.value)} [{number(r.low)}, {number(r.high)}]" for r in found.itertuples()
             ],
-            "declared minimum": [f"{m:.3g}" for m in found.minimum],
-            "p (Holm)": [f"{p:.2g}" for p in found.p_corrected],
+            "declared minimum": [number(m) for m in found.minimum],
+            "p (Holm)": [number(p, ".2g") for p in found.p_corrected],
             "detail": found.detail,
         }
     )

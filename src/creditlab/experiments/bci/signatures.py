@@ -16,8 +16,8 @@ import pandas as pd
 
 from creditlab.analysis.statistics import holm
 from creditlab.experiments.bci.findings import FINDINGS, inhibition_impairs, verdict_word
-from creditlab.experiments.bci.outputs import findings_table
-from creditlab.report import markdown_document, write_markdown_page
+from creditlab.experiments.bci.outputs import findings_table, shown_findings
+from creditlab.report import frame_markdown, markdown_document, number, write_markdown_page, yes_no
 
 
 def signature_rows(
@@ -56,9 +56,9 @@ NOT_DIAGNOSTIC = " (not diagnostic: a control shows it)"
 
 
 READING = (
-    "How to read this. Each column is a condition run on the same simulated mice; each "
-    "row a finding of Francioni et al. 2026, tested with the statistic declared for it "
-    "(Statistics, below: value, 95 % interval, declared minimum). 'yes': "
+    "Each column is a condition run on the same simulated mice; each row a finding of "
+    "Francioni et al. 2026, tested with the statistic declared for it (Statistics and "
+    "Declared statistics, below). 'yes': "
     "the statistic reaches its declared minimum and Holm's p over the condition's tests is "
     "below 0.05; 'no': either fails; 'not testable': too few mice or days with a value. A "
     "finding that a control (no-credit, shuffled, energy cost only, none) also shows is "
@@ -91,32 +91,25 @@ def write_signatures(
         }
         for name, row in matrix.iterrows()
     ]
-    statistics = [
-        {
-            "condition": row.condition,
-            "finding": row.description,
-            "statistic": row.statistic,
-            "value": f"{row.value:.3g}",
-            "95 % interval": f"[{row.low:.3g}, {row.high:.3g}]",
-            "minimum": f"{row.minimum:.3g}",
-            "p (Holm)": f"{row.p_corrected:.2g}",
-            "reproduced": verdict_word(row.reproduced, row.p_corrected),
-            "detail": row.detail,
-            "with inhibition": ""
-            if row.finding == "inhibition-impairs"
-            else f"{row.value_with_inhibition:.3g} "
-            f"({'yes' if row.reproduced_with_inhibition else 'no'})",
-        }
+    statistics = shown_findings(table)
+    statistics.insert(0, "condition", table.condition.to_numpy())
+    statistics["with inhibition"] = [
+        ""
+        if row.finding == "inhibition-impairs"
+        else f"{number(row.value_with_inhibition)} ({yes_no(row.reproduced_with_inhibition)})"
         for row in table.itertuples(index=False)
     ]
-    links = [f"- [{label}]({link})" for label, link in (reports or {}).items()]
+    declared = table.drop_duplicates("finding")[["description", "statistic"]]
+    links = "".join(f"- [{label}]({link})\n" for label, link in (reports or {}).items())
     text = markdown_document(
         "Which rule reproduces which finding (Francioni et al. 2026)",
-        f"{description}\n\n{READING}",
-        [("", reproduced), ("Statistics", statistics)],
+        f"{description}\n\n> **How to read this.** {READING}",
+        [("", reproduced)],
     )
-    if links:
-        text += "\n## Each condition's report\n\n" + "\n".join(links) + "\n"
+    text += f"\n## Each condition's report\n\n{links}\n" if links else ""
+    text += f"## Statistics\n\n{frame_markdown(statistics)}\n\n"
+    text += "## Declared statistics\n\n"
+    text += frame_markdown(declared.rename(columns={"description": "finding"})) + "\n"
     path = directory / "signatures.md"
     path.write_text(text)
     write_markdown_page(path)

@@ -31,6 +31,7 @@ from creditlab.report import (
     how_to_read,
     html_page,
     html_table,
+    markdown_html,
     write_markdown_page,
 )
 
@@ -160,10 +161,11 @@ def write_report(directory: Path, title: str, summary: pd.DataFrame, stats: dict
         )
         + html_table(stats["fractions"], "{:.2f}")
         + "<h2>Synaptic area per type (% of all)</h2>"
-        + html_table(stats["areas"], "{:.2f}", index=True)
+        + "<p>Rows: presynaptic type; columns: postsynaptic type.</p>"
+        + html_table(stats["areas"].rename_axis(columns=None).reset_index(), "{:.2f}")
         + f"<h2>Pair similarity</h2><p>{pairs.pairs} same-axon same-dendrite pairs: pooled "
         f"s.d. of ln area {pairs.within_sd:.3f} vs {pairs.shuffled_sd:.3f} with areas "
-        f"shuffled within each MSN (p = {pairs.p:.3g}).</p><p>{ASSUMED}</p>",
+        f"shuffled within each MSN (p = {pairs.p:.3g}).</p>{markdown_html(ASSUMED)}",
         header=header_html(directory),
     )
     (directory / "report.html").write_text(page)

@@ -126,7 +126,7 @@ def plot_grid(grids: dict[str, pd.DataFrame], path: Path) -> None:
     from creditlab.report import figure, save_figure
 
     names = list(grids)
-    drawn = figure(min(7.0, 2.0 * len(names) + 1.0), 4.6)
+    drawn = figure(min(7.0, 2.0 * len(names) + 2.0), 4.6)
     axes = drawn.subplots(2, len(names), squeeze=False, sharex=True, sharey=True)
     for row, (statistic, label) in enumerate(
         [("error_removed", "error removed"), ("learning_speed", "learning speed")]
@@ -147,5 +147,6 @@ def plot_grid(grids: dict[str, pd.DataFrame], path: Path) -> None:
                 axis.set_xlabel("HVC synapses on spines (fraction)", fontsize=7)
             if column == 0:
                 axis.set_ylabel("LMAN synapses on spines (fraction)", fontsize=7)
-        drawn.colorbar(image, ax=axes[row, :], shrink=0.8, label=f"{label} (of juvenile error)")
+        bar = drawn.colorbar(image, ax=axes[row, :], shrink=0.8)
+        bar.set_label(f"{label}\n(of juvenile error)", fontsize=8)
     save_figure(drawn, path)

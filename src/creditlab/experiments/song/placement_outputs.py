@@ -22,7 +22,7 @@ from creditlab.experiments.song.placement import PlacementConfig, run_placement
 from creditlab.experiments.song.placement_grid import CONNECTOME_PLACEMENT, cell_config, prediction
 from creditlab.experiments.song.synapses import Anatomy
 from creditlab.experiments.song.wiring import WiredBird
-from creditlab.report import frame_markdown, header_html, html_page, html_table
+from creditlab.report import frame_markdown, write_markdown_page
 
 ANATOMY = Anatomy()  # the synapse sizes of the point-MSN model's table
 
@@ -69,12 +69,12 @@ def prediction_table(grids: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows.append(
             {
                 "physics": name,
-                "best_hvc_on_spines": best["hvc_spine_fraction"],
-                "best_lman_on_spines": best["lman_spine_fraction"],
-                "error_removed": round(best["error_removed"], 3),
-                "cells_tied": best["tied_cells"],
-                "tied_hvc_on_spines": "{:.1f}–{:.1f}".format(*best["tied_hvc_range"]),
-                "tied_lman_on_spines": "{:.1f}–{:.1f}".format(*best["tied_lman_range"]),
+                "best cell: HVC on spines (fraction)": best["hvc_spine_fraction"],
+                "best cell: LMAN on spines (fraction)": best["lman_spine_fraction"],
+                "best cell: error removed (of juvenile error)": round(best["error_removed"], 3),
+                "cells tied with it": best["tied_cells"],
+                "tied: HVC on spines": "{:.1f}–{:.1f}".format(*best["tied_hvc_range"]),
+                "tied: LMAN on spines": "{:.1f}–{:.1f}".format(*best["tied_lman_range"]),
             }
         )
     return pd.DataFrame(rows)
@@ -102,7 +102,7 @@ def write_placement_report(
             "",
             header,
             "",
-            how,
+            "![placement grid](placement_grid.png)",
             "",
             "## The prediction per physics set",
             "",
@@ -119,15 +119,12 @@ def write_placement_report(
         ]
     )
     (directory / "placement.md").write_text(text)
-    page = html_page(
-        "Synapse placement in Area X: the spiny-MSN model's prediction",
-        f"<p>{header}</p><img src=placement_grid.png style='max-width:100%'><p>{how}</p>"
-        "<h2>The prediction per physics set</h2>" + html_table(predictions)
-        + "<h2>The connectome's placement (published)</h2>" + html_table(CONNECTOME_PLACEMENT)
-        + f"<h2>Pair-size similarity</h2><p>{pairs_line}</p>",
-        header=header_html(directory),
-    )  # fmt: skip
-    (directory / "report.html").write_text(page)
+    write_markdown_page(
+        directory / "placement.md",
+        how={"placement_grid.png": how},
+        to=directory / "report.html",
+        title="Synapse placement in Area X: the spiny-MSN model's prediction",
+    )
     return text
 
 
