@@ -47,7 +47,9 @@ def test_the_demo_s_pages_link_back_to_their_index(tmp_path) -> None:
     assert "index.html" in links((out / "report.html").read_text())
     index = (out / "index.html").read_text()
     assert {"report.html", "bptt/metrics.parquet", "eprop/learning_curve.png"} <= links(index)
-    assert "How to read this." in (out / "report.html").read_text()
+    page = whole_page(out / "report.html")
+    assert "How to read this." in page and "<th>seed</th><td>0</td>" in page
+    assert "rules bptt, eprop, iterations 2, batch 4" in page and "<th>wall time</th>" in page
 
 
 def test_truth_values_read_yes_or_no_everywhere() -> None:

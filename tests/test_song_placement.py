@@ -130,6 +130,7 @@ def test_the_placement_command_writes_its_report_resumes_and_refuses_bad_input(t
     assert "not found" in text and "Kornfeld et al. 2020" in text
     page = whole_page(out / "report.html")  # the page of placement.md, its figure explained
     assert "<td>Kornfeld et al. 2020" in page and "star marks the" in page
+    assert "<th>seed</th>" in page and "birds 2, renditions 3" in page
     synapses = pd.read_parquet(out / "synapses.parquet")
     assert set(synapses.compartment) <= {"spine_head", "shaft"}
     assert (synapses.area_um2 > 0).all()

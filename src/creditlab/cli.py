@@ -389,11 +389,14 @@ def demo(
     from creditlab.report import write_comparison_report
 
     try:
-        RunDirectory(out)
+        directory = RunDirectory(out)
     except OutputExists as error:
         _fail(str(error))
+    rules = ["bptt", "eprop"]
+    sizes = {"iterations": iterations, "batch": batch, "seed": seed}
+    directory.write_config({"task": "evidence-accumulation", "rules": rules, **sizes})  # header
     runs = {}
-    for rule in ("bptt", "eprop"):
+    for rule in rules:
         config = _config(
             task="evidence-accumulation", rule=rule, iterations=iterations, seed=seed, batch=batch
         )
@@ -403,6 +406,7 @@ def demo(
         label = rule if len(metrics) == iterations else f"{rule} (diverged)"
         if metrics:
             runs[label] = metrics
+    directory.mark("complete", iterations)
     summary = write_comparison_report(
         out,
         runs,

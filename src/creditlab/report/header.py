@@ -48,6 +48,10 @@ def run_facts(folder: Path) -> list[tuple[str, str]]:
     conditions = config.get("conditions") if isinstance(config, dict) else None
     if isinstance(conditions, list) and conditions and isinstance(conditions[0], dict):
         config = conditions[0]  # a run of several conditions: sizes and seed are shared
+    elif "seed" not in config:  # sets of configs by name (song-placement's physics sets)
+        sets = [v for group in config.values() if isinstance(group, dict)
+                for v in group.values() if isinstance(v, dict) and "seed" in v]  # fmt: skip
+        config = {**sets[0], **config} if sets else config
     facts: list[tuple[str, str]] = []
     if "command" in record:
         facts.append(("command", record["command"]))
