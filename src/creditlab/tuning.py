@@ -235,18 +235,14 @@ def write_tuning(directory: Path, table: pd.DataFrame, chosen: pd.DataFrame, cri
     """``tuning.parquet`` (every candidate), ``tuned.csv`` (the chosen values),
     ``tuning.png``, ``tuning.md`` and ``tuning.html``; returns the chosen values as a
     Markdown table. ``criterion``: what the score is (the figure's y label)."""
-    from creditlab.report import markdown_table, write_markdown_page
+    from creditlab.report import frame_markdown, write_markdown_page
     from creditlab.tuning_table import write_tuned
 
     directory = Path(directory)
     table.to_parquet(directory / "tuning.parquet", index=False)
     write_tuned(chosen, directory / "tuned.csv")
     plot_tuning(table, directory / "tuning.png", criterion)
-    rows = [
-        {k: f"{v:.3g}" if isinstance(v, float) else str(v) for k, v in row.items()}
-        for row in chosen.to_dict("records")
-    ]
-    chosen_table = markdown_table(rows)
+    chosen_table = frame_markdown(chosen)
     budget = DECLARED_BUDGET
     text = (
         "# Tuning on calibration animals\n\n"
