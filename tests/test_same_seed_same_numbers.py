@@ -70,9 +70,17 @@ def test_a_compare_trial_gives_trains_loss_curve_bitwise() -> None:
     assert record["seeds"][1]["loss_curve"] == losses(train(config).metrics)
 
 
-@pytest.mark.parametrize(("precision", "rtol"), [("float64", 1e-12), ("float32", 1e-6)])
-def test_the_vmapped_layout_equals_them_to_rounding(precision, rtol) -> None:
-    config = config_of("sine-waves", "eprop", {}, precision)
+@pytest.mark.parametrize(
+    ("task", "rule", "precision", "rtol"),
+    [
+        ("sine-waves", "eprop", "float64", 1e-12),
+        ("sine-waves", "eprop", "float32", 1e-6),
+        # Liu's configuration: the spectral initialisation's host callback, DEEP R
+        ("delayed-match-liu", "mdgl", "float64", 1e-12),
+    ],
+)
+def test_the_vmapped_layout_equals_them_to_rounding(task, rule, precision, rtol) -> None:
+    config = config_of(task, rule, {}, precision)
     looped = train_seeds(config, [0, 1, 2])
     vmapped = train_seeds(config, [0, 1, 2], batching=Vmapped())
     for a, b in zip(looped.metrics, vmapped.metrics, strict=True):

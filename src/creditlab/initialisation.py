@@ -35,13 +35,14 @@ INITIALISATIONS = ("scaled-gaussian", "balanced-spectral")
 
 
 def spectral_radius(matrix: Array) -> Array:
-    """max |λ| of a square matrix (on the host: XLA has no general eigensolver on GPUs)."""
+    """max |λ| of a square matrix (on the host: XLA has no general eigensolver on GPUs;
+    under ``vmap``, as seeds side by side are, one matrix after another)."""
 
     def host(m: np.ndarray) -> np.ndarray:
         return np.max(np.abs(np.linalg.eigvals(m))).astype(m.dtype)
 
     shape = jax.ShapeDtypeStruct((), matrix.dtype)
-    return jax.pure_callback(host, shape, matrix)
+    return jax.pure_callback(host, shape, matrix, vmap_method="sequential")
 
 
 def balanced_signed_matrix(key: Array, signs: Array, columns: int, dtype: Any) -> Array:
