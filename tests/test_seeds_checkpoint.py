@@ -2,6 +2,8 @@
 checkpoint to the numbers an uninterrupted one gives (a ``creditlab compare`` trial loses
 minutes, not the trial); a checkpoint of another run is refused."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -52,10 +54,13 @@ def test_a_killed_run_goes_on_from_its_checkpoint_to_the_same_numbers(tmp_path, 
     with pytest.raises(Killed):  # killed during iteration 3: the file holds 3 updates
         train_seeds(chosen, SEEDS, batching=batching, checkpoint=saving,
                     on_iteration=killed_after(3))  # fmt: skip
+    first_sitting_s = float(np.load(tmp_path / "seeds.npz")["elapsed_s"])
     resumed_from = []
     resumed = train_seeds(chosen, SEEDS, batching=batching, checkpoint=saving,
                           on_iteration=lambda i, rows: resumed_from.append(i))  # fmt: skip
     assert resumed_from == [3, 4, 5]  # iterations 0–2 came from the file
+    assert (resumed.earlier_sittings_s, whole.earlier_sittings_s) == (first_sitting_s, 0.0)
+    assert first_sitting_s > 0.0
     drop = ("wall_time_s",)
     for got, expected in zip(resumed.metrics, whole.metrics, strict=True):
         strip = [{k: v for k, v in row.items() if k not in drop} for row in got]
@@ -89,7 +94,12 @@ def test_a_compare_trial_resumes_from_its_checkpoint_and_removes_it_when_done(tm
         train_seeds(trial_config(trial), [0, 1], checkpoint=Checkpointing(path, every_s=0.0),
                     on_iteration=killed_after(4))  # fmt: skip
     assert path.exists()
+    first_sitting_s = float(np.load(path)["elapsed_s"])
+    start = time.perf_counter()
     record = run_trial(trial.model_dump(), str(path))
+    # its training time counts the first sitting's, which this call did not spend
+    assert record["train_wall_time_s"] > first_sitting_s
+    assert record["train_wall_time_s"] - first_sitting_s <= time.perf_counter() - start
     for got, expected in zip(record["seeds"], whole["seeds"], strict=True):
         assert got["loss_curve"] == expected["loss_curve"]
         assert got["final_loss"] == expected["final_loss"]

@@ -61,7 +61,9 @@ from creditlab.train import TrainingParts, TrainState, training_parts
 
 class SeedsResult(NamedTuple):
     """``metrics[i]``: the rows of seed ``seeds[i]`` (as in ``metrics.parquet``).
-    ``networks``, ``initial_states`` and ``states`` are stacked along a leading seed axis."""
+    ``networks``, ``initial_states`` and ``states`` are stacked along a leading seed axis.
+    ``earlier_sittings_s``: the training time (s) a resumed run's checkpoint held, spent
+    before this call; 0 for a run from the start."""
 
     seeds: list[int]
     metrics: list[list[dict[str, float]]]
@@ -69,6 +71,7 @@ class SeedsResult(NamedTuple):
     networks: Network
     initial_states: TrainState
     states: TrainState
+    earlier_sittings_s: float = 0.0
 
 
 class SeedRuns(Protocol):
@@ -187,7 +190,8 @@ def train_seeds(
             write_arrays(Path(checkpoint.path), arrays)
             saved = time.perf_counter()
     diverged = [seed for seed, ok in zip(seeds, alive, strict=True) if not ok]
-    return SeedsResult(seeds, metrics, diverged, runs.networks, runs.initial_states, runs.states())
+    return SeedsResult(seeds, metrics, diverged, runs.networks, runs.initial_states,
+                       runs.states(), earlier_s)  # fmt: skip
 
 
 def _restore(path: Path, config: TrainConfig, seeds: list[int], runs: SeedRuns) -> Any:

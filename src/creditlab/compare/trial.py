@@ -7,7 +7,8 @@ last 10 % of iterations; ``final_measured_on`` says which), the iterations neede
 loss (averaged over a 10-iteration window) below ``threshold`` × its initial value, and
 the cosine between the rule's expected update and BPTT's exact gradient
 (:func:`creditlab.analysis.gradient_alignment`, ``alignment_draws`` noise draws on one
-batch) at the initial and at the final weights. Also the trial's wall time and the peak
+batch) at the initial and at the final weights. Also the trial's training time (over all
+its sittings, where it went on from a checkpoint), its wall time and the peak
 resident memory of the process that ran it (Ray reuses workers, so this is an upper
 bound for the trial). An exception propagates: the runner records it as a failed trial.
 Given a checkpoint path, the seeds are saved there every five minutes and a trial that
@@ -116,7 +117,7 @@ def run_trial(spec_fields: dict, checkpoint: str | None = None) -> dict:
     seeds = list(spec.seeds)
     saving = None if checkpoint is None else Checkpointing(Path(checkpoint))
     result = train_seeds(config, seeds, batching=BATCHINGS[spec.batching], checkpoint=saving)
-    train_s = time.perf_counter() - start
+    train_s = result.earlier_sittings_s + time.perf_counter() - start
     cosines = alignment_with_bptt(config, spec.alignment_draws)
     cos_start = cosines(result.networks, result.initial_states, seeds)
     cos_end = cosines(result.networks, result.states, seeds)
