@@ -10,9 +10,10 @@ time, for MDGL and e-prop, the same seeds as the all-Liu run.
     python benchmarks/liu_ablation.py table DIR
         the change of the final loss (mean of the last 10 held-out evaluations) against
         the all-Liu run, paired by seed: mean with its 95 % t interval, as Markdown; also
-        written to DIR/ablation.json. Row 11 (the measurement) needs no run of its own:
-        it is the all-Liu run's loss on its training batches over the last 10 % of
-        iterations against its held-out loss.
+        written to DIR/ablation.json and drawn in DIR/ablation.png (one row per
+        difference, one marker per rule, the interval as a bar). Row 11 (the
+        measurement) needs no run of its own: it is the all-Liu run's loss on its
+        training batches over the last 10 % of iterations against its held-out loss.
 
 The numbers refer to the table "Differences from Liu's released code" in RESULTS §9.
 """
@@ -43,6 +44,8 @@ ROWS: dict[str, tuple[int, dict]] = {
     "adam-epsilon": (18, {"optimizer": "adam"}),
 }
 ONLY_FOR = {"cell-types": {"mdgl"}}  # MDGL's type averaging; e-prop has none
+RULE_NAMES = {"mdgl": "MDGL", "eprop": "e-prop"}
+RULE_COLOURS = {"mdgl": "tab:orange", "eprop": "tab:green"}  # as in the reproduction's figure
 TASK = "evidence-accumulation-liu"
 
 
@@ -141,6 +144,46 @@ def table(out: Path) -> None:
                 f"{change.mean:+.3f} [{change.low:+.3f}, {change.high:+.3f}] | {change.p:.2g} |"
             )
     (out / "ablation.json").write_text(json.dumps(result, indent=1))
+    draw(result, out / "ablation.png")
+    print(f"\n![ablation]({out / 'ablation.png'})\n\n{HOW_TO_READ}")
+
+
+HOW_TO_READ = (
+    "Each row sets one difference from Liu's released code back to creditlab's old value "
+    "(row numbers of RESULTS §9's table) and trains the same seeds again. The marker is "
+    "the change of the final held-out loss against the run with all of Liu's values, "
+    "paired by seed (mean over seeds); the bar its 95 % t interval. Right of 0: Liu's "
+    "value helped that rule; left: it hurt. Row 11 compares measurements of one run, "
+    "not two runs."
+)
+
+
+def draw(result: dict[str, list], path: Path) -> None:
+    """The changes of :func:`table` as a forest plot: rows top to bottom in the table's
+    order, one marker and interval per rule."""
+    from creditlab.report.figures import figure, save_figure
+
+    labels = sorted(
+        {(entry["row"], entry["name"]) for entries in result.values() for entry in entries}
+    )
+    position = {label: i for i, label in enumerate(labels)}
+    fig = figure(6.0, 1.2 + 0.32 * len(labels))
+    axis = fig.subplots()
+    offsets = {rule: 0.15 * (i - (len(result) - 1) / 2) for i, rule in enumerate(result)}
+    for rule, entries in result.items():
+        rows = [position[(e["row"], e["name"])] + offsets[rule] for e in entries]
+        change = [e["change"] for e in entries]
+        means = [c["mean"] for c in change]
+        bars = [[c["mean"] - c["low"] for c in change], [c["high"] - c["mean"] for c in change]]
+        axis.errorbar(means, rows, xerr=bars, fmt="o", ms=4, capsize=2, label=RULE_NAMES[rule],
+                      color=RULE_COLOURS[rule])  # fmt: skip
+    axis.axvline(0.0, color="grey", lw=0.8, ls=":")
+    axis.set_yticks(range(len(labels)), [f"{number}. {name}" for number, name in labels])
+    axis.invert_yaxis()
+    axis.set(xlabel="change of final loss against all of Liu's values",
+             ylabel="difference set back")  # fmt: skip
+    fig.legend(loc="outside upper center", ncol=len(result), frameon=False, fontsize=8)
+    save_figure(fig, path)
 
 
 def main() -> None:
