@@ -44,8 +44,6 @@ ROWS: dict[str, tuple[int, dict]] = {
     "adam-epsilon": (18, {"optimizer": "adam"}),
 }
 ONLY_FOR = {"cell-types": {"mdgl"}}  # MDGL's type averaging; e-prop has none
-RULE_NAMES = {"mdgl": "MDGL", "eprop": "e-prop"}
-RULE_COLOURS = {"mdgl": "tab:orange", "eprop": "tab:green"}  # as in the reproduction's figure
 TASK = "evidence-accumulation-liu"
 
 
@@ -161,6 +159,8 @@ HOW_TO_READ = (
 def draw(result: dict[str, list], path: Path) -> None:
     """The changes of :func:`table` as a forest plot: rows top to bottom in the table's
     order, one marker and interval per rule."""
+    from liu_reproduction import COLOURS, NAMES  # the reproduction's figure's colours
+
     from creditlab.report.figures import figure, save_figure
 
     labels = sorted(
@@ -175,8 +175,8 @@ def draw(result: dict[str, list], path: Path) -> None:
         change = [e["change"] for e in entries]
         means = [c["mean"] for c in change]
         bars = [[c["mean"] - c["low"] for c in change], [c["high"] - c["mean"] for c in change]]
-        axis.errorbar(means, rows, xerr=bars, fmt="o", ms=4, capsize=2, label=RULE_NAMES[rule],
-                      color=RULE_COLOURS[rule])  # fmt: skip
+        axis.errorbar(means, rows, xerr=bars, fmt="o", ms=4, capsize=2, label=NAMES[rule],
+                      color=COLOURS[rule])  # fmt: skip
     axis.axvline(0.0, color="grey", lw=0.8, ls=":")
     axis.set_yticks(range(len(labels)), [f"{number}. {name}" for number, name in labels])
     axis.invert_yaxis()

@@ -28,19 +28,47 @@ from creditlab.report.figures import figure, plot_band, save_figure, smooth
 
 HERE = Path(__file__).resolve().parent
 
-# Liu et al. 2021's saved runs (github.com/Helena-Yuhan-Liu/MDGL-main, bin/results), five
-# per rule: mean and SD over runs of the mean of the last 10 validation points
-# (recomputed for RESULTS §9, issue 23 §1).
-LIU = {
-    "bptt": {"loss": (0.083, 0.013), "accuracy": (0.979, 0.005)},
-    "mdgl": {"loss": (0.243, 0.025), "accuracy": (0.902, 0.016)},
-    "eprop": {"loss": (0.489, 0.111), "accuracy": (0.753, 0.106)},
-}
-LIU_RUNS = 5
+RULES = ("bptt", "mdgl", "eprop")
 CLOSURE_GOAL = 0.4
 NAMES = {"bptt": "BPTT", "mdgl": "MDGL", "eprop": "e-prop"}
 COLOURS = {"bptt": "tab:blue", "mdgl": "tab:orange", "eprop": "tab:green"}
 EVERY = 10  # Liu's validation interval, in iterations
+GRID = np.arange(0, 2001, EVERY)
+MEASURES = ("loss", "accuracy")
+
+
+def liu_runs(path: Path = HERE / "liu_saved_curves.csv") -> dict[str, list[dict]]:
+    """Liu et al. 2021's saved runs (github.com/Helena-Yuhan-Liu/MDGL-main, bin/results;
+    extracted by ``liu_saved_curves.py``), five per method, each as its ``iteration``,
+    ``loss`` and ``accuracy`` arrays at its validation points."""
+    import csv
+
+    points: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
+    with path.open() as handle:
+        for row in csv.DictReader(handle):
+            points.setdefault((row["method"], row["run"]), []).append(
+                (float(row["iteration"]), float(row["loss"]), float(row["accuracy"]))
+            )
+    runs: dict[str, list[dict]] = {}
+    for (method, _), values in sorted(points.items()):
+        iteration, loss, accuracy = np.array(values).T
+        runs.setdefault(method, []).append(
+            {"iteration": iteration, "loss": loss, "accuracy": accuracy}
+        )
+    return runs
+
+
+def liu_finals(runs: dict[str, list[dict]]) -> dict[str, dict]:
+    """Per method and measure: (mean, SD, number of runs) over runs of each run's mean
+    of its last 10 validation points, as Liu et al. report them."""
+    finals = {}
+    for method, saved in runs.items():
+        finals[method] = {}
+        for measure in MEASURES:
+            values = np.array([run[measure][-10:].mean() for run in saved])
+            finals[method][measure] = (float(values.mean()), float(values.std(ddof=1)),
+                                       len(values))  # fmt: skip
+    return finals
 
 
 def read_trials(folder: Path) -> dict[str, dict]:
@@ -52,14 +80,15 @@ def read_trials(folder: Path) -> dict[str, dict]:
     return records
 
 
-def rule_row(rule: str, record: dict) -> dict:
+def rule_row(rule: str, record: dict, liu: dict[str, tuple[float, float, int]]) -> dict:
+    """``rule``'s final loss and accuracy against Liu's (``liu_finals``'s entry)."""
     seeds = record["seeds"]
     row = {"rule": rule, "seeds": [s["seed"] for s in seeds]}
-    for measure in ("loss", "accuracy"):
+    for measure in MEASURES:
         values = np.array([s[f"final_{measure}"] for s in seeds], float)
         mean, sd = float(values.mean()), float(values.std(ddof=1))
-        liu_mean, liu_sd = LIU[rule][measure]
-        allowed = 2 * math.sqrt(sd**2 / len(values) + liu_sd**2 / LIU_RUNS)
+        liu_mean, liu_sd, liu_n = liu[measure]
+        allowed = 2 * math.sqrt(sd**2 / len(values) + liu_sd**2 / liu_n)
         row[measure] = {
             "each_seed": values.tolist(),
             "mean": mean,
@@ -75,25 +104,16 @@ def rule_row(rule: str, record: dict) -> dict:
     return row
 
 
-def liu_curves(path: Path = HERE / "liu_saved_curves.csv") -> dict[str, dict]:
-    """Liu's saved validation curves per method on the grid 0, 10, …, 2000: each run's
-    loss and accuracy (the one BPTT run saved every 20 iterations interpolated), as
-    ``{method: {"loss": [runs, points], "accuracy": [...]}}``."""
-    import csv
-
-    grid = np.arange(0, 2001, EVERY)
-    runs: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
-    with path.open() as handle:
-        for row in csv.DictReader(handle):
-            points = runs.setdefault((row["method"], row["run"]), [])
-            points.append((float(row["iteration"]), float(row["loss"]), float(row["accuracy"])))
-    curves: dict[str, dict] = {}
-    for (method, _), points in sorted(runs.items()):
-        iteration, loss, accuracy = np.array(points).T
-        curve = curves.setdefault(method, {"loss": [], "accuracy": []})
-        curve["loss"].append(np.interp(grid, iteration, loss))
-        curve["accuracy"].append(np.interp(grid, iteration, accuracy))
-    return {m: {k: np.array(v) for k, v in c.items()} for m, c in curves.items()}
+def liu_curves(runs: dict[str, list[dict]]) -> dict[str, dict]:
+    """Liu's runs on the grid 0, 10, …, 2000 (the one BPTT run saved every 20 iterations
+    interpolated), as ``{method: {"loss": [runs, points], "accuracy": [...]}}``."""
+    curves = {}
+    for method, saved in runs.items():
+        curves[method] = {
+            measure: np.array([np.interp(GRID, run["iteration"], run[measure]) for run in saved])
+            for measure in MEASURES
+        }
+    return curves
 
 
 def our_curves(record: dict) -> dict[str, np.ndarray]:
@@ -101,30 +121,29 @@ def our_curves(record: dict) -> dict[str, np.ndarray]:
     iterations (each batch is 64 fresh trials scored before its update, as Liu's
     validation batches are), ``[seeds, blocks]``."""
     out = {}
-    for measure in ("loss", "accuracy"):
+    for measure in MEASURES:
         curves = np.array([s[f"{measure}_curve"] for s in record["seeds"]], float)
         blocks = curves.shape[1] // EVERY
         out[measure] = curves[:, : blocks * EVERY].reshape(len(curves), blocks, EVERY).mean(-1)
     return out
 
 
-def draw_curves(records: dict[str, dict], path: Path) -> None:
+def draw_curves(records: dict[str, dict], runs: dict[str, list[dict]], path: Path) -> None:
     """Loss and accuracy against iteration, ours (solid) and Liu's saved runs (dashed,
     each run's running mean over 5 validation points, as Liu's own figure), mean ± SD
     over seeds or runs."""
-    liu = liu_curves()
+    liu = liu_curves(runs)
     fig = figure(7.0, 3.4)
     axes = fig.subplots(1, 2)
-    grid = np.arange(0, 2001, EVERY)
-    for rule in LIU:
-        for axis, measure in zip(axes, ("loss", "accuracy"), strict=True):
+    for rule in RULES:
+        for axis, measure in zip(axes, MEASURES, strict=True):
             if rule in records:
                 ours = our_curves(records[rule])[measure]
                 x = np.arange(ours.shape[1]) * EVERY + EVERY / 2
                 plot_band(axis, x, ours.mean(0), ours.std(0, ddof=1), COLOURS[rule],
                           label=f"{NAMES[rule]}, here")  # fmt: skip
             theirs = np.array([smooth(run, 5) for run in liu[rule][measure]])
-            plot_band(axis, grid, theirs.mean(0), theirs.std(0, ddof=1), COLOURS[rule],
+            plot_band(axis, GRID, theirs.mean(0), theirs.std(0, ddof=1), COLOURS[rule],
                       label=f"{NAMES[rule]}, Liu et al.", style="--")  # fmt: skip
     axes[0].set(xlabel="iteration", ylabel="recall loss (cross-entropy)", ylim=(0, 0.75))
     axes[1].set(xlabel="iteration", ylabel="recall accuracy", ylim=(0.4, 1.0))
@@ -150,15 +169,16 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     folder = parser.parse_args().folder
     records = read_trials(folder)
-    missing = [rule for rule in LIU if rule not in records]
+    missing = [rule for rule in RULES if rule not in records]
     if missing:
         raise SystemExit(f"{folder} has no finished trial of {', '.join(missing)} yet")
-    rows = {rule: rule_row(rule, records[rule]) for rule in LIU}
-    loss = {rule: rows[rule]["loss"]["each_seed"] for rule in LIU}
+    runs = liu_runs()
+    liu = liu_finals(runs)
+    rows = {rule: rule_row(rule, records[rule], liu[rule]) for rule in RULES}
+    loss = {rule: rows[rule]["loss"]["each_seed"] for rule in RULES}
     closure = gap_closure_with_interval(loss["eprop"], loss["mdgl"], loss["bptt"])
-    liu_closure = (LIU["eprop"]["loss"][0] - LIU["mdgl"]["loss"][0]) / (
-        LIU["eprop"]["loss"][0] - LIU["bptt"]["loss"][0]
-    )
+    liu_loss = {rule: liu[rule]["loss"][0] for rule in RULES}
+    liu_closure = (liu_loss["eprop"] - liu_loss["mdgl"]) / (liu_loss["eprop"] - liu_loss["bptt"])
     result = {
         "rules": rows,
         "closure": {
@@ -171,7 +191,7 @@ def main() -> None:
         },
     }
     (folder / "reproduction.json").write_text(json.dumps(result, indent=1))
-    draw_curves(records, folder / "reproduction.png")
+    draw_curves(records, runs, folder / "reproduction.png")
 
     print("| rule | final loss (mean ± SD) | Liu | |difference| ≤ 2 s.e. | accuracy | Liu |")
     print("|---|---|---|---|---|---|")
@@ -182,7 +202,7 @@ def main() -> None:
             f"| {rule} | {lo['mean']:.3f} ± {lo['sd']:.3f} | {lo['liu_mean']:.3f} ± "
             f"{lo['liu_sd']:.3f} | {verdict} ({abs(lo['difference']):.3f} vs "
             f"{lo['two_standard_errors']:.3f}) | {acc['mean']:.3f} ± {acc['sd']:.3f} | "
-            f"{acc['liu_mean']:.3f} |"
+            f"{acc['liu_mean']:.3f} ± {acc['liu_sd']:.3f} |"
         )
     print()
     for rule, row in rows.items():

@@ -98,17 +98,12 @@ def main() -> None:
                 run["iteration"], run["loss"], run["accuracy"], strict=True
             ):
                 writer.writerow([run["method"], run["run"], i, f"{loss:.7g}", f"{accuracy:.7g}"])
-    for method in METHODS.values():
-        finals = [
-            (np.mean(r["loss"][-10:]), np.mean(r["accuracy"][-10:]))
-            for r in runs
-            if r["method"] == method
-        ]
-        loss, accuracy = np.array(finals).T
-        print(
-            f"{method}: {len(finals)} runs, final loss {loss.mean():.3f} ± {loss.std(ddof=1):.3f}, "
-            f"accuracy {accuracy.mean():.3f} ± {accuracy.std(ddof=1):.3f}"
-        )
+    from liu_reproduction import liu_finals, liu_runs  # the CSV read back, as it is used
+
+    for method, finals in liu_finals(liu_runs(args.out)).items():
+        (loss, loss_sd, runs_read), (accuracy, accuracy_sd, _) = finals.values()
+        print(f"{method}: {runs_read} runs, final loss {loss:.3f} ± {loss_sd:.3f}, "
+              f"accuracy {accuracy:.3f} ± {accuracy_sd:.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
