@@ -11,6 +11,8 @@
 - Means with 95 % intervals, equivalence (TOST), Holm's correction and Spearman's ρ with
   its interval, for the declared findings; the share of a gap between two groups that a
   third closes, with a bootstrap interval.
+- The power of a paired t-test and the number of subjects (seeds) it needs, to fix a
+  run's number of seeds before the run.
 """
 
 from __future__ import annotations
@@ -138,6 +140,38 @@ def mean_with_interval(values, null: float = 0.0) -> Estimate:
     half = float(stats.t.ppf(0.975, len(values) - 1)) * sem
     p = float(stats.ttest_1samp(values, null).pvalue)
     return Estimate(mean, mean - half, mean + half, p)
+
+
+def paired_t_power(effect_size: float, n: int, alpha: float = 0.05) -> float:
+    """The power of a two-sided paired (one-sample) t-test at level ``alpha`` with ``n``
+    pairs, for a true standardised mean difference d_z = mean / SD of the differences
+    (Cohen 1988): P(|T| > t_{1−α/2, n−1}) for T non-central t with n − 1 degrees of
+    freedom and non-centrality d_z √n."""
+    from scipy import stats
+
+    if n < 2:
+        raise ValueError(f"a paired t-test needs at least 2 pairs, got {n}")
+    critical = float(stats.t.ppf(1 - alpha / 2, n - 1))
+    shift = abs(effect_size) * np.sqrt(n)
+    return float(stats.nct.sf(critical, n - 1, shift) + stats.nct.cdf(-critical, n - 1, shift))
+
+
+def pairs_for_power(effect_size: float, power: float = 0.8, alpha: float = 0.05) -> int:
+    """The fewest pairs n at which :func:`paired_t_power` reaches ``power`` for the
+    standardised effect ``effect_size`` (d_z); found by doubling, then bisection."""
+    if effect_size == 0:
+        raise ValueError("no number of pairs gives power against an effect of 0")
+    high = 2
+    while paired_t_power(effect_size, high, alpha) < power:
+        high *= 2
+    low = max(2, high // 2)
+    while low < high:
+        middle = (low + high) // 2
+        if paired_t_power(effect_size, middle, alpha) >= power:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def median_with_interval(values, resamples: int = 2000, seed: int = 0) -> Estimate:
