@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax import Array
 from pydantic import ValidationError
 
 from creditlab.config import make_config
@@ -172,3 +173,44 @@ def test_bad_options_are_refused_naming_them() -> None:
         make_config(task="evidence-accumulation-liu", rule="node-perturbation")
     with pytest.raises(ValidationError, match="needs Dale"):
         make_config(task="evidence-accumulation", rule="bptt", network={"signed_readout": True})
+
+
+def initial_weights(**overrides) -> tuple[Array, Params, Params]:
+    """The neurons' signs and the initial weights of ``evidence-accumulation-liu`` (seed
+    0), and the weights after one training step with DEEP R."""
+    from creditlab.train import training_parts
+
+    config = make_config(task="evidence-accumulation-liu", rule="eprop", iterations=1, batch=4,
+                         **overrides)  # fmt: skip
+    parts = training_parts(config)
+    network, state, keys = parts.initial(0)
+    after, _ = parts.step(network, state, keys[0])
+    return network.sign, state.params, after.params
+
+
+def test_the_sign_rows_of_the_ablation_change_the_signs_they_name() -> None:
+    """Rows 2 and 3 of RESULTS §9: without channel or neuron signs the input or readout
+    synapses each get a random sign, |N(0, 1)|/√n_pre (Liu's code without cell signs), and
+    DEEP R keeps each synapse's sign; with them, every synapse of a row has its row's."""
+    sign, liu, liu_after = initial_weights()
+    _, unsigned, unsigned_after = initial_weights(
+        network={"input_excitatory_fraction": None, "signed_readout": False}
+    )
+    np.testing.assert_array_equal(np.asarray(unsigned.w_rec), np.asarray(liu.w_rec))
+    # Liu's: one sign per input channel, the neuron's sign on its readout synapses
+    theirs_in, ours_in = np.asarray(liu.w_in), np.asarray(unsigned.w_in)
+    assert all(np.unique(np.sign(row[row != 0])).size <= 1 for row in theirs_in)
+    mixed = [np.unique(np.sign(row[row != 0])).size == 2 for row in ours_in]
+    assert sum(mixed) >= 0.8 * ours_in.shape[0]  # must fail for Liu's (0 rows)
+    readout_sign = np.sign(np.asarray(sign))[:, None]
+    theirs_out, ours_out = np.asarray(liu.w_out), np.asarray(unsigned.w_out)
+    assert (np.sign(theirs_out[theirs_out != 0]) == np.broadcast_to(
+        readout_sign, theirs_out.shape)[theirs_out != 0]).all()  # fmt: skip
+    against = np.sign(ours_out) != readout_sign
+    assert 0.2 < against[ours_out != 0].mean() < 0.8  # must fail for Liu's (0)
+    for name, ours in (("w_in", ours_in), ("w_out", ours_out)):
+        magnitude = np.abs(ours[ours != 0]).mean() * math.sqrt(ours.shape[0])
+        assert magnitude == pytest.approx(math.sqrt(2 / math.pi), rel=0.25), name  # E|N|
+        moved = np.asarray(getattr(unsigned_after, name))
+        assert (moved * np.sign(ours) >= 0).all(), name  # DEEP R kept each synapse's sign
+    assert not np.array_equal(np.asarray(unsigned_after.w_out), np.asarray(liu_after.w_out))

@@ -16,12 +16,17 @@ n × n matrix of magnitudes |N(0, 1)| with each row's sign,
 then its columns taken for the postsynaptic cells (the first ones, or drawn with
 replacement where there are more cells than rows, as for the input weights), times
 ``gain``, and masked. Recurrent weights: the neurons' Dale signs; readout: the first
-n_out columns of such a matrix over the neurons; input: the input channels' signs (all
-excitatory where the network gives none, and then no balancing, as in that code).
+n_out columns of such a matrix over the neurons; input: the input channels' signs.
+A matrix without such signs (input weights where the network gives the channels none,
+readout weights without ``signed_readout``) is drawn as that code draws it without cell
+signs (``neuron_sign=False``): |N(0, 1)|/√n_pre with each synapse's sign drawn at random
+(:func:`per_synapse_signed`), no balancing, no spectral scaling; DEEP R then keeps those
+signs, as there.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -66,6 +71,15 @@ def balanced_signed_matrix(key: Array, signs: Array, columns: int, dtype: Any) -
     return w[:, jax.random.choice(k_columns, n, (columns,), replace=True)]
 
 
+def per_synapse_signed(key: Array, n_pre: int, n_post: int, dtype: Any) -> Array:
+    """``[n_pre, n_post]`` weights |N(0, 1)|/√n_pre, each synapse's sign +1 or −1 with
+    probability 1/2 (Liu et al. 2021's code for a matrix without cell signs)."""
+    k_magnitude, k_sign = jax.random.split(key)
+    magnitude = jnp.abs(jax.random.normal(k_magnitude, (n_pre, n_post), dtype))
+    sign = jnp.where(jax.random.bernoulli(k_sign, 0.5, (n_pre, n_post)), 1.0, -1.0)
+    return magnitude * sign.astype(dtype) / math.sqrt(n_pre)
+
+
 def balanced_spectral_params(
     network: Network, *, key: Array, dtype: Any = jnp.float32, gain: float = 1.0
 ) -> Params:
@@ -74,10 +88,15 @@ def balanced_spectral_params(
     if network.sign is None:
         raise ValueError("initialisation 'balanced-spectral' needs Dale's law (cell types)")
     k_in, k_rec, k_out = jax.random.split(key, 3)
-    inputs = jnp.ones(network.n_in) if network.input_sign is None else network.input_sign
-    w_in = balanced_signed_matrix(k_in, inputs, network.n_rec, dtype)
+    if network.input_sign is None:
+        w_in = per_synapse_signed(k_in, network.n_in, network.n_rec, dtype)
+    else:
+        w_in = balanced_signed_matrix(k_in, network.input_sign, network.n_rec, dtype)
     w_rec = balanced_signed_matrix(k_rec, network.sign, network.n_rec, dtype)
-    w_out = balanced_signed_matrix(k_out, network.sign, network.n_out, dtype)
+    if network.signed_readout:
+        w_out = balanced_signed_matrix(k_out, network.sign, network.n_out, dtype)
+    else:
+        w_out = per_synapse_signed(k_out, network.n_rec, network.n_out, dtype)
     return signed_and_constrained(network, gain * w_in, gain * w_rec, gain * w_out)
 
 

@@ -22,7 +22,8 @@ class Trials(NamedTuple):
     """A batch of trials.
 
     Attributes:
-        inputs: ``[batch, T, n_in]`` input activity per step (spikes 0/1).
+        inputs: ``[batch, T, n_in]`` input activity per step: spikes (0/1), or spike counts
+            where a task draws Poisson counts, or rates for rate tasks.
         targets: ``[batch, T, n_out]`` target readout (regression) or one-hot class.
         mask: ``[batch, T]`` 1 where the loss counts (e.g. the recall period).
         condition: ``[batch]`` int, which of the task's trial types each trial is, or
