@@ -76,7 +76,8 @@ def run_one(rule: str, row: str, iterations: int, seeds: list[int], checkpoint: 
         "overrides": overrides,
         "iterations": iterations,
         "seeds": per_seed,
-        "wall_time_s": time.perf_counter() - start,
+        # this sitting's time and the earlier ones' a resumed run's checkpoint held
+        "wall_time_s": result.earlier_sittings_s + time.perf_counter() - start,
     }
 
 
