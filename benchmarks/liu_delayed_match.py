@@ -109,8 +109,8 @@ def draw(records: dict[str, dict], path: Path) -> None:
 
 
 HOW_TO_READ = (
-    "Delayed match on Liu's network. A dot is one seed's final loss (the mean of its last "
-    "10 held-out evaluations); a seed's three rules are joined by a grey line; beside "
+    "Delayed match on Liu's network. A dot is one seed's final loss (measured as the line "
+    "'Final loss measured on' says); a seed's three rules are joined by a grey line; beside "
     "each column the mean ± SD over seeds. Dotted: chance (ln 2 = 0.693)."
 )
 
