@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 # row number in RESULTS §9, name, the overrides that set it back to creditlab's old value
+# (rows 2 and 3: DEEP R keeps every synapse's initial sign, so "free sign" is a random
+# sign per synapse, as Liu's code draws a matrix without cell signs: RESULTS §9's note)
 ROWS: dict[str, tuple[int, dict]] = {
     "rewiring": (1, {"rewiring": "none"}),
     "input-signs": (2, {"network": {"input_excitatory_fraction": None}}),
