@@ -28,12 +28,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-from liu_reproduction import COLOURS, NAMES, read_trials
+from liu_reproduction import COLOURS, NAMES, RULES, read_trials
 
 from creditlab.analysis.statistics import mean_with_interval, paired_t_power, pairs_for_power
 from creditlab.report.figures import figure, save_figure
 
-RULES = ("bptt", "mdgl", "eprop")
 ALPHA = 0.05
 POWER = 0.8
 # (lower-loss candidate, other, tested?) as declared; BPTT – MDGL is not resolvable
