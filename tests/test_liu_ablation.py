@@ -3,6 +3,7 @@ and one that does not is not, the p is adjusted over the whole table, and rows r
 other seeds are refused."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,8 +11,6 @@ import pytest
 
 @pytest.fixture
 def script(monkeypatch):
-    from pathlib import Path
-
     monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
     import liu_ablation
 
