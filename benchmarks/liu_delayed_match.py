@@ -12,8 +12,8 @@ training batches', and the output says which), paired by seed, its mean with the
 interval and the two-sided paired t-test's p at α = 0.05; d_z = mean / SD of the
 differences. MDGL against e-prop and BPTT against e-prop are tested; BPTT against MDGL
 is reported as not resolvable at the declared number of seeds, whatever its means show
-(the plan said its 5-seed effect needs about 7 800 pairs for 80 % power; exactly, d_z
-0.0330 needs 7 203). Also the smallest |d_z| the run detects with 80 % power.
+(the plan said its 5-seed effect needs about 7 800 pairs for 80 % power; exactly, the
+unrounded d_z 0.033015 needs 7 203). Also the smallest |d_z| the run detects with 80 % power.
 
 Writes ``DIR/delayed_match.json`` and ``DIR/delayed_match.png`` (each seed's final loss
 per rule, a seed's rules joined by a line) and prints Markdown. ``--rename`` reads a
