@@ -171,9 +171,11 @@ def test_bad_options_are_refused_naming_them() -> None:
         make_config(task="evidence-accumulation-liu", rule="mdgl",
                     task_options={"cue_order": "sideways"})  # fmt: skip
     with pytest.raises(ValidationError, match="offline forms only"):
-        make_config(task="evidence-accumulation-liu", rule="eprop", evaluation="online")
+        make_config(task="evidence-accumulation-liu", rule="eprop", evaluation="online",
+                    eligibility_reset=True)  # fmt: skip
     with pytest.raises(ValidationError, match="readout bias"):
-        make_config(task="evidence-accumulation-liu", rule="node-perturbation")
+        make_config(task="evidence-accumulation-liu", rule="node-perturbation",
+                    network={"readout_bias": True})  # fmt: skip
     with pytest.raises(ValidationError, match="needs Dale"):
         make_config(task="evidence-accumulation", rule="bptt", network={"signed_readout": True})
 

@@ -265,21 +265,20 @@ class TrainConfig(Strict):
     def _options_fit_rule(self) -> TrainConfig:
         """Options of e-prop's family are ignored by rules that have no such choice (BPTT
         differentiates the reset anyway; only MDGL averages over types); a combination
-        the rule cannot do is refused."""
-        from creditlab.rules import MDGL_RULES
-
-        exact = [r for r in MDGL_RULES if r != "mdgl-online"]
-        offline_eprop = self.rule == "eprop" and self.evaluation == "offline"
+        the rule cannot do is refused (:func:`keeps_reset_in_traces`,
+        :func:`trains_readout_bias`)."""
         if self.rule == "mdgl-online" and self.evaluation == "offline":
             raise ValueError("mdgl-online is MDGL's online form: set evaluation to 'online'")
-        if self.eligibility_reset and self.rule in ("eprop", "mdgl-online") and not offline_eprop:
+        if (
+            self.eligibility_reset
+            and self.rule in ("eprop", "mdgl-online")
+            and not keeps_reset_in_traces(self.rule, self.evaluation)
+        ):
             raise ValueError(
                 "eligibility_reset (the reset in e-prop's traces) is built for the offline "
                 "forms only: set evaluation to 'offline' (e-prop) or use mdgl"
             )
-        if self.network.readout_bias and not (
-            self.rule == "bptt" or offline_eprop or self.rule in exact
-        ):
+        if self.network.readout_bias and not trains_readout_bias(self.rule, self.evaluation):
             raise ValueError(
                 "a readout bias is trained by bptt, e-prop with evaluation='offline' and the "
                 f"exact MDGL rules, not by {self.rule}"
@@ -404,6 +403,48 @@ TASK_DEFAULTS: dict[str, dict] = {
 }
 
 
+def keeps_reset_in_traces(rule: str, evaluation: str) -> bool:
+    """Whether ``rule`` (with e-prop's ``evaluation`` form) credits through the reset's
+    derivative when ``eligibility_reset`` asks: e-prop offline and the exact MDGL rules,
+    and BPTT, which differentiates the reset anyway."""
+    from creditlab.rules import MDGL_RULES
+
+    exact_mdgl = rule in MDGL_RULES and rule != "mdgl-online"
+    return rule == "bptt" or exact_mdgl or (rule == "eprop" and evaluation == "offline")
+
+
+def trains_readout_bias(rule: str, evaluation: str) -> bool:
+    """Whether ``rule`` trains a readout bias: BPTT, e-prop offline and the exact MDGL
+    rules (their updates of the readout are the gradient's)."""
+    return keeps_reset_in_traces(rule, evaluation)
+
+
+def fitted_to_rule(defaults: dict, fields: dict) -> dict:
+    """A task's ``defaults`` without the e-prop-family options that the rule in ``fields``
+    cannot use, wherever ``fields`` leaves them unset (None or absent).
+
+    Liu's tasks default to a readout bias, the reset in the traces and e-prop's offline
+    form; a rule without them (a perturbation rule, feedback alignment, ``mdgl-online``)
+    runs those tasks without them (a bias fixed at 0, no reset term, the online form),
+    and its ``config.json`` records what ran. Asked for explicitly, a readout bias (any
+    such rule) or the reset (e-prop online, ``mdgl-online``) is still refused by
+    :class:`TrainConfig`.
+    """
+    rule = str(fields.get("rule"))
+    fitted = dict(defaults)
+    if rule == "mdgl-online" and fields.get("evaluation") is None:
+        fitted["evaluation"] = "online"
+    evaluation = fields.get("evaluation") or fitted.get("evaluation", "online")
+    if fields.get("eligibility_reset") is None and not keeps_reset_in_traces(rule, evaluation):
+        fitted.pop("eligibility_reset", None)
+    network = fields.get("network") or {}
+    if network.get("readout_bias") is None and not trains_readout_bias(rule, evaluation):
+        fitted["network"] = {
+            k: v for k, v in fitted.get("network", {}).items() if k != "readout_bias"
+        }
+    return fitted
+
+
 def dataclass_overrides(kind: type, values: dict, exclude: tuple[str, ...] = ()) -> dict:
     """``values``, checked as overrides of the frozen dataclass ``kind``'s fields (not
     those in ``exclude``): an unknown name or a value ``kind`` refuses raises
@@ -432,8 +473,10 @@ def merge(base: dict, overrides: dict) -> dict:
 
 
 def make_config(**fields: object) -> TrainConfig:
-    """A :class:`TrainConfig` with the defaults of its task under the given fields."""
-    return TrainConfig(**merge(TASK_DEFAULTS.get(str(fields.get("task")), {}), fields))
+    """A :class:`TrainConfig` with the defaults of its task, fitted to its rule
+    (:func:`fitted_to_rule`), under the given fields."""
+    defaults = fitted_to_rule(TASK_DEFAULTS.get(str(fields.get("task")), {}), fields)
+    return TrainConfig(**merge(defaults, fields))
 
 
 def describe_errors(error: ValidationError) -> str:
