@@ -137,3 +137,21 @@ def test_the_reset_option_is_refused_where_it_is_not_built() -> None:
         eprop(network, objective, eligibility_reset=True)
     with pytest.raises(ValueError, match="offline"):
         mdgl(network, objective, evaluation="online", eligibility_reset=True)
+
+
+@pytest.mark.parametrize("rule", ["eprop", "mdgl"])
+def test_the_readout_and_its_bias_are_updated_by_the_exact_gradient(rule) -> None:
+    """Liu's readout bias b (ŷ = W_out z̃ + b): e-prop offline and MDGL update it and
+    W_out by the loss's exact gradient (the readout has no recurrent path)."""
+    network, params, objective, trials = without_recurrence(NEURONS["alif-mixed"])
+    params = params._replace(b_out=jnp.asarray([0.3, -0.2]))
+    exact = exact_gradient(network, objective, params, trials)
+    if rule == "eprop":
+        learner = eprop(network, objective, evaluation="offline", eligibility_reset=True)
+    else:
+        learner = mdgl(network, objective, modulation="none", eligibility_reset=True)
+    grads = learner.update(params, learner.init(params), trials)[0]
+    for field in ("w_out", "b_out"):
+        truth = np.asarray(getattr(exact, field))
+        assert np.abs(truth).max() > 1e-3, field
+        assert relative_error(np.asarray(getattr(grads, field)), truth) < 1e-10, field
