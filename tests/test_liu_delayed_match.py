@@ -42,7 +42,16 @@ def test_the_pair_declared_unresolvable_stays_so_whatever_its_p(script) -> None:
     other = np.linspace(0.5, 0.7, 30)
     row = script.compare_pair(losses(other - 0.1), losses(other + 0.001 * np.arange(30)), -0.033)
     assert row["difference"]["p"] < 1e-6
-    assert script.verdict("bptt", "mdgl", False, row).startswith("not resolvable at 30 seeds")
+    said = script.verdict("bptt", "mdgl", False, row)
+    assert said.startswith("not tested: declared not resolvable at 30 seeds")
+    assert "for information only" in said and "lower" not in said
+
+
+def test_a_diverged_seed_counts_at_chance_not_at_its_last_finite_loss(script) -> None:
+    record = {"seeds": [{"seed": 0, "diverged": False, "final_loss": 0.4},
+                        {"seed": 1, "diverged": True, "final_loss": 0.1}]}  # fmt: skip
+    assert script.finals(record, "loss") == {0: 0.4, 1: pytest.approx(np.log(2))}
+    assert script.diverged(record) == {1}
 
 
 def test_different_seeds_are_refused(script) -> None:
@@ -62,3 +71,22 @@ def test_the_declared_effects_are_the_five_seed_run(tmp_path) -> None:
     for name, row in pairs.items():
         assert row["d_z"] == pytest.approx(row["declared_d_z"], abs=5e-4), name
     assert (folder / "delayed_match.png").stat().st_size > 10_000
+
+
+def test_a_diverged_seed_is_named_and_the_pairs_without_it_shown(tmp_path) -> None:
+    folder = tmp_path / "dms"
+    shutil.copytree(BENCHMARKS / "mdgl_results" / "dms-liu-long" / "trials", folder / "trials")
+    (path,) = (folder / "trials").glob("final-*-mdgl-lr*.json")
+    record = json.loads(path.read_text())
+    record["seeds"][2]["diverged"] = True
+    path.write_text(json.dumps(record))
+    printed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "liu_delayed_match.py"), str(folder),
+         "--rename", "mdgl-no-modulation=eprop"],
+        check=True, capture_output=True, text=True, cwd=BENCHMARKS,
+    ).stdout  # fmt: skip
+    assert "Diverged seeds, scored at chance above: MDGL [2]" in printed
+    result = json.loads((folder / "delayed_match.json").read_text())
+    assert result["diverged"]["mdgl"] == [2]
+    assert result["rules"]["mdgl"]["loss"][2] == pytest.approx(np.log(2))
+    assert result["pairs"]["mdgl-eprop"]["without_diverged_seeds"]["seeds"] == 4
