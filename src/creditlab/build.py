@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from typing import Any
 
 import jax
@@ -21,24 +23,55 @@ from creditlab.tasks import TASKS, Task
 
 def build_task(config: TrainConfig) -> Task:
     """The task, with ``config.task_options`` overriding its fields (each checked: an
-    unknown field or a value of the wrong kind raises ``ValueError`` naming it)."""
+    unknown field, a value of the wrong kind (:func:`value_fits`) or one the task refuses
+    raises ``ValueError`` naming it)."""
     task = TASKS[config.task]()
     if not config.task_options:
         return task
-    fields = {f.name: f for f in dataclasses.fields(task)}
+    hints = typing.get_type_hints(type(task))
+    fields = {f.name for f in dataclasses.fields(task)} - {"name", "kind"}
     for name, value in config.task_options.items():
-        if name not in fields or name in ("name", "kind"):
-            allowed = sorted(set(fields) - {"name", "kind"})
+        if name not in fields:
             raise ValueError(
-                f"task_options: {config.task} has no field {name!r}; fields: {allowed}"
+                f"task_options: {config.task} has no field {name!r}; fields: {sorted(fields)}"
             )
-        current = getattr(task, name)
-        number = isinstance(current, int | float) and not isinstance(current, bool)
-        if (number and not isinstance(value, int | float)) or (
-            isinstance(current, str) and not isinstance(value, str)
-        ):
-            raise ValueError(f"task_options.{name}: {value!r} is not a {type(current).__name__}")
-    return dataclasses.replace(task, **config.task_options)
+        if not value_fits(hints[name], value):
+            raise ValueError(f"task_options.{name} must be {described(hints[name])}, got {value!r}")
+    try:
+        return dataclasses.replace(task, **config.task_options)
+    except ValueError as error:
+        raise ValueError(f"task_options: {error}") from None
+
+
+def value_fits(annotation: Any, value: object) -> bool:
+    """Whether ``value`` (from a config file) is of the field type ``annotation``: an int
+    for ``int`` (not a bool), a number for ``float``, a string for ``str``, one of the
+    choices for a ``Literal``, and for a union, any member (``None`` for ``X | None``)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return value in typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(value_fits(member, value) for member in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if isinstance(value, bool):
+        return annotation is bool
+    if annotation is int:
+        return isinstance(value, int)
+    if annotation is float:
+        return isinstance(value, int | float)
+    return isinstance(annotation, type) and isinstance(value, annotation)
+
+
+def described(annotation: Any) -> str:
+    """``annotation`` in words, for an error message."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(map(repr, typing.get_args(annotation)))
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(described(member) for member in typing.get_args(annotation))
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    return "None" if annotation is type(None) else names.get(annotation, str(annotation))
 
 
 def build_cell_types(config: TrainConfig) -> ct.CellTypes | None:

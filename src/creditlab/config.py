@@ -255,10 +255,17 @@ class TrainConfig(Strict):
 
     @model_validator(mode="after")
     def _task_options_valid(self) -> TrainConfig:
-        if self.task_options:
-            from creditlab.build import build_task
+        """The task's fields as overridden (``build_task`` raises naming the field), and
+        batches no larger than the task can draw (``largest_batch``, where it has one)."""
+        from creditlab.build import build_task
 
-            build_task(self)  # raises naming the field
+        largest = getattr(build_task(self), "largest_batch", None)
+        for name in ("batch", "evaluation_batch"):
+            if largest is not None and getattr(self, name) > largest:
+                raise ValueError(
+                    f"{name} {getattr(self, name)}: the task draws at most {largest} distinct "
+                    "trials a batch (task_options cue_patterns='distinct' allows 2^n_cues)"
+                )
         return self
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ for them, Poisson counts per step.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any, Literal, NamedTuple, Protocol
 
@@ -100,6 +101,26 @@ def check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
     """Raise ``ValueError`` naming the field unless ``value`` is one of ``allowed``."""
     if value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+
+
+def check_cue_timing(task: Any) -> None:
+    """Raise ``ValueError`` naming the field unless the cue task's step ``dt`` is > 0, its
+    durations (``*_ms``, None where optional) and rates (``*_hz``) are ≥ 0, its groups hold
+    a channel, and a Bernoulli spike's probability ``rate · dt`` is at most 1."""
+    if not task.dt > 0:
+        raise ValueError(f"dt must be > 0 ms, got {task.dt}")
+    for field in dataclasses.fields(task):
+        value = getattr(task, field.name)
+        if field.name.endswith(("_ms", "_hz")) and value is not None and not value >= 0:
+            raise ValueError(f"{field.name} must be ≥ 0, got {value}")
+    if task.group_size < 1:
+        raise ValueError(f"group_size must be ≥ 1 channel, got {task.group_size}")
+    top = max(task.input_rate_hz, task.noise_rate_hz)
+    if task.input_counts == "bernoulli" and top * task.dt * 1e-3 > 1:
+        raise ValueError(
+            f"input_counts='bernoulli' spikes at most once a step: a rate of {top} Hz at dt "
+            f"{task.dt} ms needs input_counts='poisson' or a smaller dt"
+        )
 
 
 def steps(duration_ms: float, dt_ms: float) -> int:

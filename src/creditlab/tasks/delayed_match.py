@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.tasks.base import Trials, check_choice, cue_trials, steps
+from creditlab.tasks.base import Trials, check_choice, check_cue_timing, cue_trials, steps
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class DelayedMatch:
 
     def __post_init__(self) -> None:
         check_choice("input_counts", self.input_counts, ("bernoulli", "poisson"))
+        check_cue_timing(self)
 
     @property
     def n_in(self) -> int:

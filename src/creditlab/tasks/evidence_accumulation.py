@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 from jax import Array
 
-from creditlab.tasks.base import Trials, check_choice, cue_trials, steps
+from creditlab.tasks.base import Trials, check_choice, check_cue_timing, cue_trials, steps
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,16 @@ class EvidenceAccumulation:
         check_choice("cue_order", self.cue_order, ("gap-first", "cue-first"))
         check_choice("cue_patterns", self.cue_patterns, ("independent", "distinct"))
         check_choice("input_counts", self.input_counts, ("bernoulli", "poisson"))
+        check_cue_timing(self)
+        if self.n_cues < 1 or self.n_cues % 2 == 0:
+            raise ValueError(
+                f"n_cues must be odd and ≥ 1 (the label is the side with more cues; an even "
+                f"number allows ties), got {self.n_cues}"
+            )
+        if not 0 <= self.minority_probability <= 1:
+            raise ValueError(
+                f"minority_probability must be in [0, 1], got {self.minority_probability}"
+            )
         if self.cue_patterns == "distinct" and self.minority_probability != 0.5:
             raise ValueError(
                 "cue_patterns='distinct' draws every pattern equally often, so each cue is a "
@@ -69,6 +79,11 @@ class EvidenceAccumulation:
     @property
     def n_in(self) -> int:
         return 4 * self.group_size
+
+    @property
+    def largest_batch(self) -> int | None:
+        """The most trials a batch may hold: 2^n_cues distinct patterns, or no limit."""
+        return 2**self.n_cues if self.cue_patterns == "distinct" else None
 
     @property
     def n_out(self) -> int:
