@@ -47,6 +47,12 @@ def evaluation_key(data_key: Array) -> Array:
     return jax.random.fold_in(data_key, 3)
 
 
+def evaluated_after(iteration: int, every: int) -> bool:
+    """Whether the weights after update ``iteration`` (counted from 0) are evaluated: every
+    ``every``-th, so with N = 10 after updates 10, 20, … (``every`` 0: never)."""
+    return every > 0 and (iteration + 1) % every == 0
+
+
 def last_evaluations(rows: list[dict[str, float]], count: int = 10) -> dict[str, float]:
     """The mean of the last ``count`` evaluations' loss and accuracy (Liu et al. 2021's
     final numbers), from metric rows; empty if none was evaluated."""

@@ -52,7 +52,13 @@ import numpy as np
 from creditlab.build import build_objective
 from creditlab.compilation import compile_for_few_calls, run_once
 from creditlab.config import TrainConfig
-from creditlab.evaluation import Evaluation, evaluation_key, make_evaluation, validation_row
+from creditlab.evaluation import (
+    Evaluation,
+    evaluated_after,
+    evaluation_key,
+    make_evaluation,
+    validation_row,
+)
 from creditlab.io.checkpoint import restore_seeds, seeds_checkpoint_arrays
 from creditlab.io.run_directory import load_checkpoint, write_arrays
 from creditlab.network import Network
@@ -168,7 +174,7 @@ def train_seeds(
         finite = np.asarray(values.pop("finite"), bool)
         elapsed = earlier_s + time.perf_counter() - start
         rows = []
-        if evaluation is not None and (iteration + 1) % config.evaluate_every == 0:
+        if evaluation is not None and evaluated_after(iteration, config.evaluate_every):
             values |= runs.evaluate(evaluation, iteration)
         for i in np.flatnonzero(alive):
             row = {"iteration": iteration, **{k: float(v[i]) for k, v in values.items()}}

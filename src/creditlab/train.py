@@ -34,7 +34,12 @@ from creditlab.build import (
 )
 from creditlab.compilation import BackgroundCompile, run_traced_once
 from creditlab.config import TrainConfig
-from creditlab.evaluation import evaluation_key, make_evaluation, validation_row
+from creditlab.evaluation import (
+    evaluated_after,
+    evaluation_key,
+    make_evaluation,
+    validation_row,
+)
 from creditlab.initialisation import initialise
 from creditlab.io.checkpoint import METRICS, checkpoint_arrays, restore
 from creditlab.io.run_directory import RunDirectory, load_checkpoint
@@ -301,9 +306,8 @@ def train(
                     + ". Try a smaller learning_rate.",
                     rows,
                 )
-            every = config.evaluate_every
             last = evaluate_at_end and iteration + 1 == config.iterations
-            if evaluate is not None and (last or (every and (iteration + 1) % every == 0)):
+            if evaluate is not None and (last or evaluated_after(iteration, config.evaluate_every)):
                 key = evaluation_key(setup.data_keys[iteration])
                 row |= validation_row(jax.device_get(evaluate(network, new_state.params, key)))
             last_good, state, applied = state, new_state, applied + 1
