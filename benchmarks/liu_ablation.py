@@ -238,7 +238,7 @@ def main() -> None:
     if args.command == "table":
         table(args.out)
         return
-    rows = args.rows.split(",")
+    rows = [row for row in args.rows.split(",") if row]  # "": the all-Liu run only
     unknown = sorted(set(rows) - set(ROWS))
     if unknown:
         raise SystemExit(f"unknown rows {unknown}; choose from {', '.join(ROWS)}")
