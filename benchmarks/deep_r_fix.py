@@ -29,6 +29,7 @@ def count(args: argparse.Namespace) -> None:
     if args.out.exists():
         raise SystemExit(f"{args.out} exists; choose another")
 
+    from creditlab.build import build_rewiring
     from creditlab.config import make_config
     from creditlab.rewiring import connections
     from creditlab.train import training_parts
@@ -41,9 +42,7 @@ def count(args: argparse.Namespace) -> None:
     for seed in map(int, args.seeds.split(",")):
         network, state, keys = parts.initial(seed)
         initial = connections(state.params)
-        budget = int(sum(p * np.asarray(s).size for p, s in zip(
-            (config.network.input_connectivity, config.network.connectivity,
-             config.network.output_connectivity), state.rewiring_state, strict=True)))  # fmt: skip
+        budget = build_rewiring(config).budget(state.rewiring_state)
         target = min(budget, initial)
         counts = []
         for iteration in range(args.iterations):

@@ -14,6 +14,7 @@ differences. MDGL against e-prop and BPTT against e-prop are tested; BPTT agains
 is reported as not resolvable at the declared number of seeds, whatever its means show
 (the plan said its 5-seed effect needs about 7 800 pairs for 80 % power; exactly, the
 unrounded d_z 0.033015 needs 7 203). Also the smallest |d_z| the run detects with 80 % power.
+A seed that diverged counts at chance (``CHANCE``), and each pair is shown without it too.
 
 Writes ``DIR/delayed_match.json`` and ``DIR/delayed_match.png`` (each seed's final loss
 per rule, a seed's rules joined by a line) and prints Markdown. ``--rename`` reads a

@@ -138,7 +138,8 @@ def test_deep_r_holds_the_count_at_the_budget_whatever_matrix_loses_a_connection
     """At the budget, each connection that dies is replaced in the same step, for every
     key: the candidates may all lie in a matrix with a small share of the budget (an
     earlier version split the missing count among the matrices first and lost a share
-    that fell on a matrix without candidates: w_out's death kept in 175 of 200 keys)."""
+    that fell on a matrix without candidates: w_out's death went unreplaced for 175 of
+    200 keys)."""
     params, rule = at_budget()
     state = rule.init(params)
     after = params
