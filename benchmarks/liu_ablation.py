@@ -50,14 +50,23 @@ ONLY_FOR = {"cell-types": {"mdgl"}}  # MDGL's type averaging; e-prop has none
 TASK = "evidence-accumulation-liu"
 
 
-def run_one(rule: str, row: str, iterations: int, seeds: list[int], checkpoint: Path) -> dict:
+def run_one(
+    rule: str, row: str, iterations: int, seeds: list[int], checkpoint: Path,
+    overrides: dict | None = None,
+) -> dict:  # fmt: skip
+    """``rule`` on the task with ``row``'s overrides (or ``overrides`` where given),
+    ``seeds`` looped, resumable from ``checkpoint``: each seed's final numbers."""
     from creditlab.compare.trial import tail_mean
     from creditlab.config import make_config
     from creditlab.evaluation import last_evaluations
     from creditlab.seeds import Checkpointing, train_seeds
 
-    overrides = {} if row == "all-liu" else ROWS[row][1]
+    if overrides is None:
+        overrides = {} if row == "all-liu" else ROWS[row][1]
     config = make_config(task=TASK, rule=rule, iterations=iterations, **overrides)
+    if iterations < config.evaluate_every:
+        raise SystemExit(f"{iterations} iterations hold no held-out evaluation (one every "
+                         f"{config.evaluate_every})")  # fmt: skip
     start = time.perf_counter()
     result = train_seeds(config, seeds, checkpoint=Checkpointing(checkpoint))
     per_seed = []

@@ -198,6 +198,7 @@ def build_rewiring(config: TrainConfig) -> DeepR | None:
         l1=config.rewiring.l1,
         temperature=config.rewiring.temperature,
         candidates=config.rewiring.candidates,
+        placement=config.rewiring.placement,
     )
 
 

@@ -185,6 +185,12 @@ class RewiringConfig(Strict):
     candidates: Literal["initial"] = Field(
         "initial", description="where new connections may appear: the initial connections"
     )
+    placement: Literal["per-matrix", "pooled"] = Field(
+        "per-matrix",
+        description="missing connections split among the matrices first, a matrix's excess "
+        "lost for the step (Bellec's and Liu's code), or placed over all three together "
+        "(the count held exactly)",
+    )
 
 
 class TrainConfig(Strict):

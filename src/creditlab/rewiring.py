@@ -10,20 +10,24 @@ After each optimizer step (which moves W, so θ = s W; Adam is the same on W and
        the rewiring temperature T; η the learning rate),
     3. a connection whose θ_k ≤ 0 dies (W_k = 0),
     4. if fewer than the budget N = ⌊Σ_m p_m · size_m⌋ connections are left (p_m the
-       connectivity of weight matrix m), the missing ones are placed uniformly among the
-       candidates of all three matrices together (every candidate, where there are
-       fewer than are missing), at θ = ``newborn`` (1e-12); so the count is N whenever
-       there are candidates enough.
+       connectivity of weight matrix m), the missing ones are placed at θ = ``newborn``
+       (1e-12) by one of two rules (``placement``):
+
+       ``"per-matrix"`` (Bellec et al.'s code and Liu et al.'s): the missing count is
+       split among the matrices by a categorical draw ∝ p_m · size_m, and each matrix
+       revives min(its share, its candidates) of its candidates, uniformly; a share
+       larger than a matrix's candidates is lost for that step (drawn again the next),
+       so the count can fall short of N for a while (the readout, 1.4 % of N, lags most);
+       ``"pooled"``: the missing connections are placed uniformly among the candidates
+       of all three matrices together, so the count is N whenever there are candidates
+       enough.
 
 ``candidates="initial"``: the dead synapses that were connections at initialisation
-(Liu's code, in which, with T = 0, the mask stays the initial one and a weight that
-would change sign is held at ~0 instead). Bellec et al.'s original draws among all
-dormant synapses, first splitting the missing count among the matrices in proportion to
-p_m · size_m; that needs potential synapses beyond the initial mask and is not built
-here (with only the initial ones as candidates, a matrix's share can exceed its
-candidates, which is why step 4 draws over the three matrices together). A dormant
-synapse's Adam moments go on accumulating its gradient at W = 0, as in Liu's code where
-it stays in the mask at ~0. The signs are those of the initial weights (Dale's law, and
+(Liu's code; with T = 0 the connections then stay within the initial mask, and a weight
+that would change sign is held at 0 until it is revived). Bellec et al.'s original
+draws among all dormant synapses; that needs potential synapses beyond the initial mask
+and is not built here. A dormant synapse's Adam moments go on accumulating its gradient
+at W = 0, as in both codes. The signs are those of the initial weights (Dale's law, and
 the fixed signs of input and readout weights: :class:`creditlab.network.Network`).
 """
 
@@ -59,6 +63,7 @@ class DeepR(NamedTuple):
     temperature: float = 0.0
     candidates: Literal["initial"] = "initial"
     newborn: float = 1e-12
+    placement: Literal["per-matrix", "pooled"] = "per-matrix"
 
     def init(self, params: Params) -> RewiringState:
         """The signs of the initial connections."""
@@ -77,7 +82,7 @@ class DeepR(NamedTuple):
     def update(self, before: Params, after: Params, state: RewiringState, key: Array) -> Params:
         """The weights after steps 1–4, from the weights ``before`` and ``after`` the
         optimizer step."""
-        k_noise, k_place = jax.random.split(key)
+        k_noise, k_split, k_place = jax.random.split(key, 3)
         signs = [getattr(state, m) for m in MATRICES]
         thetas = []
         for index, (name, sign) in enumerate(zip(MATRICES, signs, strict=True)):
@@ -92,23 +97,42 @@ class DeepR(NamedTuple):
             theta = jnp.where(connected, theta + step, 0.0)
             thetas.append(jnp.maximum(theta, 0.0))
         alive = sum(jnp.sum(theta > 0) for theta in thetas)
-        missing = jnp.maximum(self.budget(state) - alive, 0)
+        budget = self.budget(state)
+        missing = jnp.maximum(budget - alive, 0)
         candidates = [(theta <= 0) & (sign != 0) for theta, sign in zip(thetas, signs, strict=True)]
-        # one uniform score per candidate (−1 elsewhere), ranked over all three matrices
-        candidate = jnp.concatenate([c.ravel() for c in candidates])
-        score = jnp.where(candidate, jax.random.uniform(k_place, candidate.shape), -1.0)
-        rank = (
-            jnp.empty_like(score, dtype=jnp.int32)
-            .at[jnp.argsort(-score)]
-            .set(jnp.arange(score.size, dtype=jnp.int32))
-        )
-        born = jnp.split((rank < missing) & candidate, list(itertools.accumulate(
-            theta.size for theta in thetas[:-1])))  # fmt: skip
+        if self.placement == "per-matrix":
+            shares = jnp.log(jnp.asarray(self.shares(state)))
+            draws = jax.random.categorical(k_split, shares, shape=(budget,))
+            counts = [jnp.sum((draws == m) & (jnp.arange(draws.size) < missing)) for m in range(3)]
+            born = [
+                first_ranked(candidate, count, jax.random.fold_in(k_place, index))
+                for index, (candidate, count) in enumerate(zip(candidates, counts, strict=True))
+            ]
+        elif self.placement == "pooled":
+            pooled = jnp.concatenate([candidate.ravel() for candidate in candidates])
+            ends = list(itertools.accumulate(c.size for c in candidates[:-1]))
+            # its own key (the first version of this rule drew from split(key)[1])
+            k_pooled = jax.random.split(key)[1]
+            born = jnp.split(first_ranked(pooled, missing, k_pooled), ends)
+        else:
+            raise ValueError(f"placement must be 'per-matrix' or 'pooled', got {self.placement!r}")
         rewired = {}
         for name, sign, theta, newborn in zip(MATRICES, signs, thetas, born, strict=True):
             theta = jnp.where(newborn.reshape(theta.shape), self.newborn, theta)
             rewired[name] = (sign * theta).astype(getattr(after, name).dtype)
         return after._replace(**rewired)
+
+
+def first_ranked(candidate: Array, count: Array, key: Array) -> Array:
+    """``count`` of the True entries of ``candidate`` (any shape), chosen uniformly (all of
+    them where there are fewer): a uniform score per candidate, the ``count`` highest."""
+    score = jnp.where(candidate, jax.random.uniform(key, candidate.shape), -1.0).ravel()
+    rank = (
+        jnp.empty_like(score, dtype=jnp.int32)
+        .at[jnp.argsort(-score)]
+        .set(jnp.arange(score.size, dtype=jnp.int32))
+    )
+    return (rank < count).reshape(candidate.shape) & candidate
 
 
 def connections(params: Params) -> int:

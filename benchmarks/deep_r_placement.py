@@ -1,17 +1,19 @@
-"""DEEP R's fix of 2026-12-04: how many connections the earlier version left unfilled,
-and what the fix does to the loss (RESULTS §9, the dated note of 2026-12-04).
+"""DEEP R's two placements of the missing connections (``creditlab.rewiring``): how many
+connections Liu's per-matrix rule leaves unfilled, and what placing them over all three
+matrices together ("pooled") does to the loss (RESULTS §9, the dated note of 2026-12-04).
 
-    python benchmarks/deep_r_fix.py count OUT.json [--rule mdgl] [--seeds 0,1,2]
-        [--iterations 300]
+    python benchmarks/deep_r_placement.py count OUT.json [--placement per-matrix]
+        [--rule mdgl] [--seeds 0,1,2] [--iterations 300]
         after every training step of ``evidence-accumulation-liu`` (all of Liu's options),
-        the connections against what DEEP R should hold: min(budget N, the initial
-        connections), since only initially connected synapses are candidates. Run it with
-        the code before the fix (placing the missing connections matrix by matrix, which
-        could lose some) and after.
-    python benchmarks/deep_r_fix.py effect BEFORE.json AFTER.json
+        the connections against what DEEP R could hold: min(budget N, the initial
+        connections), since only initially connected synapses are candidates.
+    python benchmarks/deep_r_placement.py run OUT.json [--placement pooled] [--rule mdgl]
+        [--seeds 5] [--iterations 500]
+        the ablation's all-Liu run (``liu_ablation.run_one``) with that placement.
+    python benchmarks/deep_r_placement.py effect BEFORE.json AFTER.json
         the change of the final held-out loss, AFTER − BEFORE paired by seed (mean, 95 %
-        t interval, p), from two runs of ``liu_ablation.py run`` (``<rule>-all-liu.json``)
-        with the code before and after the fix.
+        t interval, p), between two such runs (e.g. the ablation's ``mdgl-all-liu.json``,
+        per matrix, and the pooled run).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def count(args: argparse.Namespace) -> None:
     from creditlab.train import training_parts
 
     config = make_config(task="evidence-accumulation-liu", rule=args.rule,
-                         iterations=args.iterations)  # fmt: skip
+                         iterations=args.iterations, **placement(args.placement))  # fmt: skip
     parts = training_parts(config)
     per_seed = []
     start = time.perf_counter()
@@ -67,8 +69,30 @@ def count(args: argparse.Namespace) -> None:
                             capture_output=True, text=True).stdout.strip()  # fmt: skip
     args.out.write_text(json.dumps({
         "commit": commit, "rule": args.rule, "iterations": args.iterations,
+        "placement": args.placement,
         "wall_time_s": time.perf_counter() - start, "seeds": per_seed,
     }, indent=1))  # fmt: skip
+
+
+def placement(name: str) -> dict:
+    """The config overrides for DEEP R with placement ``name`` (Liu's other values)."""
+    from creditlab.config import make_config
+
+    rewiring = make_config(task="evidence-accumulation-liu", rule="mdgl").rewiring
+    return {"rewiring": rewiring.model_dump() | {"placement": name}}
+
+
+def run(args: argparse.Namespace) -> None:
+    from liu_ablation import run_one
+
+    if args.out.exists():
+        raise SystemExit(f"{args.out} exists; choose another")
+    overrides = placement(args.placement)
+    record = run_one(args.rule, f"placement-{args.placement}", args.iterations,
+                     list(range(args.seeds)), args.out.with_suffix(".checkpoint.npz"),
+                     overrides)  # fmt: skip
+    args.out.write_text(json.dumps(record, indent=1))
+    args.out.with_suffix(".checkpoint.npz").unlink(missing_ok=True)
 
 
 def effect(before: Path, after: Path) -> None:
@@ -93,15 +117,24 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     counting = sub.add_parser("count")
     counting.add_argument("out", type=Path)
+    counting.add_argument("--placement", default="per-matrix")
     counting.add_argument("--rule", default="mdgl")
     counting.add_argument("--seeds", default="0,1,2")
     counting.add_argument("--iterations", type=int, default=300)
+    running = sub.add_parser("run")
+    running.add_argument("out", type=Path)
+    running.add_argument("--placement", default="pooled")
+    running.add_argument("--rule", default="mdgl")
+    running.add_argument("--seeds", type=int, default=5)
+    running.add_argument("--iterations", type=int, default=500)
     effects = sub.add_parser("effect")
     effects.add_argument("before", type=Path)
     effects.add_argument("after", type=Path)
     args = parser.parse_args()
     if args.command == "count":
         count(args)
+    elif args.command == "run":
+        run(args)
     else:
         effect(args.before, args.after)
 
